@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module per pipeline stage; C libraries each behind one small wrapper.
+// Sources → Parsing → Engine → Sinks, orchestrated by Pipeline, driven by the CLI.
+let package = Package(
+    name: "tripstream",
+    products: [
+        .executable(name: "tripstream", targets: ["tripstream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C: system SQLite (Debian libsqlite3-dev), wrapped by TripSQLite.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "TripSQLite", dependencies: ["CSQLite"]),
+
+        // Value types shared by every stage: trips, time, windows, configuration.
+        .target(name: "TripCore"),
+        // Byte-level CSV tokenizer and the trip decoder (portal quirks, dead-letter reasons).
+        .target(name: "TripParsing", dependencies: ["TripCore"]),
+        // Record sources: chunked file/stdin reader with byte offsets; external sort by event time.
+        .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
+        // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
+        .target(name: "TripEngine", dependencies: ["TripCore"]),
+        // Result sinks: the SQLite mirror.
+        .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
+        // Orchestration: source → decoder → engine → sinks, epoch by epoch.
+        .target(name: "TripPipeline", dependencies: [
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
+        .target(name: "TripFixtures", dependencies: ["TripCore"]),
+        .executableTarget(name: "tripstream", dependencies: [
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
+            "TripFixtures", "TripSQLite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
+        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
+        .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
+            "TripFixtures", "TripSQLite",
+        ]),
+    ]
+)

@@ -1,0 +1,197 @@
+import Foundation
+
+/// A configuration problem, naming the offending key (e.g. `queries.hotspot_window.slide`).
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let key: String
+    public let message: String
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { "invalid configuration: \(key): \(message)" }
+}
+
+extension TripstreamConfig {
+    /// Reads a JSON configuration file: an optional `profile` to start from, then overrides.
+    ///
+    ///     {"profile": "seed", "tenant": "acme", "time_column": "trip_end", "time_zone": "America/Chicago",
+    ///      "epoch_rows": 5000,
+    ///      "queries": {"sum_fare_window": {"window": "10s", "watermark": "10s", "mode": "update"},
+    ///                  "hotspot_window": {"window": "1m", "slide": "30s"}}}
+    public static func load(jsonFile path: String) throws -> TripstreamConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(key: "(file)", "cannot read configuration file \(path)")
+        }
+        return try load(json: data)
+    }
+
+    public static func load(json data: Data) throws -> TripstreamConfig {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigError(key: "(file)", "not valid JSON (\(error.localizedDescription))")
+        }
+        guard let root = object as? [String: Any] else {
+            throw ConfigError(key: "(root)", "expected a JSON object")
+        }
+        return try apply(root, to: nil)
+    }
+
+    /// Applies a decoded JSON object on top of `base` (or of its `profile` key, default `chicago`).
+    public static func apply(_ root: [String: Any], to base: TripstreamConfig?) throws -> TripstreamConfig {
+        try checkKeys(root, allowed: ["profile", "tenant", "time_column", "time_zone", "epoch_rows", "queries"],
+                      at: "")
+        var config = base ?? .chicago
+        if let name = root["profile"] {
+            guard let name = name as? String, let profile = TripstreamConfig.profile(name) else {
+                throw ConfigError(key: "profile",
+                                  "unknown profile \(describe(name)); expected one of \(profileNames.joined(separator: ", "))")
+            }
+            config = profile
+        }
+        if let v = root["tenant"] { config.tenant = try validTenant(try string(v, "tenant"), key: "tenant") }
+        if let v = root["time_column"] {
+            let s = try string(v, "time_column")
+            guard let c = TimeColumn(rawValue: s) else {
+                throw ConfigError(key: "time_column", "unknown time column \"\(s)\"; expected one of "
+                                  + TimeColumn.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            config.timeColumn = c
+        }
+        if let v = root["time_zone"] {
+            let s = try string(v, "time_zone")
+            guard let zone = ZoneRules(identifier: s) else {
+                throw ConfigError(key: "time_zone", "unknown time zone \"\(s)\" (expected an IANA name such as America/Chicago)")
+            }
+            config.timeZone = zone
+        }
+        if let v = root["epoch_rows"] {
+            guard let n = v as? Int, !(v is Bool), n >= 1, n <= 10_000_000 else {
+                throw ConfigError(key: "epoch_rows", "expected a whole number from 1 to 10000000, got \(describe(v))")
+            }
+            config.epochRows = n
+        }
+        if let v = root["queries"] {
+            guard let queries = v as? [String: Any] else {
+                throw ConfigError(key: "queries", "expected an object keyed by query name")
+            }
+            for (name, body) in queries.sorted(by: { $0.key < $1.key }) {
+                guard let query = QueryName(rawValue: name) else {
+                    throw ConfigError(key: "queries.\(name)", "unknown query; expected one of "
+                                      + QueryName.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                guard let fields = body as? [String: Any] else {
+                    throw ConfigError(key: "queries.\(name)", "expected an object")
+                }
+                config[query] = try querySettings(fields, query: query, base: config[query])
+            }
+        }
+        return config
+    }
+
+    static func querySettings(_ fields: [String: Any], query: QueryName, base: QuerySettings) throws -> QuerySettings {
+        let prefix = "queries.\(query.rawValue)"
+        let isDay = query == .tripsTotal
+        try checkKeys(fields, allowed: isDay ? ["watermark", "mode"] : ["window", "slide", "watermark", "mode"],
+                      at: prefix)
+        var settings = base
+        if !isDay {
+            let length = try fields["window"].map { try duration($0, key: "\(prefix).window") } ?? base.window.length
+            let slide: EventTime
+            if let v = fields["slide"] {
+                slide = try duration(v, key: "\(prefix).slide")
+            } else if fields["window"] == nil {
+                slide = base.window.slide
+            } else if query == .sumFareWindow {
+                slide = length  // tumbling unless a slide is given
+            } else {
+                slide = min(base.window.slide, length)
+            }
+            guard length >= 1000, length % 1000 == 0 else {
+                throw ConfigError(key: "\(prefix).window", "must be a whole number of seconds, at least 1s")
+            }
+            guard slide >= 1000, slide % 1000 == 0 else {
+                throw ConfigError(key: "\(prefix).slide", "must be a whole number of seconds, at least 1s")
+            }
+            guard slide <= length else {
+                throw ConfigError(key: "\(prefix).slide", "must not exceed the window (\(slide / 1000)s > \(length / 1000)s)")
+            }
+            guard (length + slide - 1) / slide <= 1000 else {
+                throw ConfigError(key: "\(prefix).slide", "window/slide puts each row in more than 1000 windows")
+            }
+            settings.window = WindowSpec(length: length, slide: slide)
+        }
+        if let v = fields["watermark"] {
+            settings.watermarkDelay = try duration(v, key: "\(prefix).watermark")
+        }
+        if let v = fields["mode"] {
+            let s = try string(v, "\(prefix).mode")
+            guard let mode = OutputMode(rawValue: s) else {
+                throw ConfigError(key: "\(prefix).mode", "unknown output mode \"\(s)\"; expected append, update or complete")
+            }
+            settings.mode = mode
+        }
+        return settings
+    }
+
+    public static func validTenant(_ s: String, key: String) throws -> String {
+        let ok = !s.isEmpty && s.count <= 100 && s.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E
+        }
+        guard ok else {
+            throw ConfigError(key: key, "\"\(s)\" is not a valid tenant: use 1-100 letters, digits, '_', '-' or '.' (it names topics)")
+        }
+        return s
+    }
+
+    static func checkKeys(_ object: [String: Any], allowed: Set<String>, at prefix: String) throws {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            let full = prefix.isEmpty ? key : "\(prefix).\(key)"
+            throw ConfigError(key: full, "unknown key; allowed here: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    static func string(_ v: Any, _ key: String) throws -> String {
+        guard let s = v as? String else { throw ConfigError(key: key, "expected a string, got \(describe(v))") }
+        return s
+    }
+
+    static func describe(_ v: Any) -> String {
+        if let s = v as? String { return "\"\(s)\"" }
+        return "\(v)"
+    }
+
+    /// A duration in milliseconds: a number of seconds, or a string such as `500ms`, `10s`, `10 seconds`,
+    /// `1m`, `1 minute`, `15min`, `1h`, `2 hours`, `1d`.
+    public static func duration(_ v: Any, key: String) throws -> EventTime {
+        if let n = v as? Double, !(v is Bool) {
+            guard n >= 0, n <= 365 * 86_400 * 100 else { throw ConfigError(key: key, "duration out of range: \(n)") }
+            return EventTime((n * 1000).rounded())
+        }
+        guard let s = v as? String, let ms = parseDuration(s) else {
+            throw ConfigError(key: key, "expected a duration such as \"10s\", \"1m\", \"15min\", \"1h\" or a number of seconds, got \(describe(v))")
+        }
+        return ms
+    }
+
+    public static func parseDuration(_ text: String) -> EventTime? {
+        let s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = s.prefix { $0.isNumber || $0 == "." }
+        guard !digits.isEmpty, let value = Double(digits), value >= 0 else { return nil }
+        let unit = s.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let scale: Double
+        switch unit {
+        case "ms", "millisecond", "milliseconds": scale = 1
+        case "", "s", "sec", "secs", "second", "seconds": scale = 1000
+        case "m", "min", "mins", "minute", "minutes": scale = 60_000
+        case "h", "hr", "hour", "hours": scale = 3_600_000
+        case "d", "day", "days": scale = 86_400_000
+        default: return nil
+        }
+        let ms = value * scale
+        guard ms <= 100 * 365 * 86_400_000 else { return nil }
+        return EventTime(ms.rounded())
+    }
+}

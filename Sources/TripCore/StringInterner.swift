@@ -1,0 +1,93 @@
+/// Maps byte strings (pickup centroid locations) to dense ids without allocating a `String` per row.
+/// Ids are assigned in first-seen order, so the same input gives the same ids; the table is part of the
+/// engine's serialized state. Storage: one byte arena plus an open-addressing table of ids.
+public struct StringInterner: Sendable, Equatable {
+    @usableFromInline var arena: [UInt8] = []
+    /// End offset in `arena` of string `id`; its start is the previous end (or 0).
+    @usableFromInline var ends: [Int] = []
+    @usableFromInline var hashes: [UInt64] = []
+    /// Slot → id + 1 (0 = empty). Power-of-two size, at most half full.
+    @usableFromInline var slots: [Int32] = Array(repeating: 0, count: 64)
+
+    public init() {}
+
+    public var count: Int { ends.count }
+
+    @inlinable
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: deterministic across runs, unlike Hasher
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    @inlinable
+    func range(of id: Int) -> Range<Int> { (id == 0 ? 0 : ends[id - 1])..<ends[id] }
+
+    @inlinable
+    func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let r = range(of: id)
+        guard r.count == bytes.count else { return false }
+        return arena.withUnsafeBytes { a in
+            bytes.count == 0 || memcmpBytes(a.baseAddress! + r.lowerBound, bytes.baseAddress!, bytes.count)
+        }
+    }
+
+    /// The id of `bytes`, adding it when new.
+    @inlinable
+    public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> LocationID {
+        let h = Self.hash(bytes)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = slots[i]
+            if slot == 0 { break }
+            let id = Int(slot) - 1
+            if hashes[id] == h && equals(id, bytes) { return LocationID(id) }
+            i = (i + 1) & mask
+        }
+        let id = ends.count
+        arena.append(contentsOf: bytes)
+        ends.append(arena.count)
+        hashes.append(h)
+        slots[i] = Int32(id + 1)
+        if ends.count * 2 > slots.count { grow() }
+        return LocationID(id)
+    }
+
+    public mutating func intern(_ string: String) -> LocationID {
+        var s = string
+        return s.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    @usableFromInline
+    mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for id in 0..<ends.count {
+            var i = Int(truncatingIfNeeded: hashes[id]) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id + 1)
+        }
+    }
+
+    public func string(_ id: LocationID) -> String {
+        String(decoding: arena[range(of: Int(id))], as: UTF8.self)
+    }
+
+    /// All strings in id order (serialization).
+    public var strings: [String] { (0..<count).map { string(LocationID($0)) } }
+
+    /// Rebuilds an interner with the given strings at ids 0, 1, 2, …
+    public init(strings: [String]) {
+        self.init()
+        for s in strings { _ = intern(s) }
+    }
+}
+
+@inlinable
+func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+        return false
+    }
+    return true
+}

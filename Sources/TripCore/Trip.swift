@@ -1,0 +1,58 @@
+/// Milliseconds since the Unix epoch, UTC. All event times and window bounds inside the engine use it.
+public typealias EventTime = Int64
+
+/// Interned id of a pickup centroid location string (see `StringInterner`).
+public typealias LocationID = Int32
+
+/// One decoded taxi trip: only what the four queries need, as plain integers.
+/// Money is integer cents so sums are exact; a nil field is SQL NULL (excluded from sums/averages/hotspots).
+public struct Trip: Sendable, Equatable {
+    public var eventTime: EventTime
+    public var fareCents: Int64?
+    public var tipsCents: Int64?
+    public var tripTotalCents: Int64?
+    public var communityArea: Int32?
+    public var pickupLocation: LocationID?
+
+    public init(eventTime: EventTime, fareCents: Int64? = nil, tipsCents: Int64? = nil,
+                tripTotalCents: Int64? = nil, communityArea: Int32? = nil, pickupLocation: LocationID? = nil) {
+        self.eventTime = eventTime
+        self.fareCents = fareCents
+        self.tipsCents = tipsCents
+        self.tripTotalCents = tripTotalCents
+        self.communityArea = communityArea
+        self.pickupLocation = pickupLocation
+    }
+}
+
+/// Where a record came from: the source name (file path, `-` for stdin) and its position in it
+/// (byte offset of the record's first byte for files; the sorted ordinal's original offset for sorted replays).
+public struct SourcePosition: Sendable, Equatable, Hashable {
+    public var source: String
+    public var offset: Int64
+    public init(source: String, offset: Int64) {
+        self.source = source
+        self.offset = offset
+    }
+}
+
+/// A record that was not processed, with the reason. Never dropped: it ends in the `dead_letters` table.
+public struct DeadLetter: Sendable, Equatable {
+    /// Query that judged the row late, or nil for rows rejected before any query saw them.
+    public var query: QueryName?
+    public var offset: Int64
+    /// `late` for late rows; otherwise what is wrong with the record, precisely.
+    public var reason: String
+    /// For late rows: the event time and the watermark it was behind.
+    public var detail: String
+    /// The record as read (line terminator excluded).
+    public var raw: String
+
+    public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String) {
+        self.query = query
+        self.offset = offset
+        self.reason = reason
+        self.detail = detail
+        self.raw = raw
+    }
+}

@@ -1,0 +1,67 @@
+import TripCore
+
+/// `sum_fare_window`: one tumbling window's money totals. Times in ms.
+public struct SumFareRow: Sendable, Equatable {
+    public var windowStart: EventTime
+    public var windowEnd: EventTime
+    public var totals: MoneyAggregate
+    public var final: Bool
+}
+
+/// `trips_total`: one local calendar day (day number since 1970-01-01).
+public struct TripsTotalRow: Sendable, Equatable {
+    public var day: Int64
+    public var totals: MoneyAggregate
+    public var final: Bool
+    public var isoDay: String { CivilDate.isoDay(Int(day)) }
+}
+
+/// `hotspot_community_window`: trips per pickup community area in one sliding window.
+public struct CommunityHotspotRow: Sendable, Equatable {
+    public var windowStart: EventTime
+    public var windowEnd: EventTime
+    public var communityArea: Int32
+    public var count: Int64
+    public var final: Bool
+}
+
+/// `hotspot_window`: trips per pickup centroid location in one sliding window.
+public struct LocationHotspotRow: Sendable, Equatable {
+    public var windowStart: EventTime
+    public var windowEnd: EventTime
+    public var location: String
+    public var count: Int64
+    public var final: Bool
+}
+
+/// What one epoch changed, per query and output mode, sorted by key: what sinks apply.
+public struct EpochOutput: Sendable, Equatable {
+    public var epoch: Int64
+    public var sumFare: [SumFareRow] = []
+    public var tripsTotal: [TripsTotalRow] = []
+    public var communityHotspots: [CommunityHotspotRow] = []
+    public var locationHotspots: [LocationHotspotRow] = []
+    /// Each query's watermark after the epoch (ms; Int64.min before any row, Int64.max at end of input).
+    public var watermarks: [QueryName: EventTime] = [:]
+
+    public init(epoch: Int64) { self.epoch = epoch }
+
+    public var rowCount: Int { sumFare.count + tripsTotal.count + communityHotspots.count + locationHotspots.count }
+}
+
+/// Which queries judged a row late: a bit per query, in `QueryName.allCases` order.
+public struct LateMask: Sendable, Equatable {
+    public var bits: UInt8 = 0
+    public init() {}
+    public var isEmpty: Bool { bits == 0 }
+    public mutating func insert(_ q: QueryName) { bits |= Self.bit(q) }
+    public func contains(_ q: QueryName) -> Bool { bits & Self.bit(q) != 0 }
+    static func bit(_ q: QueryName) -> UInt8 {
+        switch q {
+        case .sumFareWindow: 1
+        case .tripsTotal: 2
+        case .hotspotCommunityWindow: 4
+        case .hotspotWindow: 8
+        }
+    }
+}

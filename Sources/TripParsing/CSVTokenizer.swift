@@ -1,0 +1,156 @@
+import Foundation
+
+/// Bounds of one field inside a record, relative to the record's first byte. For a quoted field the bounds
+/// exclude the quotes; `escapedQuotes` says the content holds doubled quotes (`""`) still to be unescaped.
+public struct CSVField: Sendable, Equatable {
+    public var start: Int32
+    public var end: Int32
+    public var escapedQuotes: Bool
+    public var count: Int { Int(end - start) }
+}
+
+/// What the tokenizer found at a position in a buffer.
+public enum CSVScan: Equatable {
+    /// A record spans `[start, end)` (line terminator excluded); the next record starts at `next`.
+    case record(end: Int, next: Int)
+    /// A broken record spans `[start, end)`; scanning resumes at `next` (the following physical line).
+    case malformed(reason: String, end: Int, next: Int)
+    /// The buffer ends inside the record and more input exists: refill and scan again from `start`.
+    case needMore
+    /// Only blank lines or nothing remain before `next` (no record). At EOF with next == count: done.
+    case blank(next: Int)
+}
+
+/// Byte-level RFC 4180 tokenizer: commas, double quotes (with `""` escapes, commas and line breaks inside
+/// quotes), LF or CRLF line ends. Field bounds go into the reusable `fields` array: no allocation per row.
+public struct CSVTokenizer {
+    public private(set) var fields: [CSVField] = []
+    /// A quoted field longer than this is taken as an unterminated quote, so one stray `"` cannot swallow
+    /// the rest of a file into one record.
+    public var maxRecordBytes: Int
+
+    public init(maxRecordBytes: Int = 1 << 16) {
+        self.maxRecordBytes = maxRecordBytes
+        fields.reserveCapacity(32)
+    }
+
+    static let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+
+    /// Scans the record starting at `start`. `atEOF` says no bytes follow the buffer.
+    public mutating func scan(_ buf: UnsafeRawBufferPointer, from start: Int, atEOF: Bool) -> CSVScan {
+        fields.removeAll(keepingCapacity: true)
+        let count = buf.count
+        guard let base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return atEOF ? .blank(next: start) : .needMore
+        }
+        // Blank lines carry no row: skip them.
+        var i = start
+        while i < count && (base[i] == Self.lf || (base[i] == Self.cr && i + 1 < count && base[i + 1] == Self.lf)) {
+            i += base[i] == Self.cr ? 2 : 1
+        }
+        if i >= count { return atEOF || i > start ? .blank(next: i) : .needMore }
+        if i > start { return .blank(next: i) }
+
+        while true {
+            // One field begins at i.
+            if i < count && base[i] == Self.quote {
+                let contentStart = i + 1
+                var j = contentStart
+                var escaped = false
+                while true {
+                    if j >= count {
+                        if !atEOF && j - start <= maxRecordBytes { return .needMore }
+                        return unterminated(base, count, start, atEOF: atEOF)
+                    }
+                    if base[j] == Self.quote {
+                        if j + 1 < count && base[j + 1] == Self.quote { escaped = true; j += 2; continue }
+                        if j + 1 >= count && !atEOF { return .needMore }
+                        break
+                    }
+                    if j - start > maxRecordBytes { return unterminated(base, count, start, atEOF: atEOF) }
+                    j += 1
+                }
+                fields.append(CSVField(start: Int32(contentStart - start), end: Int32(j - start), escapedQuotes: escaped))
+                i = j + 1
+                if i < count && base[i] != Self.comma && base[i] != Self.lf
+                    && !(base[i] == Self.cr && (i + 1 >= count || base[i + 1] == Self.lf)) {
+                    return malformedToLineEnd(base, count, start, from: i, atEOF: atEOF,
+                                              reason: "characters after the closing quote of field \(fields.count)")
+                }
+            } else {
+                var j = i
+                while j < count {
+                    let b = base[j]
+                    if b == Self.comma || b == Self.lf || b == Self.quote { break }
+                    if b == Self.cr && (j + 1 >= count || base[j + 1] == Self.lf) { break }
+                    j += 1
+                }
+                if j < count && base[j] == Self.quote {
+                    return malformedToLineEnd(base, count, start, from: j, atEOF: atEOF,
+                                              reason: "a quote inside unquoted field \(fields.count + 1)")
+                }
+                if j >= count && !atEOF { return .needMore }
+                if j < count && base[j] == Self.cr && j + 1 >= count && !atEOF { return .needMore }
+                fields.append(CSVField(start: Int32(i - start), end: Int32(j - start), escapedQuotes: false))
+                i = j
+            }
+            // After a field: comma, line end or end of input.
+            if i >= count {
+                if !atEOF { return .needMore }
+                return .record(end: i, next: i)
+            }
+            let b = base[i]
+            if b == Self.comma {
+                i += 1
+                if i >= count {
+                    if !atEOF { return .needMore }
+                    fields.append(CSVField(start: Int32(i - start), end: Int32(i - start), escapedQuotes: false))
+                    return .record(end: i, next: i)
+                }
+                continue
+            }
+            if b == Self.lf { return .record(end: i, next: i + 1) }
+            // CR LF (a lone CR before end of buffer was handled above).
+            if i + 1 >= count { return atEOF ? .record(end: i, next: i + 1) : .needMore }
+            return .record(end: i, next: i + 2)
+        }
+    }
+
+    /// An opening quote never closed: the record is cut at the end of its first physical line.
+    private func unterminated(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, atEOF: Bool) -> CSVScan {
+        let (end, next) = lineEnd(base, count, start, from: start)
+        return .malformed(reason: "unterminated quoted field", end: end, next: next)
+    }
+
+    private func malformedToLineEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, from: Int,
+                                    atEOF: Bool, reason: String) -> CSVScan {
+        var e = from
+        while e < count && base[e] != Self.lf { e += 1 }
+        if e >= count && !atEOF { return .needMore }
+        let (end, next) = lineEnd(base, count, start, from: from)
+        return .malformed(reason: reason, end: end, next: next)
+    }
+
+    /// End of the physical line holding `from` (CR of a CRLF excluded) and the start of the next line.
+    private func lineEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, from: Int) -> (end: Int, next: Int) {
+        var e = from
+        while e < count && base[e] != Self.lf { e += 1 }
+        let next = min(e + 1, count)
+        if e > start && base[e - 1] == Self.cr { e -= 1 }
+        return (e, next)
+    }
+}
+
+extension CSVField {
+    /// The field's bytes inside a record (quotes excluded, `""` not yet unescaped).
+    public func bytes(in record: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: record[Int(start)..<Int(end)])
+    }
+
+    /// The field as a String, with `""` unescaped (header names, strings for output; not the hot path).
+    public func string(in record: UnsafeRawBufferPointer) -> String {
+        let s = String(decoding: bytes(in: record), as: UTF8.self)
+        return escapedQuotes ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
+    }
+}
+

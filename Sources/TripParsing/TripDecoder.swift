@@ -1,0 +1,138 @@
+import TripCore
+
+/// A header that cannot feed the queries (e.g. no column for the configured event time).
+public struct HeaderError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Turns one tokenized CSV record into a `Trip`, or a precise reason why it cannot be processed.
+public enum DecodeOutcome: Equatable {
+    case trip(Trip)
+    case rejected(String)
+}
+
+/// Maps columns by header name and parses the fields the four queries need, at byte level.
+public struct TripDecoder {
+    public let header: CSVHeader
+    public let timeColumn: TimeColumn
+    public let zone: ZoneRules
+    /// Columns the queries use that this header lacks: every row has them empty (NULL).
+    public let absentColumns: [String]
+    let time: Int?
+    let fare: Int?
+    let tips: Int?
+    let tripTotal: Int?
+    let communityArea: Int?
+    let location: Int?
+    let now: @Sendable () -> EventTime
+    var scratch: [UInt8] = []
+
+    public static func timeColumnName(_ column: TimeColumn) -> String? {
+        switch column {
+        case .tripStart: "trip_start_timestamp"
+        case .tripEnd: "trip_end_timestamp"
+        case .eventTimestamp: "event_timestamp"
+        case .ingest: nil
+        }
+    }
+
+    public init(header: CSVHeader, timeColumn: TimeColumn, zone: ZoneRules,
+                now: @escaping @Sendable () -> EventTime = { 0 }) throws {
+        self.header = header
+        self.timeColumn = timeColumn
+        self.zone = zone
+        self.now = now
+        if let name = Self.timeColumnName(timeColumn) {
+            guard let i = header.index(of: name) else {
+                throw HeaderError(description: "the CSV header has no \(name) column (the event time for "
+                    + "time_column=\(timeColumn.rawValue)); columns found: \(header.names.joined(separator: ", "))")
+            }
+            time = i
+        } else {
+            time = nil
+        }
+        let wanted = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
+        let found = wanted.map { header.index(of: $0) }
+        (fare, tips, tripTotal, communityArea, location) = (found[0], found[1], found[2], found[3], found[4])
+        absentColumns = zip(wanted, found).filter { $0.1 == nil }.map(\.0)
+    }
+
+    /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
+    public mutating func decode(_ record: UnsafeRawBufferPointer, fields: [CSVField],
+                                locations: inout StringInterner) -> DecodeOutcome {
+        guard fields.count == header.count else {
+            return .rejected("expected \(header.count) fields as in the header, found \(fields.count)")
+        }
+        var trip = Trip(eventTime: 0)
+        if let time {
+            let f = fields[time].bytes(in: record)
+            do {
+                guard let ts = try FieldParsers.timestamp(f) else {
+                    return .rejected("missing \(header.names[time]) (the event time)")
+                }
+                trip.eventTime = ts.eventTime(in: zone)
+            } catch {
+                guard case .badTimestamp(let detail) = error else { return .rejected("bad timestamp") }
+                return .rejected("bad \(header.names[time]) \"\(String(decoding: f, as: UTF8.self))\": \(detail)")
+            }
+        } else {
+            trip.eventTime = now()
+        }
+        do {
+            if let fare { trip.fareCents = try FieldParsers.cents(fields[fare].bytes(in: record)) }
+        } catch { return nonNumeric(fare!, record, fields) }
+        do {
+            if let tips { trip.tipsCents = try FieldParsers.cents(fields[tips].bytes(in: record)) }
+        } catch { return nonNumeric(tips!, record, fields) }
+        do {
+            if let tripTotal { trip.tripTotalCents = try FieldParsers.cents(fields[tripTotal].bytes(in: record)) }
+        } catch { return nonNumeric(tripTotal!, record, fields) }
+        if let communityArea {
+            do {
+                if let area = try FieldParsers.integer(fields[communityArea].bytes(in: record)) {
+                    guard area >= 0 && area <= Int64(Int32.max) else {
+                        return .rejected("\(header.names[communityArea]) out of range: \(area)")
+                    }
+                    trip.communityArea = Int32(area)
+                }
+            } catch {
+                return .rejected("non-integer \(header.names[communityArea]) \""
+                    + fields[communityArea].string(in: record) + "\"")
+            }
+        }
+        if let location {
+            let field = fields[location]
+            let bytes = FieldParsers.trimmed(field.bytes(in: record))
+            if !bytes.isEmpty {
+                if field.escapedQuotes {
+                    trip.pickupLocation = internUnescaped(bytes, into: &locations)
+                } else {
+                    trip.pickupLocation = locations.intern(bytes)
+                }
+            }
+        }
+        return .trip(trip)
+    }
+
+    /// The event time alone (the sort key of `--order event-time`); nil when `decode` would reject the
+    /// record for its field count or time. Ingest-time replays have no such key.
+    public func eventTime(_ record: UnsafeRawBufferPointer, fields: [CSVField]) -> EventTime? {
+        guard fields.count == header.count, let time else { return nil }
+        guard let ts = try? FieldParsers.timestamp(fields[time].bytes(in: record)) else { return nil }
+        return ts.eventTime(in: zone)
+    }
+
+    func nonNumeric(_ index: Int, _ record: UnsafeRawBufferPointer, _ fields: [CSVField]) -> DecodeOutcome {
+        .rejected("non-numeric \(header.names[index]) \"\(fields[index].string(in: record))\"")
+    }
+
+    mutating func internUnescaped(_ bytes: UnsafeRawBufferPointer, into locations: inout StringInterner) -> LocationID {
+        scratch.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < bytes.count {
+            scratch.append(bytes[i])
+            i += (bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22) ? 2 : 1
+        }
+        return scratch.withUnsafeBytes { locations.intern($0) }
+    }
+}

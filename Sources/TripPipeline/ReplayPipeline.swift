@@ -1,0 +1,123 @@
+import Logging
+import TripCore
+import TripEngine
+import TripParsing
+import TripSinks
+import TripSources
+
+/// What a replay did, for the final summary.
+public struct ReplaySummary: Sendable {
+    public var counters: Counters
+    public var epochs: Int64
+    public var deadLetters: Int64
+    public var seconds: Double
+    public var peakRSSBytes: Int64
+    public var rowsPerSecond: Double { seconds > 0 ? Double(counters.rowsRead) / seconds : 0 }
+}
+
+/// Progress snapshot for a progress bar.
+public struct ReplayProgress: Sendable {
+    public var phase: String
+    public var done: Int64
+    public var total: Int64?
+    public var rowsRead: Int64
+    public var seconds: Double
+}
+
+/// Source → decoder → engine → SQLite mirror, epoch by epoch. An epoch is `epochRows` source records;
+/// its results, dead letters and end position are applied to the mirror in one transaction.
+public final class ReplayPipeline {
+    public let config: TripstreamConfig
+    public private(set) var engine: Engine
+    let source: RecordSource
+    let mirror: SQLiteMirror?
+    var decoder: TripDecoder
+    let logger: Logger
+    public var onProgress: ((ReplayProgress) -> Void)?
+    /// Called after each epoch is applied (tests and crash points use it).
+    public var onEpoch: ((EpochOutput, [DeadLetter]) -> Void)?
+    var deadLetterCount: Int64 = 0
+
+    public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger) throws {
+        self.config = config
+        self.source = source
+        self.mirror = mirror
+        self.logger = logger
+        engine = Engine(config: config)
+        decoder = try TripDecoder(header: source.header, timeColumn: config.timeColumn, zone: config.timeZone,
+                                  now: { Clock.wallMilliseconds() })
+        for column in decoder.absentColumns {
+            logger.warning("the CSV header has no \(column) column: every row counts it as empty (NULL)")
+        }
+    }
+
+    public func run() throws -> ReplaySummary {
+        let start = Clock.monotonicSeconds()
+        var deadLetters: [DeadLetter] = []
+        var inEpoch = 0
+        var lastReport = start
+        while let record = try source.next() {
+            engine.state.counters.rowsRead += 1
+            if let reason = record.malformed {
+                reject(record, reason: reason, into: &deadLetters)
+            } else {
+                switch decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations) {
+                case .trip(let trip):
+                    let late = engine.ingest(trip)
+                    if !late.isEmpty { deadLetterLate(record, trip: trip, late: late, into: &deadLetters) }
+                case .rejected(let reason):
+                    reject(record, reason: reason, into: &deadLetters)
+                }
+            }
+            inEpoch += 1
+            if inEpoch == config.epochRows {
+                try commitEpoch(endOfInput: false, deadLetters: &deadLetters)
+                inEpoch = 0
+                let now = Clock.monotonicSeconds()
+                if now - lastReport >= 0.2 {
+                    lastReport = now
+                    report(phase: "replay", start: start)
+                }
+            }
+        }
+        try commitEpoch(endOfInput: true, deadLetters: &deadLetters)
+        report(phase: "done", start: start)
+        return ReplaySummary(counters: engine.state.counters, epochs: engine.state.epoch - 1,
+                             deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
+                             peakRSSBytes: Clock.peakRSSBytes())
+    }
+
+    func report(phase: String, start: Double) {
+        onProgress?(ReplayProgress(phase: phase, done: source.progressDone, total: source.progressTotal,
+                                   rowsRead: engine.state.counters.rowsRead, seconds: Clock.monotonicSeconds() - start))
+    }
+
+    func reject(_ record: RawRecord, reason: String, into list: inout [DeadLetter]) {
+        engine.state.counters.rowsRejected += 1
+        list.append(DeadLetter(query: nil, offset: record.offset, reason: reason,
+                               raw: String(decoding: record.bytes, as: UTF8.self)))
+    }
+
+    func deadLetterLate(_ record: RawRecord, trip: Trip, late: LateMask, into list: inout [DeadLetter]) {
+        let raw = String(decoding: record.bytes, as: UTF8.self)
+        for q in QueryName.allCases where late.contains(q) {
+            let wm = engine.state.watermarks[q]!
+            let detail = "event time \(CivilDate.isoUTC(seconds: floorDiv(trip.eventTime, 1000))) is behind the "
+                + "watermark \(CivilDate.isoUTC(seconds: floorDiv(wm, 1000))) for every window of \(q.rawValue)"
+            list.append(DeadLetter(query: q, offset: record.offset, reason: "late", detail: detail, raw: raw))
+        }
+    }
+
+    func commitEpoch(endOfInput: Bool, deadLetters: inout [DeadLetter]) throws {
+        let output = engine.endEpoch(endOfInput: endOfInput)
+        if let mirror {
+            try mirror.apply(output, deadLetters: deadLetters,
+                             progress: EpochProgress(source: source.name, position: source.position,
+                                                     orderMode: source.orderMode),
+                             counters: engine.state.counters)
+        }
+        deadLetterCount += Int64(deadLetters.count)
+        onEpoch?(output, deadLetters)
+        deadLetters.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TripParsing
+
+/// Reads a CSV file (or stdin) in large chunks and splits it into records with their byte offsets.
+/// The header is read at open; an optional UTF-8 BOM is skipped. One buffer, reused: no copy per record.
+public final class CSVFileReader: RecordSource {
+    public let name: String
+    public private(set) var header: CSVHeader = CSVHeader(names: [])
+    public let orderMode = "file"
+    public let totalBytes: Int64?
+    let fd: Int32
+    let ownsDescriptor: Bool
+    var buffer: UnsafeMutableRawBufferPointer
+    var filled = 0
+    var cursor = 0
+    /// File offset of buffer[0].
+    var bufferOffset: Int64 = 0
+    var eof = false
+    var tokenizer = CSVTokenizer()
+
+    /// Opens `path` (`-` = standard input) and reads its header.
+    public init(path: String, chunkSize: Int = 1 << 20) throws {
+        name = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw SourceError("cannot open \(path): \(String(cString: strerror(errno)))")
+            }
+            ownsDescriptor = true
+        }
+        var st = stat()
+        totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 16)
+        try readHeader()
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    public var fields: [CSVField] { tokenizer.fields }
+    public var position: Int64 { bufferOffset + Int64(cursor) }
+    public var progressDone: Int64 { position }
+    public var progressTotal: Int64? { totalBytes }
+
+    func readHeader() throws {
+        try fill()
+        if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { cursor = 3 }
+        guard let first = try scanNext() else { throw SourceError("\(name) is empty: expected a CSV header line") }
+        if let reason = first.malformed { throw SourceError("\(name): the header line is malformed (\(reason))") }
+        header = CSVHeader(names: tokenizer.fields.map { $0.string(in: first.bytes) })
+    }
+
+    public func next() throws -> RawRecord? { try scanNext() }
+
+    func scanNext() throws -> RawRecord? {
+        while true {
+            let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
+            switch tokenizer.scan(view, from: cursor, atEOF: eof) {
+            case .record(let end, let next):
+                let record = RawRecord(offset: bufferOffset + Int64(cursor),
+                                       bytes: UnsafeRawBufferPointer(rebasing: view[cursor..<end]), malformed: nil)
+                cursor = next
+                return record
+            case .malformed(let reason, let end, let next):
+                let record = RawRecord(offset: bufferOffset + Int64(cursor),
+                                       bytes: UnsafeRawBufferPointer(rebasing: view[cursor..<end]), malformed: reason)
+                cursor = next
+                return record
+            case .blank(let next):
+                cursor = next
+                if cursor >= filled {
+                    if eof { return nil }
+                    try fill()
+                }
+            case .needMore:
+                try fill()
+            }
+        }
+    }
+
+    /// Moves unread bytes to the front and reads more; grows the buffer for a record larger than it.
+    func fill() throws {
+        if eof { return }
+        if cursor > 0 {
+            let remaining = filled - cursor
+            if remaining > 0 {
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: remaining)
+            }
+            bufferOffset += Int64(cursor)
+            filled = remaining
+            cursor = 0
+        }
+        if filled == buffer.count {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
+            buffer.deallocate()
+            buffer = bigger
+        }
+        while filled < buffer.count {
+            let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SourceError("read error on \(name): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { eof = true; break }
+            filled += n
+            if n < 65536 { break }  // pipes deliver little at a time: scan what we have
+        }
+    }
+}

@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a sorted run: per record `key:Int64 offset:Int64 length:Int32 bytes`, little-endian, buffered.
+final class RunFileWriter {
+    let fd: Int32
+    let path: String
+    var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SourceError("cannot create sort run \(path): \(String(cString: strerror(errno)))") }
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    func write(key: Int64, offset: Int64, bytes: UnsafeRawBufferPointer) throws {
+        withUnsafeBytes(of: key.littleEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: offset.littleEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: Int32(bytes.count).littleEndian) { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        try buffer.withUnsafeBytes { b in
+            var done = 0
+            while done < b.count {
+                let n = Glibc.write(fd, b.baseAddress! + done, b.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SourceError("cannot write sort run \(path): \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws {
+        try flush()
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw SourceError("cannot sync sort run \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Reads a run written by `RunFileWriter`, one record at a time, through a buffer.
+final class RunFileReader {
+    let fd: Int32
+    let path: String
+    var buffer: UnsafeMutableRawBufferPointer
+    var filled = 0
+    var cursor = 0
+    var eof = false
+    private(set) var key: Int64 = 0
+    private(set) var offset: Int64 = 0
+    private(set) var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    init(path: String, bufferSize: Int) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SourceError("cannot open sort run \(path): \(String(cString: strerror(errno)))") }
+        buffer = .allocate(byteCount: bufferSize, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+        close(fd)
+    }
+
+    /// Loads the next record; false at the end of the run.
+    func advance() throws -> Bool {
+        guard try ensure(20) else { return false }
+        let base = UnsafeRawPointer(buffer.baseAddress!) + cursor
+        key = Int64(littleEndian: base.loadUnaligned(as: Int64.self))
+        offset = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        let length = Int(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: Int32.self)))
+        guard try ensure(20 + length) else { throw SourceError("sort run \(path) is truncated") }
+        let start = UnsafeRawPointer(buffer.baseAddress!) + cursor + 20
+        bytes = UnsafeRawBufferPointer(start: start, count: length)
+        cursor += 20 + length
+        return true
+    }
+
+    /// Makes `n` bytes available at `cursor`; false if the run ends first (cleanly, at a record boundary).
+    func ensure(_ n: Int) throws -> Bool {
+        if filled - cursor >= n { return true }
+        let remaining = filled - cursor
+        if remaining > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: remaining) }
+        filled = remaining
+        cursor = 0
+        if n > buffer.count {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: n * 2, alignment: 16)
+            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
+            buffer.deallocate()
+            buffer = bigger
+        }
+        while filled < n && !eof {
+            let r = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw SourceError("read error on sort run \(path): \(String(cString: strerror(errno)))")
+            }
+            if r == 0 { eof = true } else { filled += r }
+        }
+        if filled >= n { return true }
+        if filled == 0 { return false }
+        throw SourceError("sort run \(path) is truncated")
+    }
+}

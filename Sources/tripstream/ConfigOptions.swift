@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import TripCore
+
+/// Options that decide what is computed: a profile, a JSON config file, and flags that override both.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Built-in settings to start from: chicago (default; 1 h windows for 15-minute real data) or seed (the original job: 5 s tumbling, 1 min windows sliding 30 s, 10 s watermark).", valueName: "name"))
+    var profile: String?
+
+    @Option(name: .long, help: ArgumentHelp("JSON configuration file (see README: tenant, time_column, time_zone, epoch_rows, per-query window/slide/watermark/mode).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "Tenant name: namespaces the mirror's rows (default tenantstreamapp).")
+    var tenant: String?
+
+    @Option(name: .long, help: ArgumentHelp("Event time: trip_start (default), trip_end, event_timestamp, or ingest (wall clock when read; not reproducible).", valueName: "column"))
+    var timeColumn: String?
+
+    @Option(name: .long, help: ArgumentHelp("IANA time zone of local timestamps (default America/Chicago).", valueName: "zone"))
+    var timeZone: String?
+
+    @Option(name: .long, help: "Source records per epoch: the deterministic cut points of the input (default 10000).")
+    var epochRows: Int?
+
+    func resolve() throws -> TripstreamConfig {
+        var root: [String: Any] = [:]
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else {
+                throw ConfigError(key: "--config", "cannot read \(config)")
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
+                throw ConfigError(key: "--config", "\(config) is not a JSON object")
+            }
+            root = dict
+        }
+        // Flags override the file, which overrides the profile.
+        if let profile { root["profile"] = profile }
+        if let tenant { root["tenant"] = tenant }
+        if let timeColumn { root["time_column"] = timeColumn }
+        if let timeZone { root["time_zone"] = timeZone }
+        if let epochRows { root["epoch_rows"] = epochRows }
+        return try TripstreamConfig.apply(root, to: nil)
+    }
+}

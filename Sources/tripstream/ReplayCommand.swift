@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import TripCore
+import Logging
+import TripPipeline
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a Taxi Trips CSV file through the four queries into the SQLite mirror.",
+        discussion: """
+        The portal export is sorted by Trip ID, not by time, so rows arrive years out of order. Two orders:
+          event-time (default for files)  sort by event time first (external sort in bounded memory,
+                                          spilling to disk), as the live feed would deliver them; useful
+                                          results on the real export
+          file                            as stored (the default for stdin): rows behind the watermark are
+                                          late and go to dead_letters with reason 'late'
+        Bad rows never stop the replay: each goes to the dead_letters table with its byte offset and reason.
+        At the end of the input every window becomes final, so the mirror is complete.
+        """)
+
+    @Argument(help: ArgumentHelp("CSV file in the data portal's format, or - for standard input.", valueName: "file"))
+    var input: String
+
+    @Option(name: .long, help: ArgumentHelp("file or event-time (default: event-time for a file, file for stdin).", valueName: "order"))
+    var order: String?
+
+    @Option(name: .long, help: "SQLite mirror to write (created if missing).")
+    var db = "tripstream.sqlite"
+
+    @Option(name: .long, help: "Memory for the event-time sort before it spills runs to disk, in MiB.")
+    var sortMemory = 64
+
+    @Option(name: .long, help: "Directory for the sort's spill files.")
+    var tmp = FileManager.default.temporaryDirectory.path
+
+    @Flag(name: .long, help: "Keep this tenant's existing rows in the mirror (default: replace them).")
+    var keep = false
+
+    @Flag(name: .long, help: "No progress bar.")
+    var quiet = false
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let logger = bootstrapLogging(logLevel)
+        let config = try options.resolve()
+        let replayOrder: ReplayOrder
+        if let order {
+            guard let o = ReplayOrder(rawValue: order) else {
+                throw ValidationError("--order must be file or event-time, got \(order)")
+            }
+            replayOrder = o
+        } else {
+            replayOrder = input == "-" ? .file : .eventTime
+        }
+        guard sortMemory >= 1 else { throw ValidationError("--sort-memory must be at least 1 (MiB)") }
+        let job = ReplayJob(input: input, order: replayOrder, database: db, config: config,
+                            sortMemoryBytes: sortMemory << 20, spillDirectory: tmp, keepExisting: keep)
+        let bar = ProgressBar(enabled: !quiet && isatty(2) != 0)
+        let summary = try job.run(logger: logger, onProgress: bar.update)
+        bar.finish()
+        print(SummaryText.render(summary, job: job))
+    }
+}
+
+/// The final report of a replay.
+enum SummaryText {
+    static func render(_ s: ReplaySummary, job: ReplayJob) -> String {
+        let c = s.counters
+        var lines = [
+            "replayed \(job.input) (order \(job.order.rawValue), tenant \(job.config.tenant)) into \(job.database ?? "no mirror")",
+            "  rows read        \(c.rowsRead)",
+            "  processed        \(c.rowsProcessed)",
+            "  rejected         \(c.rowsRejected)  (malformed or without a usable event time)",
+            "  late             \(c.rowsLate)  (behind the watermark of at least one query)",
+            "  dead letters     \(s.deadLetters)  (one per rejected row, one per query a row was late for)",
+        ]
+        for q in QueryName.allCases {
+            lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q] ?? 0) rows emitted, \(c.lateByQuery[q] ?? 0) late")
+        }
+        lines.append("  epochs           \(s.epochs)")
+        lines.append(String(format: "  time             %.3f s  (%.0f rows/s)", s.seconds, s.rowsPerSecond))
+        lines.append(String(format: "  peak RSS         %.1f MiB", Double(s.peakRSSBytes) / 1_048_576))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A one-line progress bar on standard error (only on a terminal).
+final class ProgressBar {
+    let enabled: Bool
+    var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: ReplayProgress) {
+        guard enabled else { return }
+        var line = "\(p.phase) \(p.rowsRead) rows"
+        if p.seconds > 0 && p.rowsRead > 0 { line += String(format: "  %.0f rows/s", Double(p.rowsRead) / p.seconds) }
+        if let total = p.total, total > 0 {
+            let fraction = min(1, Double(p.done) / Double(total))
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            line += "  [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+            line += String(format: " %3.0f%%", fraction * 100)
+            if fraction > 0.01 && fraction < 1 {
+                line += String(format: "  ETA %.0fs", p.seconds / fraction - p.seconds)
+            }
+        }
+        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
