@@ -38,7 +38,7 @@ public struct ZoneRules: Sendable, Equatable {
             }
             cursor = next
         }
-        self.init(identifier: zone.identifier, transitions: instants, offsets: offs)
+        self.init(identifier: identifier, transitions: instants, offsets: offs)
     }
 
     /// Offset (seconds east of UTC) in force at a UTC instant given in Unix seconds.

@@ -1,0 +1,184 @@
+import Testing
+import TripCore
+@testable import TripEngine
+
+/// Minutes since 2015-04-18 00:00 UTC, as event time in ms.
+func at(_ minutes: Double) -> EventTime {
+    EventTime(CivilDate.dayNumber(year: 2015, month: 4, day: 18)) * 86_400_000 + EventTime(minutes * 60_000)
+}
+
+func config(window: EventTime = 600_000, slide: EventTime = 300_000, delay: EventTime = 0,
+            mode: OutputMode = .update) -> TripstreamConfig {
+    var c = TripstreamConfig.chicago
+    c.timeZone = .utc
+    c.sumFareWindow = QuerySettings(window: .tumbling(window), watermarkDelay: delay, mode: mode)
+    c.tripsTotal = QuerySettings(window: TripstreamConfig.dayWindow, watermarkDelay: delay, mode: mode)
+    c.hotspotCommunityWindow = QuerySettings(window: WindowSpec(length: window, slide: slide), watermarkDelay: delay, mode: mode)
+    c.hotspotWindow = QuerySettings(window: WindowSpec(length: window, slide: slide), watermarkDelay: delay, mode: mode)
+    return c
+}
+
+func trip(_ minutes: Double, fare: Int64? = 100, tips: Int64? = 10, total: Int64? = 110, area: Int32? = 8,
+          location: LocationID? = nil) -> Trip {
+    Trip(eventTime: at(minutes), fareCents: fare, tipsCents: tips, tripTotalCents: total, communityArea: area,
+         pickupLocation: location)
+}
+
+@Suite struct WindowTests {
+    @Test func tumblingAssignmentIncludesStartExcludesEnd() {
+        let w = WindowSpec.tumbling(600_000)
+        var starts: [EventTime] = []
+        w.forEachStart(containing: at(10)) { starts.append($0) }
+        #expect(starts == [at(10)])  // exactly on an edge: the window that starts there
+        starts = []
+        w.forEachStart(containing: at(9.99)) { starts.append($0) }
+        #expect(starts == [at(0)])
+    }
+
+    @Test func slidingWindowsOverlap() {
+        let w = WindowSpec(length: 600_000, slide: 300_000)  // 10 min every 5 min
+        var starts: [EventTime] = []
+        w.forEachStart(containing: at(7)) { starts.append($0) }
+        #expect(starts == [at(5), at(0)])
+        starts = []
+        w.forEachStart(containing: at(10)) { starts.append($0) }  // on an edge: [10,20) and [5,15)
+        #expect(starts == [at(10), at(5)])
+        // Spark's example: 1 h windows sliding 15 min → 4 windows per event
+        let hour = WindowSpec(length: 3_600_000, slide: 900_000)
+        starts = []
+        hour.forEachStart(containing: at(61)) { starts.append($0) }
+        #expect(starts == [at(60), at(45), at(30), at(15)])
+        #expect(hour.windowsPerEvent == 4)
+    }
+
+    @Test func windowsBefore1970UseFloor() {
+        let w = WindowSpec.tumbling(600_000)
+        #expect(w.lastStart(containing: -1) == -600_000)
+    }
+}
+
+@Suite struct EngineTests {
+    @Test func tumblingSumsAreHandComputed() {
+        var e = Engine(config: config())
+        _ = e.ingest(trip(1, fare: 100, tips: 10, total: 110))
+        _ = e.ingest(trip(9.5, fare: 250, tips: nil, total: 300))
+        _ = e.ingest(trip(10, fare: nil, tips: 5, total: nil))  // next window
+        let out = e.endEpoch(endOfInput: true)
+        #expect(out.sumFare.count == 2)
+        let w0 = out.sumFare[0], w1 = out.sumFare[1]
+        #expect(w0.windowStart == at(0) && w0.windowEnd == at(10))
+        #expect(w0.totals.fare == 350 && w0.totals.tips == 10 && w0.totals.tripTotal == 410 && w0.totals.trips == 2)
+        #expect(w1.windowStart == at(10))
+        #expect(w1.totals.fare == nil && w1.totals.tips == 5 && w1.totals.tripTotal == nil && w1.totals.trips == 1)
+        #expect(out.sumFare.allSatisfy { $0.final })
+    }
+
+    @Test func slidingCountsPerGroup() {
+        var e = Engine(config: config())
+        _ = e.ingest(trip(2, area: 8))
+        _ = e.ingest(trip(7, area: 8))
+        _ = e.ingest(trip(7, area: 32))
+        _ = e.ingest(trip(12, area: nil))  // no area: not counted by the community query
+        let out = e.endEpoch(endOfInput: true)
+        let got = out.communityHotspots.map { "\(($0.windowStart - at(0)) / 60_000)-\($0.communityArea)=\($0.count)" }
+        // windows [-5,5) [0,10) [5,15): t=2 → [-5,5),[0,10); t=7 → [0,10),[5,15)
+        #expect(got == ["-5-8=1", "0-8=2", "0-32=1", "5-8=1", "5-32=1"])
+    }
+
+    @Test func locationsAreCountedByName() {
+        var e = Engine(config: config())
+        let a = e.state.locations.intern("POINT (1 2)")
+        let b = e.state.locations.intern("POINT (3 4)")
+        _ = e.ingest(trip(1, location: a))
+        _ = e.ingest(trip(2, location: a))
+        _ = e.ingest(trip(3, location: b))
+        let out = e.endEpoch(endOfInput: true)
+        let inFirst = out.locationHotspots.filter { $0.windowStart == at(0) }
+        #expect(inFirst.map(\.location) == ["POINT (1 2)", "POINT (3 4)"])
+        #expect(inFirst.map(\.count) == [2, 1])
+    }
+
+    @Test func watermarkAdvancesAtEpochEndAndFinalizes() {
+        var e = Engine(config: config(delay: 120_000))  // 2 min delay
+        _ = e.ingest(trip(1))
+        _ = e.ingest(trip(11))
+        var out = e.endEpoch()
+        // max event 11 min → watermark 9 min: nothing ends by 9 min for 10-min windows... [-5,5) does
+        #expect(out.watermarks[.sumFareWindow] == at(9))
+        #expect(out.sumFare.map(\.final) == [false, false])
+        #expect(out.communityHotspots.filter(\.final).map { $0.windowStart } == [at(-5)])
+        _ = e.ingest(trip(13))
+        out = e.endEpoch()  // watermark 11 min: [0,10) final
+        #expect(out.watermarks[.sumFareWindow] == at(11))
+        #expect(out.sumFare.map { "\(($0.windowStart - at(0)) / 60_000):\($0.final)" } == ["0:true", "10:false"])
+        #expect(e.state.sumFare.keys.sorted() == [at(10)])  // final window evicted
+    }
+
+    @Test func rowsBehindTheWatermarkForAllWindowsAreLate() {
+        var e = Engine(config: config(delay: 0))
+        _ = e.ingest(trip(25))
+        _ = e.endEpoch()  // watermark 25 min
+        // t=12: tumbling [10,20) ended → late; sliding [10,20) ended but [5,15)? ended too → late
+        let late = e.ingest(trip(12))
+        #expect(late.contains(.sumFareWindow))
+        #expect(late.contains(.hotspotCommunityWindow))
+        #expect(!late.contains(.tripsTotal))  // the day is still open
+        // t=22: tumbling [20,30) open; sliding [20,30) open, [15,25) ended → counted only in the open one
+        let partly = e.ingest(trip(22))
+        #expect(partly.isEmpty)
+        let out = e.endEpoch(endOfInput: true)
+        // [20,30) holds t=25 and t=22; [15,25) was already final when t=22 came; [25,35) holds t=25
+        #expect(out.communityHotspots.map { "\(($0.windowStart - at(0)) / 60_000)=\($0.count)" } == ["20=2", "25=1"])
+        #expect(e.state.counters.rowsLate == 1)
+        #expect(e.state.counters.lateByQuery[.sumFareWindow] == 1)
+    }
+
+    @Test func outputModes() {
+        func run(_ mode: OutputMode) -> [EpochOutput] {
+            var e = Engine(config: config(delay: 0, mode: mode))
+            var outs: [EpochOutput] = []
+            _ = e.ingest(trip(1)); outs.append(e.endEpoch())   // wm 1
+            _ = e.ingest(trip(12)); outs.append(e.endEpoch())  // wm 12: [0,10) final
+            outs.append(e.endEpoch())                            // nothing new
+            outs.append(e.endEpoch(endOfInput: true))            // all final
+            return outs
+        }
+        let append = run(.append).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        #expect(append.map { $0.map(\.0) } == [[], [0], [], [10]])
+        #expect(append.allSatisfy { $0.allSatisfy { $0.1 } })
+        let update = run(.update).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        #expect(update.map { $0.map(\.0) } == [[0], [0, 10], [], [10]])
+        #expect(update.map { $0.map(\.1) } == [[false], [true, false], [], [true]])
+        let complete = run(.complete).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        #expect(complete.map { $0.map(\.0) } == [[0], [0, 10], [0, 10], [0, 10]])
+        #expect(complete.map { $0.map(\.1) } == [[false], [true, false], [true, false], [true, true]])
+    }
+
+    @Test func dayAggregatesFollowChicagoDaysAcrossDST() {
+        var c = config()
+        c.timeZone = ZoneRules(identifier: "America/Chicago")!
+        var e = Engine(config: c)
+        func utcMs(_ d: Int, _ h: Int, _ m: Int = 0) -> EventTime {
+            EventTime(CivilDate.dayNumber(year: 2015, month: 3, day: d)) * 86_400_000 + EventTime(h * 60 + m) * 60_000
+        }
+        _ = e.ingest(Trip(eventTime: utcMs(8, 5, 59), tipsCents: 100))   // 03-07 23:59 CST
+        _ = e.ingest(Trip(eventTime: utcMs(8, 6), tipsCents: 200))       // 03-08 00:00 CST
+        _ = e.ingest(Trip(eventTime: utcMs(9, 4, 59), tipsCents: 301))   // 03-08 23:59 CDT
+        _ = e.ingest(Trip(eventTime: utcMs(9, 5), tipsCents: nil))       // 03-09 00:00 CDT
+        let out = e.endEpoch(endOfInput: true)
+        #expect(out.tripsTotal.map(\.isoDay) == ["2015-03-07", "2015-03-08", "2015-03-09"])
+        #expect(out.tripsTotal.map(\.totals.trips) == [1, 2, 1])
+        #expect(out.tripsTotal[1].totals.tipsAverage == 251)  // 250.5 rounds half away from zero
+        #expect(out.tripsTotal[2].totals.tipsAverage == nil)
+    }
+
+    @Test func dayIsLateOnlyAfterLocalMidnightPassesTheWatermark() {
+        var c = config(delay: 0)
+        c.timeZone = ZoneRules(identifier: "America/Chicago")!
+        var e = Engine(config: c)
+        _ = e.ingest(Trip(eventTime: at(6 * 60)))  // 2015-04-18 01:00 CDT
+        _ = e.endEpoch()
+        #expect(!e.ingest(Trip(eventTime: at(5 * 60))).contains(.tripsTotal))  // 00:00 CDT same day
+        #expect(e.ingest(Trip(eventTime: at(4 * 60 + 59))).contains(.tripsTotal))  // 04-17 23:59 CDT: ended
+    }
+}

@@ -1,0 +1,48 @@
+import Testing
+import TripCore
+@testable import TripEngine
+
+@Suite struct SnapshotTests {
+    /// A state with open windows, retained windows (complete mode), days, locations and counters.
+    func busyEngine() -> Engine {
+        var c = config(delay: 60_000, mode: .complete)
+        c.hotspotWindow.mode = .update
+        var e = Engine(config: c)
+        for i in 0..<200 {
+            let loc = e.state.locations.intern("POINT (\(i % 7) 41.9)")
+            _ = e.ingest(trip(Double(i % 50) * 0.7 + Double(i / 50) * 9, fare: i % 5 == 0 ? nil : Int64(i), area: Int32(i % 9),
+                              location: loc))
+            if i % 40 == 39 { _ = e.endEpoch() }
+        }
+        return e
+    }
+
+    @Test func stateRoundTripsExactly() throws {
+        let e = busyEngine()
+        let bytes = e.state.snapshot()
+        let restored = try EngineState(snapshot: bytes)
+        #expect(restored == e.state)
+        #expect(restored.snapshot() == bytes)
+        #expect(!e.state.retainedSumFare.isEmpty && !e.state.community.isEmpty)
+    }
+
+    /// A restored engine continues exactly like the original: same outputs for the same next epochs.
+    @Test func restoredEngineContinuesIdentically() throws {
+        var a = busyEngine()
+        var b = Engine(config: a.config, state: try EngineState(snapshot: a.state.snapshot()))
+        for i in 0..<30 {
+            let t = trip(40 + Double(i), area: Int32(i % 4), location: LocationID(i % 7))
+            #expect(a.ingest(t) == b.ingest(t))
+        }
+        #expect(a.endEpoch() == b.endEpoch())
+        #expect(a.endEpoch(endOfInput: true) == b.endEpoch(endOfInput: true))
+        #expect(a.state == b.state)
+    }
+
+    @Test func corruptSnapshotsAreErrorsNotCrashes() {
+        let bytes = busyEngine().state.snapshot()
+        #expect(throws: SnapshotError.self) { try EngineState(snapshot: Array(bytes.prefix(bytes.count / 2))) }
+        #expect(throws: SnapshotError.self) { try EngineState(snapshot: Array(repeating: 7, count: 64)) }
+        #expect(throws: SnapshotError.self) { try EngineState(snapshot: bytes + [0]) }
+    }
+}

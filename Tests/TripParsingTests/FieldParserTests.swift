@@ -1,0 +1,92 @@
+import Testing
+import TripCore
+@testable import TripParsing
+
+@Suite struct FieldParserTests {
+    @Test func money() throws {
+        #expect(try cents("7.65") == 765)
+        #expect(try cents("$7.65") == 765)
+        #expect(try cents("$0.00") == 0)
+        #expect(try cents("31.5") == 3150)  // pandas-saved
+        #expect(try cents("5") == 500)
+        #expect(try cents(" $12.05 ") == 1205)
+        #expect(try cents("-3.25") == -325)
+        #expect(try cents("$1,234.50") == 123_450)
+        #expect(try cents("2.005") == 201)  // third decimal rounds half away from zero
+        #expect(try cents("2.004") == 200)
+        #expect(try cents("") == nil)
+        #expect(try cents("   ") == nil)
+        #expect(throws: FieldError.notANumber) { try cents("$7.6x") }
+        #expect(throws: FieldError.notANumber) { try cents("abc") }
+        #expect(throws: FieldError.notANumber) { try cents("$") }
+        #expect(throws: FieldError.notANumber) { try cents(".") }
+    }
+
+    @Test func integers() throws {
+        func int(_ s: String) throws -> Int64? { try Array(s.utf8).withUnsafeBytes { try FieldParsers.integer($0) } }
+        #expect(try int("32") == 32)
+        #expect(try int("32.0") == 32)
+        #expect(try int("8.00") == 8)
+        #expect(try int("") == nil)
+        #expect(throws: FieldError.notAnInteger) { try int("3.5") }
+        #expect(throws: FieldError.notAnInteger) { try int("x") }
+    }
+
+    @Test func portalTimestamps() throws {
+        let day = EventTime(CivilDate.dayNumber(year: 2015, month: 4, day: 18)) * 86_400_000
+        #expect(try parseTime("04/18/2015 12:00:00 AM") == .local(day))
+        #expect(try parseTime("04/18/2015 12:15:00 PM") == .local(day + (12 * 60 + 15) * 60_000))
+        #expect(try parseTime("04/18/2015 01:45:00 PM") == .local(day + (13 * 60 + 45) * 60_000))
+        #expect(try parseTime("04/18/2015 11:59:59 PM") == .local(day + 86_399_000))
+        // spreadsheet-style: no padding, 24 h, no seconds
+        #expect(try parseTime("4/18/2015 9:15") == .local(day + (9 * 60 + 15) * 60_000))
+        #expect(try parseTime("") == nil)
+    }
+
+    @Test func isoAndUnixTimestamps() throws {
+        #expect(try parseTime("2015-04-18T05:00:00Z") == .instant(utc(2015, 4, 18, 5)))
+        #expect(try parseTime("2015-04-18T00:00:00-05:00") == .instant(utc(2015, 4, 18, 5)))
+        #expect(try parseTime("2015-04-18T10:30:00+0530") == .instant(utc(2015, 4, 18, 5)))
+        #expect(try parseTime("2015-04-18 00:15:00.123456") == .local(utc(2015, 4, 18, 0, 15) + 123))
+        #expect(try parseTime("2015-04-18") == .local(utc(2015, 4, 18)))
+        #expect(try parseTime("1400269500") == .instant(1_400_269_500_000))
+        #expect(try parseTime("1400269500123") == .instant(1_400_269_500_123))
+        #expect(try parseTime("1400269500.5") == .instant(1_400_269_500_500))
+    }
+
+    @Test func badTimestampsSayWhy() throws {
+        #expect(throws: FieldError.badTimestamp("month 13 out of range")) { try parseTime("13/45/2015 10:00:00 AM") }
+        #expect(throws: FieldError.badTimestamp("day 31 does not exist in 2015-4")) { try parseTime("04/31/2015 10:00:00 AM") }
+        #expect(throws: FieldError.badTimestamp("day 29 does not exist in 2015-2")) { try parseTime("2015-02-29T00:00:00") }
+        #expect(throws: FieldError.badTimestamp("hour 13 out of range for AM/PM")) { try parseTime("04/18/2015 13:00:00 PM") }
+        #expect(throws: FieldError.badTimestamp("minute 61 out of range")) { try parseTime("04/18/2015 10:61:00") }
+        #expect(throws: FieldError.badTimestamp(FieldParsers.formatHint)) { try parseTime("yesterday") }
+        #expect(throws: FieldError.badTimestamp(FieldParsers.formatHint)) { try parseTime("20150418") }
+        #expect(throws: FieldError.badTimestamp(FieldParsers.formatHint)) { try parseTime("04/18/2015 10:00:00 XM") }
+    }
+
+    /// America/Chicago: CST −6 h, CDT −5 h; DST 2015-03-08 02:00 → 03:00 and 2015-11-01 02:00 → 01:00.
+    @Test func localTimesInChicagoAcrossDST() throws {
+        func event(_ s: String) throws -> EventTime { try parseTime(s)!.eventTime(in: chicago) }
+        #expect(try event("01/15/2015 12:00:00 AM") == utc(2015, 1, 15, 6))
+        #expect(try event("07/15/2015 12:00:00 AM") == utc(2015, 7, 15, 5))
+        #expect(try event("03/08/2015 01:45:00 AM") == utc(2015, 3, 8, 7, 45))
+        #expect(try event("03/08/2015 03:00:00 AM") == utc(2015, 3, 8, 8))
+        // the skipped hour moves forward by the gap (java.time): 02:30 → 03:30 CDT
+        #expect(try event("03/08/2015 02:30:00 AM") == utc(2015, 3, 8, 8, 30))
+        // the repeated hour takes the earlier instant (CDT)
+        #expect(try event("11/01/2015 01:30:00 AM") == utc(2015, 11, 1, 6, 30))
+        #expect(try event("11/01/2015 02:00:00 AM") == utc(2015, 11, 1, 8))
+        #expect(try event("11/01/2015 12:45:00 AM") == utc(2015, 11, 1, 5, 45))
+    }
+
+    @Test func localDaysAndDayBounds() {
+        // 2015-03-08 is 23 hours long in Chicago, 2015-11-01 is 25.
+        let march8 = Int64(CivilDate.dayNumber(year: 2015, month: 3, day: 8))
+        #expect(chicago.startOfDay(march8 + 1) - chicago.startOfDay(march8) == 23 * 3600)
+        let nov1 = Int64(CivilDate.dayNumber(year: 2015, month: 11, day: 1))
+        #expect(chicago.startOfDay(nov1 + 1) - chicago.startOfDay(nov1) == 25 * 3600)
+        #expect(chicago.localDay(ofUTC: utc(2015, 3, 9, 4, 59) / 1000) == march8)
+        #expect(chicago.localDay(ofUTC: utc(2015, 3, 9, 5) / 1000) == march8 + 1)
+    }
+}

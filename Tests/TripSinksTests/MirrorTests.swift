@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TripCore
+@testable import TripEngine
+import TripSQLite
+@testable import TripSinks
+
+func scratchPath(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tripstream-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    return path
+}
+
+@Suite struct SQLiteWrapperTests {
+    @Test func roundTripsValuesAndReportsErrors() throws {
+        let db = try SQLiteDatabase(path: scratchPath("wrapper.sqlite"))
+        try db.execute("CREATE TABLE t(a INTEGER, b REAL, c TEXT, d)")
+        try db.prepare("INSERT INTO t VALUES (?, ?, ?, ?)").run([.integer(42), .real(7.65), .text("x'y\"z"), .null])
+        #expect(try db.rows("SELECT * FROM t") == [[.integer(42), .real(7.65), .text("x'y\"z"), .null]])
+        #expect(throws: SQLiteError.self) { try db.execute("SELECT * FROM missing") }
+        do {
+            try db.execute("INSERT INTO nope VALUES (1)")
+        } catch let e as SQLiteError {
+            #expect(e.message.contains("no such table: nope"))
+            #expect(e.sql == "INSERT INTO nope VALUES (1)")
+        }
+    }
+
+    @Test func transactionRollsBackOnThrow() throws {
+        let db = try SQLiteDatabase(path: scratchPath("tx.sqlite"))
+        try db.execute("CREATE TABLE t(a INTEGER PRIMARY KEY)")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.prepare("INSERT INTO t VALUES (1)").run([])
+                throw Boom()
+            }
+        }
+        #expect(try db.scalar("SELECT COUNT(*) FROM t") == .integer(0))
+    }
+
+    @Test func openingAMissingDirectoryFails() {
+        #expect(throws: SQLiteError.self) { _ = try SQLiteDatabase(path: "/nonexistent-dir/x.sqlite") }
+    }
+}
+
+@Suite struct MirrorTests {
+    func sampleOutput() -> (EpochOutput, Counters) {
+        var c = TripstreamConfig.chicago
+        c.sumFareWindow.mode = .update
+        var e = Engine(config: c)
+        let loc = e.state.locations.intern("POINT (-87.6 41.9)")
+        for i in 0..<50 {
+            _ = e.ingest(Trip(eventTime: 1_429_333_200_000 + Int64(i) * 600_000, fareCents: Int64(700 + i),
+                              tipsCents: i % 3 == 0 ? nil : 100, tripTotalCents: 900, communityArea: Int32(i % 5),
+                              pickupLocation: loc))
+        }
+        return (e.endEpoch(endOfInput: true), e.state.counters)
+    }
+
+    @Test func applyingAnEpochTwiceChangesNothing() throws {
+        let mirror = try SQLiteMirror(path: scratchPath("idem.sqlite"), tenant: "t1")
+        let (out, counters) = sampleOutput()
+        let dead = [DeadLetter(query: nil, offset: 99, reason: "non-numeric Fare \"x\"", raw: "a,b")]
+        let progress = EpochProgress(source: "f.csv", position: 1234, orderMode: "file")
+        try mirror.apply(out, deadLetters: dead, progress: progress, counters: counters)
+        let first = try SQLiteMirror.canonicalDump(mirror.db, tenant: "t1")
+        try mirror.apply(out, deadLetters: dead, progress: progress, counters: counters)
+        #expect(try SQLiteMirror.canonicalDump(mirror.db, tenant: "t1") == first)
+        #expect(first["sum_fare_window"]!.count == out.sumFare.count)
+        #expect(first["dead_letters"] == ["t1|f.csv|99||non-numeric Fare \"x\"||a,b|\(out.epoch)"])
+    }
+
+    @Test func moneyIsStoredInCurrencyUnitsAndNullsStayNull() throws {
+        let mirror = try SQLiteMirror(path: scratchPath("money.sqlite"), tenant: "t1")
+        var out = EpochOutput(epoch: 1)
+        var totals = MoneyAggregate()
+        totals.add(Trip(eventTime: 0, fareCents: 765, tipsCents: nil, tripTotalCents: 1))
+        totals.add(Trip(eventTime: 0, fareCents: 100, tipsCents: nil, tripTotalCents: 2))
+        out.sumFare = [SumFareRow(windowStart: 0, windowEnd: 3_600_000, totals: totals, final: true)]
+        out.tripsTotal = [TripsTotalRow(day: 0, totals: totals, final: false)]
+        try mirror.apply(out, deadLetters: [], progress: EpochProgress(source: "-", position: 0, orderMode: "file"),
+                         counters: Counters())
+        #expect(try mirror.db.rows("SELECT window_start, window_end, total_fare, tips_fare, total_trip_total, trips, final FROM sum_fare_window")
+                == [[.integer(0), .integer(3600), .real(8.65), .null, .real(0.03), .integer(2), .integer(1)]])
+        #expect(try mirror.db.rows("SELECT day, trips_total, fare_total, tips_avg, trip_total_avg, final FROM trips_total")
+                == [[.text("1970-01-01"), .integer(2), .real(8.65), .null, .real(0.02), .integer(0)]])
+    }
+
+    @Test func tenantsDoNotTouchEachOther() throws {
+        let path = scratchPath("tenants.sqlite")
+        let a = try SQLiteMirror(path: path, tenant: "a")
+        let b = try SQLiteMirror(path: path, tenant: "b")
+        let (out, counters) = sampleOutput()
+        let progress = EpochProgress(source: "f", position: 1, orderMode: "file")
+        try a.apply(out, deadLetters: [], progress: progress, counters: counters)
+        try b.apply(out, deadLetters: [], progress: progress, counters: counters)
+        try a.clearTenant()
+        #expect(try SQLiteMirror.canonicalDump(a.db, tenant: "a")["sum_fare_window"] == [])
+        #expect(try SQLiteMirror.canonicalDump(b.db, tenant: "b")["sum_fare_window"]!.count == out.sumFare.count)
+    }
+
+    @Test func queryFiltersTopAndRange() throws {
+        let mirror = try SQLiteMirror(path: scratchPath("query.sqlite"), tenant: "t1")
+        let (out, counters) = sampleOutput()
+        try mirror.apply(out, deadLetters: [], progress: EpochProgress(source: "f", position: 1, orderMode: "file"),
+                         counters: counters)
+        var q = MirrorQuery(query: .hotspotCommunityWindow, tenant: "t1")
+        q.top = 1
+        let top = try q.run(mirror.db)
+        let windows = Set(top.rows.map { $0[0] })
+        #expect(top.rows.count == windows.count)  // one row per window
+        q = MirrorQuery(query: .sumFareWindow, tenant: "t1")
+        q.from = 1_429_336_800
+        q.to = 1_429_344_000
+        let ranged = try q.run(mirror.db)
+        #expect(ranged.rows.map { $0[0] } == [.integer(1_429_336_800), .integer(1_429_340_400)])
+        q = MirrorQuery(query: .tripsTotal, tenant: "t1")
+        #expect(try q.run(mirror.db).rows.map { $0[0] } == [.text("2015-04-18")])
+    }
+}
