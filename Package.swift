@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
+        // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
+        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
             "TripFixtures", "TripSQLite",

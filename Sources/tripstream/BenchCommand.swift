@@ -95,8 +95,9 @@ struct BenchCommand: ParsableCommand {
         let cpu = Clock.cpuSeconds() - cpu0
 
         func line(_ name: String, _ seconds: Double, _ rows: Int) -> String {
-            String(format: "%-8@ %9.3f s  %12.0f rows/s  %8.1f MB/s", name as NSString, seconds,
-                   rows > 0 ? Double(rows) / seconds : 0, mb / seconds)
+            let rate = rows > 0 ? String(format: "%12.0f rows/s", Double(rows) / seconds) : String(repeating: " ", count: 19)
+            return name.padding(toLength: 8, withPad: " ", startingAt: 0)
+                + String(format: "%9.3f s  ", seconds) + rate + String(format: "  %8.1f MB/s", mb / seconds)
         }
         print("file     \(file)  \(String(format: "%.1f", mb)) MiB, \(summary.counters.rowsRead) rows (checksum \(checksum & 0xFFFF))")
         print(line("read", readSeconds, 0))
