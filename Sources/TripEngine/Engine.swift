@@ -27,55 +27,58 @@ public struct Engine: Sendable {
         state.counters.rowsProcessed += 1
         var late = LateMask()
 
-        // 1. sum_fare_window
-        let fareWM = state.watermarks[.sumFareWindow]!
+        // 1. sum_fare_window (any window shape, usually tumbling)
+        let fare = config.sumFareWindow.window
+        let fareWM = state.watermarks.sumFareWindow
         var added = false
-        config.sumFareWindow.window.forEachStart(containing: t) { start in
-            guard start + config.sumFareWindow.window.length > fareWM else { return }
-            state.sumFare[start, default: Slot(value: MoneyAggregate(), touched: epoch)].value.add(trip)
-            state.sumFare[start]!.touched = epoch
+        var start = fare.lastStart(containing: t)
+        while start + fare.length > t && start + fare.length > fareWM {
+            let i = state.sumFare.entry(start: start, initial: MoneyAggregate(), epoch: epoch)
+            state.sumFare.values[i].add(trip)
             added = true
+            start -= fare.slide
         }
         if !added { late.insert(.sumFareWindow) }
 
         // 2. trips_total, per local calendar day
         let (day, _, dayEnd) = localDay(of: t)
-        if dayEnd > state.watermarks[.tripsTotal]! {
-            state.days[day, default: Slot(value: MoneyAggregate(), touched: epoch)].value.add(trip)
-            state.days[day]!.touched = epoch
+        if dayEnd > state.watermarks.tripsTotal {
+            let i = state.days.entry(start: day, initial: MoneyAggregate(), epoch: epoch)
+            state.days.values[i].add(trip)
         } else {
             late.insert(.tripsTotal)
         }
 
         // 3. and 4. hotspots: only rows with the group (SQL: count per non-null key)
-        if let area = trip.communityArea {
-            if !Self.count(t, group: area, settings: config.hotspotCommunityWindow,
-                           watermark: state.watermarks[.hotspotCommunityWindow]!, epoch: epoch, into: &state.community) {
-                late.insert(.hotspotCommunityWindow)
-            }
+        if let area = trip.communityArea,
+           !Self.count(t, group: area, window: config.hotspotCommunityWindow.window,
+                       watermark: state.watermarks.hotspotCommunityWindow, epoch: epoch, into: &state.community) {
+            late.insert(.hotspotCommunityWindow)
         }
-        if let loc = trip.pickupLocation {
-            if !Self.count(t, group: loc, settings: config.hotspotWindow,
-                           watermark: state.watermarks[.hotspotWindow]!, epoch: epoch, into: &state.location) {
-                late.insert(.hotspotWindow)
-            }
+        if let loc = trip.pickupLocation,
+           !Self.count(t, group: loc, window: config.hotspotWindow.window,
+                       watermark: state.watermarks.hotspotWindow, epoch: epoch, into: &state.location) {
+            late.insert(.hotspotWindow)
         }
         if !late.isEmpty {
             state.counters.rowsLate += 1
-            for q in QueryName.allCases where late.contains(q) { state.counters.lateByQuery[q]! += 1 }
+            for q in QueryName.allCases where late.contains(q) { state.counters.lateByQuery[q] += 1 }
         }
         return late
     }
 
-    static func count(_ t: EventTime, group: Int32, settings: QuerySettings, watermark: EventTime, epoch: Int64,
-                      into map: inout [GroupedWindowKey: Slot<Int64>]) -> Bool {
+    /// Counts `t` in each of its windows that the watermark has not passed (latest first: once one has
+    /// ended, all earlier ones have too). False when none was open: the row is late.
+    @inline(__always)
+    static func count(_ t: EventTime, group: Int32, window: WindowSpec, watermark: EventTime, epoch: Int64,
+                      into table: inout WindowTable<Int64>) -> Bool {
         var added = false
-        settings.window.forEachStart(containing: t) { start in
-            guard start + settings.window.length > watermark else { return }
-            let key = GroupedWindowKey(start: start, group: group)
-            map[key, default: Slot(value: 0, touched: epoch)].value += 1
-            map[key]!.touched = epoch
+        var start = window.lastStart(containing: t)
+        while start + window.length > t && start + window.length > watermark {
+            let i = table.entry(start: start, group: group, initial: 0, epoch: epoch)
+            table.values[i] += 1
             added = true
+            start -= window.slide
         }
         return added
     }
@@ -94,92 +97,75 @@ public struct Engine: Sendable {
     public mutating func endEpoch(endOfInput: Bool = false) -> EpochOutput {
         var out = EpochOutput(epoch: state.epoch)
         for q in QueryName.allCases {
-            let old = state.watermarks[q]!
-            let delay = config[q].watermarkDelay
-            var wm = old
+            let old = state.watermarks[q]
             if endOfInput {
-                wm = .max
+                state.watermarks[q] = .max
             } else if state.maxEventTime != .min {
-                wm = max(old, state.maxEventTime - delay)
+                state.watermarks[q] = max(old, state.maxEventTime - config[q].watermarkDelay)
             }
-            state.watermarks[q] = wm
-            out.watermarks[q] = wm
         }
+        out.watermarks = state.watermarks
         let epoch = state.epoch
         let zone = config.timeZone
 
-        // 1. sum_fare_window
-        do {
-            let s = config.sumFareWindow
-            let length = s.window.length
-            out.sumFare = Self.emit(open: &state.sumFare, retained: &state.retainedSumFare, mode: s.mode,
-                                    epoch: epoch, isFinal: { $0 + length <= out.watermarks[.sumFareWindow]! }) {
-                SumFareRow(windowStart: $0, windowEnd: $0 + length, totals: $1, final: $2)
-            }.sorted { $0.windowStart < $1.windowStart }
+        let fare = config.sumFareWindow
+        out.sumFare = Self.emit(&state.sumFare, retained: &state.retainedSumFare, mode: fare.mode, epoch: epoch,
+                                isFinal: { start, _ in start + fare.window.length <= out.watermarks.sumFareWindow }) {
+            SumFareRow(windowStart: $0, windowEnd: $0 + fare.window.length, totals: $2, final: $3)
         }
-        // 2. trips_total
-        do {
-            let wm = out.watermarks[.tripsTotal]!
-            out.tripsTotal = Self.emit(open: &state.days, retained: &state.retainedDays, mode: config.tripsTotal.mode,
-                                       epoch: epoch, isFinal: { zone.startOfDay($0 + 1) * 1000 <= wm }) {
-                TripsTotalRow(day: $0, totals: $1, final: $2)
-            }.sorted { $0.day < $1.day }
+        let dayWM = out.watermarks.tripsTotal
+        out.tripsTotal = Self.emit(&state.days, retained: &state.retainedDays, mode: config.tripsTotal.mode,
+                                   epoch: epoch, isFinal: { day, _ in zone.startOfDay(day + 1) * 1000 <= dayWM }) {
+            TripsTotalRow(day: $0, totals: $2, final: $3)
         }
-        // 3. hotspot_community_window
-        do {
-            let s = config.hotspotCommunityWindow
-            let wm = out.watermarks[.hotspotCommunityWindow]!
-            out.communityHotspots = Self.emit(open: &state.community, retained: &state.retainedCommunity, mode: s.mode,
-                                              epoch: epoch, isFinal: { $0.start + s.window.length <= wm }) {
-                CommunityHotspotRow(windowStart: $0.start, windowEnd: $0.start + s.window.length,
-                                    communityArea: $0.group, count: $1, final: $2)
-            }.sorted { ($0.windowStart, $0.communityArea) < ($1.windowStart, $1.communityArea) }
+        let community = config.hotspotCommunityWindow
+        let communityWM = out.watermarks.hotspotCommunityWindow
+        out.communityHotspots = Self.emit(&state.community, retained: &state.retainedCommunity, mode: community.mode,
+                                          epoch: epoch, isFinal: { s, _ in s + community.window.length <= communityWM }) {
+            CommunityHotspotRow(windowStart: $0, windowEnd: $0 + community.window.length, communityArea: $1,
+                                count: $2, final: $3)
         }
-        // 4. hotspot_window
-        do {
-            let s = config.hotspotWindow
-            let wm = out.watermarks[.hotspotWindow]!
-            let names = state.locations
-            out.locationHotspots = Self.emit(open: &state.location, retained: &state.retainedLocation, mode: s.mode,
-                                             epoch: epoch, isFinal: { $0.start + s.window.length <= wm }) {
-                LocationHotspotRow(windowStart: $0.start, windowEnd: $0.start + s.window.length,
-                                   location: names.string($0.group), count: $1, final: $2)
-            }.sorted { ($0.windowStart, $0.location) < ($1.windowStart, $1.location) }
+        let location = config.hotspotWindow
+        let locationWM = out.watermarks.hotspotWindow
+        let names = state.locations
+        out.locationHotspots = Self.emit(&state.location, retained: &state.retainedLocation, mode: location.mode,
+                                         epoch: epoch, isFinal: { s, _ in s + location.window.length <= locationWM }) {
+            LocationHotspotRow(windowStart: $0, windowEnd: $0 + location.window.length, location: names.string($1),
+                               count: $2, final: $3)
         }
-        state.counters.emittedByQuery[.sumFareWindow]! += Int64(out.sumFare.count)
-        state.counters.emittedByQuery[.tripsTotal]! += Int64(out.tripsTotal.count)
-        state.counters.emittedByQuery[.hotspotCommunityWindow]! += Int64(out.communityHotspots.count)
-        state.counters.emittedByQuery[.hotspotWindow]! += Int64(out.locationHotspots.count)
+        state.counters.emittedByQuery.sumFareWindow += Int64(out.sumFare.count)
+        state.counters.emittedByQuery.tripsTotal += Int64(out.tripsTotal.count)
+        state.counters.emittedByQuery.hotspotCommunityWindow += Int64(out.communityHotspots.count)
+        state.counters.emittedByQuery.hotspotWindow += Int64(out.locationHotspots.count)
         if endOfInput { state.finished = true }
         state.epoch += 1
         return out
     }
 
-    /// Applies one query's output mode: final windows leave the open map (into `retained` in complete
-    /// mode); the rows returned are those the mode emits this epoch.
-    static func emit<Key: Hashable, Value: Equatable & Sendable, Row>(
-        open: inout [Key: Slot<Value>], retained: inout [Key: Value], mode: OutputMode, epoch: Int64,
-        isFinal: (Key) -> Bool, row: (Key, Value, Bool) -> Row
+    /// Applies one query's output mode and returns the rows it emits this epoch, sorted by key:
+    /// final windows leave the open table (into `retained` in complete mode); update mode adds the windows
+    /// touched in this epoch; complete mode adds every open and retained window.
+    static func emit<Value, Row>(
+        _ open: inout WindowTable<Value>, retained: inout [GroupedWindowKey: Value], mode: OutputMode, epoch: Int64,
+        isFinal: (EventTime, Int32) -> Bool, row: (EventTime, Int32, Value, Bool) -> Row
     ) -> [Row] {
-        var rows: [Row] = []
-        var finals: [Key] = []
-        for (key, slot) in open {
-            if isFinal(key) {
-                finals.append(key)
-                rows.append(row(key, slot.value, true))
-            } else if mode == .complete || (mode == .update && slot.touched == epoch) {
-                rows.append(row(key, slot.value, false))
+        var picked: [(key: GroupedWindowKey, value: Value, final: Bool)] = []
+        if mode == .complete {
+            for (key, value) in retained { picked.append((key, value, true)) }
+        }
+        var finalMask = [Bool](repeating: false, count: open.count)
+        for i in 0..<open.count {
+            let key = GroupedWindowKey(start: open.starts[i], group: open.groups[i])
+            if isFinal(key.start, key.group) {
+                finalMask[i] = true
+                picked.append((key, open.values[i], true))
+                if mode == .complete { retained[key] = open.values[i] }
+            } else if mode == .complete || (mode == .update && open.touched[i] == epoch) {
+                picked.append((key, open.values[i], false))
             }
         }
-        for key in finals {
-            let value = open.removeValue(forKey: key)!.value
-            if mode == .complete { retained[key] = value }
-        }
-        if mode == .complete {
-            // Previously final windows are part of the complete result too (just moved ones are already in).
-            let moved = Set(finals)
-            for (key, value) in retained where !moved.contains(key) { rows.append(row(key, value, true)) }
-        }
-        return rows
+        if finalMask.contains(true) { open.removeAll { finalMask[$0] } }
+        picked.sort { $0.key < $1.key }
+        return picked.map { row($0.key.start, $0.key.group, $0.value, $0.final) }
     }
 }

@@ -11,8 +11,8 @@ public struct Counters: Sendable, Equatable {
     /// Trips late for at least one query.
     public var rowsLate: Int64 = 0
     /// Per query: trips it judged late, and result rows it emitted.
-    public var lateByQuery: [QueryName: Int64] = Dictionary(uniqueKeysWithValues: QueryName.allCases.map { ($0, 0) })
-    public var emittedByQuery: [QueryName: Int64] = Dictionary(uniqueKeysWithValues: QueryName.allCases.map { ($0, 0) })
+    public var lateByQuery = PerQuery<Int64>(repeating: 0)
+    public var emittedByQuery = PerQuery<Int64>(repeating: 0)
     public init() {}
 }
 
@@ -23,14 +23,16 @@ public struct EngineState: Sendable, Equatable {
     public var epoch: Int64 = 1
     /// Largest event time seen; Int64.min before the first trip.
     public var maxEventTime: EventTime = .min
-    public var watermarks: [QueryName: EventTime] = Dictionary(uniqueKeysWithValues: QueryName.allCases.map { ($0, .min) })
-    public var sumFare: [EventTime: Slot<MoneyAggregate>] = [:]
-    public var days: [Int64: Slot<MoneyAggregate>] = [:]
-    public var community: [GroupedWindowKey: Slot<Int64>] = [:]
-    public var location: [GroupedWindowKey: Slot<Int64>] = [:]
+    /// Each query's watermark: Int64.min before the first epoch with rows, Int64.max after the end of input.
+    public var watermarks = PerQuery<EventTime>(repeating: .min)
+    /// Open windows. `days` is keyed by local day number (group 0); the hotspots by (window start, group).
+    public var sumFare = WindowTable<MoneyAggregate>()
+    public var days = WindowTable<MoneyAggregate>()
+    public var community = WindowTable<Int64>()
+    public var location = WindowTable<Int64>()
     /// Final windows kept for queries in complete mode (other modes evict them).
-    public var retainedSumFare: [EventTime: MoneyAggregate] = [:]
-    public var retainedDays: [Int64: MoneyAggregate] = [:]
+    public var retainedSumFare: [GroupedWindowKey: MoneyAggregate] = [:]
+    public var retainedDays: [GroupedWindowKey: MoneyAggregate] = [:]
     public var retainedCommunity: [GroupedWindowKey: Int64] = [:]
     public var retainedLocation: [GroupedWindowKey: Int64] = [:]
     public var locations = StringInterner()
@@ -40,44 +42,43 @@ public struct EngineState: Sendable, Equatable {
 
     public init() {}
 
-    static let magic: [UInt8] = Array("TSES".utf8)
+    static let magic = Array("TSES".utf8)
     static let version: Int64 = 1
 
-    /// Deterministic bytes: maps are written in key order, so equal states give equal bytes.
+    /// Deterministic bytes: tables and maps are written in key order, so equal states give equal bytes.
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
         for b in Self.magic { w.int32(Int32(b)) }
         w.int64(Self.version)
         w.int64(epoch)
         w.int64(maxEventTime)
-        for q in QueryName.allCases { w.int64(watermarks[q] ?? .min) }
+        for q in QueryName.allCases { w.int64(watermarks[q]) }
         w.bool(finished)
-        func money<K: Comparable>(_ m: [K: MoneyAggregate], key: (K) -> Int64) {
-            w.int64(Int64(m.count))
-            for k in m.keys.sorted() { w.int64(key(k)); m[k]!.encode(into: &w) }
+        func table<V>(_ t: WindowTable<V>, _ value: (V, inout ByteWriter) -> Void) {
+            w.int64(Int64(t.count))
+            for i in t.sortedIndices() { w.int64(t.starts[i]); w.int32(t.groups[i]); value(t.values[i], &w) }
         }
-        func counts(_ m: [GroupedWindowKey: Int64]) {
+        func map<V>(_ m: [GroupedWindowKey: V], _ value: (V, inout ByteWriter) -> Void) {
             w.int64(Int64(m.count))
-            for k in m.keys.sorted() { w.int64(k.start); w.int32(k.group); w.int64(m[k]!) }
+            for k in m.keys.sorted() { w.int64(k.start); w.int32(k.group); value(m[k]!, &w) }
         }
-        money(sumFare.mapValues(\.value), key: { $0 })
-        money(days.mapValues(\.value), key: { $0 })
-        counts(community.mapValues(\.value))
-        counts(location.mapValues(\.value))
-        money(retainedSumFare, key: { $0 })
-        money(retainedDays, key: { $0 })
-        counts(retainedCommunity)
-        counts(retainedLocation)
+        let money: (MoneyAggregate, inout ByteWriter) -> Void = { $0.encode(into: &$1) }
+        let count: (Int64, inout ByteWriter) -> Void = { $1.int64($0) }
+        table(sumFare, money)
+        table(days, money)
+        table(community, count)
+        table(location, count)
+        map(retainedSumFare, money)
+        map(retainedDays, money)
+        map(retainedCommunity, count)
+        map(retainedLocation, count)
         let strings = locations.strings
         w.int64(Int64(strings.count))
         for s in strings { w.string(s) }
-        w.int64(counters.rowsRead)
-        w.int64(counters.rowsProcessed)
-        w.int64(counters.rowsRejected)
-        w.int64(counters.rowsLate)
+        for v in [counters.rowsRead, counters.rowsProcessed, counters.rowsRejected, counters.rowsLate] { w.int64(v) }
         for q in QueryName.allCases {
-            w.int64(counters.lateByQuery[q] ?? 0)
-            w.int64(counters.emittedByQuery[q] ?? 0)
+            w.int64(counters.lateByQuery[q])
+            w.int64(counters.emittedByQuery[q])
         }
         return w.bytes
     }
@@ -95,27 +96,34 @@ public struct EngineState: Sendable, Equatable {
         maxEventTime = try r.int64()
         for q in QueryName.allCases { watermarks[q] = try r.int64() }
         finished = try r.bool()
-        func money(_ r: inout ByteReader) throws -> [Int64: MoneyAggregate] {
-            var m: [Int64: MoneyAggregate] = [:]
-            for _ in 0..<(try r.count()) { let k = try r.int64(); m[k] = try MoneyAggregate.decode(from: &r) }
-            return m
+        func table<V>(_ value: (inout ByteReader) throws -> V) throws -> WindowTable<V> {
+            var t = WindowTable<V>()
+            for _ in 0..<(try r.count()) {
+                let start = try r.int64(), group = try r.int32()
+                let v = try value(&r)
+                let i = t.entry(start: start, group: group, initial: v, epoch: 0)
+                guard i == t.count - 1 else { throw SnapshotError("duplicate window in snapshot") }
+            }
+            return t
         }
-        func counts(_ r: inout ByteReader) throws -> [GroupedWindowKey: Int64] {
-            var m: [GroupedWindowKey: Int64] = [:]
+        func map<V>(_ value: (inout ByteReader) throws -> V) throws -> [GroupedWindowKey: V] {
+            var m: [GroupedWindowKey: V] = [:]
             for _ in 0..<(try r.count()) {
                 let k = GroupedWindowKey(start: try r.int64(), group: try r.int32())
-                m[k] = try r.int64()
+                m[k] = try value(&r)
             }
             return m
         }
-        sumFare = try money(&r).mapValues { Slot(value: $0, touched: 0) }
-        days = try money(&r).mapValues { Slot(value: $0, touched: 0) }
-        community = try counts(&r).mapValues { Slot(value: $0, touched: 0) }
-        location = try counts(&r).mapValues { Slot(value: $0, touched: 0) }
-        retainedSumFare = try money(&r)
-        retainedDays = try money(&r)
-        retainedCommunity = try counts(&r)
-        retainedLocation = try counts(&r)
+        let money: (inout ByteReader) throws -> MoneyAggregate = { try MoneyAggregate.decode(from: &$0) }
+        let count: (inout ByteReader) throws -> Int64 = { try $0.int64() }
+        sumFare = try table(money)
+        days = try table(money)
+        community = try table(count)
+        location = try table(count)
+        retainedSumFare = try map(money)
+        retainedDays = try map(money)
+        retainedCommunity = try map(count)
+        retainedLocation = try map(count)
         var strings: [String] = []
         for _ in 0..<(try r.count()) { strings.append(try r.string()) }
         locations = StringInterner(strings: strings)

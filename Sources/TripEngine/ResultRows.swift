@@ -42,7 +42,7 @@ public struct EpochOutput: Sendable, Equatable {
     public var communityHotspots: [CommunityHotspotRow] = []
     public var locationHotspots: [LocationHotspotRow] = []
     /// Each query's watermark after the epoch (ms; Int64.min before any row, Int64.max at end of input).
-    public var watermarks: [QueryName: EventTime] = [:]
+    public var watermarks = PerQuery<EventTime>(repeating: .min)
 
     public init(epoch: Int64) { self.epoch = epoch }
 

@@ -78,12 +78,10 @@ public struct CSVTokenizer {
                                               reason: "characters after the closing quote of field \(fields.count)")
                 }
             } else {
-                var j = i
-                while j < count {
-                    let b = base[j]
-                    if b == Self.comma || b == Self.lf || b == Self.quote { break }
-                    if b == Self.cr && (j + 1 >= count || base[j + 1] == Self.lf) { break }
-                    j += 1
+                var j = Self.nextSpecial(base, from: i, count: count)
+                // A CR not followed by LF is data.
+                while j < count && base[j] == Self.cr && j + 1 < count && base[j + 1] != Self.lf {
+                    j = Self.nextSpecial(base, from: j + 1, count: count)
                 }
                 if j < count && base[j] == Self.quote {
                     return malformedToLineEnd(base, count, start, from: j, atEOF: atEOF,
@@ -114,6 +112,30 @@ public struct CSVTokenizer {
             if i + 1 >= count { return atEOF ? .record(end: i, next: i + 1) : .needMore }
             return .record(end: i, next: i + 2)
         }
+    }
+
+    /// Index of the first comma, quote, LF or CR at or after `from` (or `count`), eight bytes at a time:
+    /// the classic "has zero byte" bit trick on each byte XOR the wanted character. Borrows can only mark
+    /// bytes above a real match, so the lowest marked byte is the first match.
+    @inline(__always)
+    static func nextSpecial(_ base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        var j = from
+        while j + 8 <= count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+            let hits = zeroBytes(w ^ (ones &* 0x2C)) | zeroBytes(w ^ (ones &* 0x22))
+                | zeroBytes(w ^ (ones &* 0x0A)) | zeroBytes(w ^ (ones &* 0x0D))
+            if hits != 0 { return j + hits.trailingZeroBitCount >> 3 }
+            j += 8
+        }
+        while j < count {
+            let b = base[j]
+            if b == comma || b == quote || b == lf || b == cr { return j }
+            j += 1
+        }
+        return count
     }
 
     /// An opening quote never closed: the record is cut at the end of its first physical line.

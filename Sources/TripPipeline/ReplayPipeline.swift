@@ -37,6 +37,8 @@ public final class ReplayPipeline {
     /// Called after each epoch is applied (tests and crash points use it).
     public var onEpoch: ((EpochOutput, [DeadLetter]) -> Void)?
     var deadLetterCount: Int64 = 0
+    public var endEpochSeconds = 0.0
+    public var applySeconds = 0.0
 
     public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger) throws {
         self.config = config
@@ -82,6 +84,7 @@ public final class ReplayPipeline {
         }
         try commitEpoch(endOfInput: true, deadLetters: &deadLetters)
         report(phase: "done", start: start)
+        logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(applySeconds) s")
         return ReplaySummary(counters: engine.state.counters, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes())
@@ -101,7 +104,7 @@ public final class ReplayPipeline {
     func deadLetterLate(_ record: RawRecord, trip: Trip, late: LateMask, into list: inout [DeadLetter]) {
         let raw = String(decoding: record.bytes, as: UTF8.self)
         for q in QueryName.allCases where late.contains(q) {
-            let wm = engine.state.watermarks[q]!
+            let wm = engine.state.watermarks[q]
             let detail = "event time \(CivilDate.isoUTC(seconds: floorDiv(trip.eventTime, 1000))) is behind the "
                 + "watermark \(CivilDate.isoUTC(seconds: floorDiv(wm, 1000))) for every window of \(q.rawValue)"
             list.append(DeadLetter(query: q, offset: record.offset, reason: "late", detail: detail, raw: raw))
@@ -109,7 +112,10 @@ public final class ReplayPipeline {
     }
 
     func commitEpoch(endOfInput: Bool, deadLetters: inout [DeadLetter]) throws {
+        let t0 = Clock.monotonicSeconds()
         let output = engine.endEpoch(endOfInput: endOfInput)
+        let t1 = Clock.monotonicSeconds()
+        defer { endEpochSeconds += t1 - t0; applySeconds += Clock.monotonicSeconds() - t1 }
         if let mirror {
             try mirror.apply(output, deadLetters: deadLetters,
                              progress: EpochProgress(source: source.name, position: source.position,

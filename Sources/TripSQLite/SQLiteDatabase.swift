@@ -6,8 +6,15 @@ public final class SQLiteDatabase {
     public let path: String
     var cache: [String: SQLiteStatement] = [:]
 
+    /// Process-wide settings applied once, before the first connection.
+    static let configured: Bool = {
+        _ = tripstream_sqlite_disable_memstatus()
+        return true
+    }()
+
     /// Opens (creating if needed, unless `readOnly`) the database file at `path`.
     public init(path: String, readOnly: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)

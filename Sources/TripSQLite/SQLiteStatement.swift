@@ -77,8 +77,30 @@ public final class SQLiteStatement {
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
-    public func bind(_ value: Int64?, at index: Int32) throws {
-        try bind(value.map(SQLiteValue.integer) ?? .null, at: index)
+    // Typed binds for hot paths: no enum boxing, no C-string bridging (text is passed as UTF-8 with its length).
+
+    public func bind(_ value: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+
+    public func bind(_ value: Double?, at index: Int32) throws {
+        try check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index))
+    }
+
+    public func bind(text: String, at index: Int32) throws {
+        var s = text
+        let rc = s.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), tripstream_sqlite_transient()) }
+        try check(rc)
+    }
+
+    /// Runs the bound statement to completion and resets it; bindings stay for the next run.
+    public func execute() throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
+    func check(_ rc: Int32) throws {
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
     /// Steps once: true when a row is available, false when done.

@@ -8,19 +8,19 @@ public enum MirrorSchema {
     CREATE TABLE IF NOT EXISTS sum_fare_window(
         tenant TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
         total_fare REAL, tips_fare REAL, total_trip_total REAL, trips INTEGER NOT NULL, final INTEGER NOT NULL,
-        PRIMARY KEY (tenant, window_start, window_end)) WITHOUT ROWID;
+        PRIMARY KEY (window_start, window_end, tenant)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS trips_total(
         tenant TEXT NOT NULL, day TEXT NOT NULL,
         trips_total INTEGER NOT NULL, fare_total REAL, tips_avg REAL, trip_total_avg REAL, final INTEGER NOT NULL,
-        PRIMARY KEY (tenant, day)) WITHOUT ROWID;
+        PRIMARY KEY (day, tenant)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS hotspot_community_window(
         tenant TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
         pickup_community_area INTEGER NOT NULL, count INTEGER NOT NULL, final INTEGER NOT NULL,
-        PRIMARY KEY (tenant, window_start, window_end, pickup_community_area)) WITHOUT ROWID;
+        PRIMARY KEY (window_start, window_end, pickup_community_area, tenant)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS hotspot_window(
         tenant TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
         pickup_centroid_location TEXT NOT NULL, count INTEGER NOT NULL, final INTEGER NOT NULL,
-        PRIMARY KEY (tenant, window_start, window_end, pickup_centroid_location)) WITHOUT ROWID;
+        PRIMARY KEY (window_start, window_end, pickup_centroid_location, tenant)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS dead_letters(
         tenant TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,
         query TEXT NOT NULL,            -- '' when rejected before any query; else the query that found it late

@@ -20,9 +20,22 @@ public final class SQLiteMirror {
     public let db: SQLiteDatabase
     public let tenant: String
 
+    /// Multi-row upserts of the four result tables.
+    let writers: (sumFare: BatchedUpsert, tripsTotal: BatchedUpsert, community: BatchedUpsert, location: BatchedUpsert)
+
     public init(path: String, tenant: String) throws {
         db = try SQLiteDatabase(path: path)
-        self.tenant = tenant
+        self.tenant = try TripstreamConfig.validTenant(tenant, key: "tenant")
+        let fixed = [(column: "tenant", literal: "'\(self.tenant)'")]
+        writers = (
+            BatchedUpsert(table: "sum_fare_window", columns: ["window_start", "window_end", "total_fare", "tips_fare",
+                                                              "total_trip_total", "trips", "final"], fixed: fixed),
+            BatchedUpsert(table: "trips_total", columns: ["day", "trips_total", "fare_total", "tips_avg",
+                                                          "trip_total_avg", "final"], fixed: fixed),
+            BatchedUpsert(table: "hotspot_community_window", columns: ["window_start", "window_end",
+                                                                       "pickup_community_area", "count", "final"], fixed: fixed),
+            BatchedUpsert(table: "hotspot_window", columns: ["window_start", "window_end", "pickup_centroid_location",
+                                                             "count", "final"], fixed: fixed))
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         try db.execute(MirrorSchema.ddl)
         let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
@@ -32,71 +45,81 @@ public final class SQLiteMirror {
         try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
     }
 
-    static func money(_ cents: Int64?) -> SQLiteValue { cents.map { .real(Double($0) / 100) } ?? .null }
-    static func seconds(_ ms: EventTime) -> SQLiteValue { .integer(floorDiv(ms, 1000)) }
+    static func currency(_ cents: Int64?) -> Double? { cents.map { Double($0) / 100 } }
+    static func seconds(_ ms: EventTime) -> Int64 { floorDiv(ms, 1000) }
+
+    /// A cached statement with the tenant bound as parameter 1 (bindings survive between runs).
+    func statement(_ sql: String) throws -> SQLiteStatement {
+        let s = try db.cached(sql)
+        try s.bind(text: tenant, at: 1)
+        return s
+    }
 
     /// Applies one epoch: result rows, dead letters and progress, atomically.
     public func apply(_ output: EpochOutput, deadLetters: [DeadLetter], progress: EpochProgress,
                       counters: Counters) throws {
         try db.transaction {
-            let t = SQLiteValue.text(tenant)
-            let sumFare = try db.cached("""
-                INSERT OR REPLACE INTO sum_fare_window(tenant, window_start, window_end, total_fare, tips_fare,
-                    total_trip_total, trips, final) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in output.sumFare {
-                try sumFare.run([t, Self.seconds(r.windowStart), Self.seconds(r.windowEnd), Self.money(r.totals.fare),
-                                 Self.money(r.totals.tips), Self.money(r.totals.tripTotal), .integer(r.totals.trips),
-                                 .integer(r.final ? 1 : 0)])
+            try writers.sumFare.write(output.sumFare, in: db) { r, s, i in
+                try s.bind(Self.seconds(r.windowStart), at: i)
+                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
+                try s.bind(Self.currency(r.totals.fare), at: i + 2)
+                try s.bind(Self.currency(r.totals.tips), at: i + 3)
+                try s.bind(Self.currency(r.totals.tripTotal), at: i + 4)
+                try s.bind(r.totals.trips, at: i + 5)
+                try s.bind(r.final ? 1 : 0, at: i + 6)
             }
-            let days = try db.cached("""
-                INSERT OR REPLACE INTO trips_total(tenant, day, trips_total, fare_total, tips_avg, trip_total_avg, final)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in output.tripsTotal {
-                try days.run([t, .text(r.isoDay), .integer(r.totals.trips), Self.money(r.totals.fare),
-                              Self.money(r.totals.tipsAverage), Self.money(r.totals.tripTotalAverage),
-                              .integer(r.final ? 1 : 0)])
+            try writers.tripsTotal.write(output.tripsTotal, in: db) { r, s, i in
+                try s.bind(text: r.isoDay, at: i)
+                try s.bind(r.totals.trips, at: i + 1)
+                try s.bind(Self.currency(r.totals.fare), at: i + 2)
+                try s.bind(Self.currency(r.totals.tipsAverage), at: i + 3)
+                try s.bind(Self.currency(r.totals.tripTotalAverage), at: i + 4)
+                try s.bind(r.final ? 1 : 0, at: i + 5)
             }
-            let community = try db.cached("""
-                INSERT OR REPLACE INTO hotspot_community_window(tenant, window_start, window_end,
-                    pickup_community_area, count, final) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for r in output.communityHotspots {
-                try community.run([t, Self.seconds(r.windowStart), Self.seconds(r.windowEnd),
-                                   .integer(Int64(r.communityArea)), .integer(r.count), .integer(r.final ? 1 : 0)])
+            try writers.community.write(output.communityHotspots, in: db) { r, s, i in
+                try s.bind(Self.seconds(r.windowStart), at: i)
+                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
+                try s.bind(Int64(r.communityArea), at: i + 2)
+                try s.bind(r.count, at: i + 3)
+                try s.bind(r.final ? 1 : 0, at: i + 4)
             }
-            let location = try db.cached("""
-                INSERT OR REPLACE INTO hotspot_window(tenant, window_start, window_end,
-                    pickup_centroid_location, count, final) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for r in output.locationHotspots {
-                try location.run([t, Self.seconds(r.windowStart), Self.seconds(r.windowEnd), .text(r.location),
-                                  .integer(r.count), .integer(r.final ? 1 : 0)])
+            try writers.location.write(output.locationHotspots, in: db) { r, s, i in
+                try s.bind(Self.seconds(r.windowStart), at: i)
+                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
+                try s.bind(text: r.location, at: i + 2)
+                try s.bind(r.count, at: i + 3)
+                try s.bind(r.final ? 1 : 0, at: i + 4)
             }
-            let dead = try db.cached("""
+            let dead = try statement("""
                 INSERT OR REPLACE INTO dead_letters(tenant, source, position, query, reason, detail, raw, epoch)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for d in deadLetters {
-                try dead.run([t, .text(progress.source), .integer(d.offset), .text(d.query?.rawValue ?? ""),
-                              .text(d.reason), .text(d.detail), .text(d.raw), .integer(output.epoch)])
+                try dead.bind(text: progress.source, at: 2)
+                try dead.bind(d.offset, at: 3)
+                try dead.bind(text: d.query?.rawValue ?? "", at: 4)
+                try dead.bind(text: d.reason, at: 5)
+                try dead.bind(text: d.detail, at: 6)
+                try dead.bind(text: d.raw, at: 7)
+                try dead.bind(output.epoch, at: 8)
+                try dead.execute()
             }
+            let t = SQLiteValue.text(tenant)
             try db.cached("""
                 INSERT OR REPLACE INTO progress(tenant, epoch, source, position, order_mode, rows_read,
                     rows_processed, rows_rejected, rows_late, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).run([t, .integer(output.epoch), .text(progress.source), .integer(progress.position),
                           .text(progress.orderMode), .integer(counters.rowsRead), .integer(counters.rowsProcessed),
                           .integer(counters.rowsRejected), .integer(counters.rowsLate),
-                          .integer(output.watermarks.values.allSatisfy { $0 == .max } ? 1 : 0)])
+                          .integer(output.watermarks.all.allSatisfy { $0 == .max } ? 1 : 0)])
             let queries = try db.cached("""
                 INSERT OR REPLACE INTO query_progress(tenant, query, watermark, rows_late, rows_emitted)
                 VALUES (?, ?, ?, ?, ?)
                 """)
             for q in QueryName.allCases {
-                let wm = output.watermarks[q] ?? .min
+                let wm = output.watermarks[q]
                 try queries.run([t, .text(q.rawValue), wm == .min ? .null : .integer(wm),
-                                 .integer(counters.lateByQuery[q] ?? 0), .integer(counters.emittedByQuery[q] ?? 0)])
+                                 .integer(counters.lateByQuery[q]), .integer(counters.emittedByQuery[q])])
             }
         }
     }

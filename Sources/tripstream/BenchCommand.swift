@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
         this process's memory) unless --input names a file, then measures in this process:
           read    the file read into a buffer, no parsing (the limit to compare against)
           parse   CSV bytes → trips (tokenizer + decoder), no queries
+          engine  parse + the four queries and output modes, no mirror
           replay  the full pipeline: four queries, SQLite mirror, one transaction per epoch
         Peak RSS is this process's maximum resident memory over all phases.
         """)
@@ -86,6 +87,10 @@ struct BenchCommand: ParsableCommand {
         }
         let parseSeconds = Clock.monotonicSeconds() - t0
 
+        // engine: the whole pipeline without the mirror
+        let engineSummary = try ReplayJob(input: file, order: replayOrder, database: nil, config: config,
+                                          spillDirectory: tmp).run(logger: logger)
+
         // replay
         let db = "\(tmp)/tripstream-bench-\(getpid()).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
@@ -102,6 +107,7 @@ struct BenchCommand: ParsableCommand {
         print("file     \(file)  \(String(format: "%.1f", mb)) MiB, \(summary.counters.rowsRead) rows (checksum \(checksum & 0xFFFF))")
         print(line("read", readSeconds, 0))
         print(line("parse", parseSeconds, parsed) + String(format: "  (%.0f%% of read speed)", readSeconds / parseSeconds * 100))
+        print(line("engine", engineSummary.seconds, Int(engineSummary.counters.rowsRead)) + "  (no mirror)")
         print(line("replay", summary.seconds, Int(summary.counters.rowsRead))
               + String(format: "  cpu %.3f s", cpu) + "  order \(replayOrder.rawValue), epochs \(summary.epochs)")
         print(String(format: "peak RSS %.1f MiB", Double(summary.peakRSSBytes) / 1_048_576))

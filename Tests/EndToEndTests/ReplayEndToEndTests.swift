@@ -91,7 +91,7 @@ import TripSQLite
             for q in QueryName.allCases { config[q].mode = mode }
             let db = "\(dir)/\(mode.rawValue).sqlite"
             let summary = try ReplayJob(input: file.path, order: .file, database: db, config: config).run(logger: quietLogger)
-            emitted.append(summary.counters.emittedByQuery[.sumFareWindow]!)
+            emitted.append(summary.counters.emittedByQuery[.sumFareWindow])
             dumps.append(try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: db), tenant: config.tenant,
                                                         tables: MirrorSchema.resultTables + ["dead_letters"]))
         }
