@@ -30,20 +30,19 @@ public final class ReplayPipeline {
     public let config: TripstreamConfig
     public private(set) var engine: Engine
     let source: RecordSource
-    let mirror: SQLiteMirror?
+    let writer: MirrorWriter?
     var decoder: TripDecoder
     let logger: Logger
     public var onProgress: ((ReplayProgress) -> Void)?
     /// Called after each epoch is applied (tests and crash points use it).
     public var onEpoch: ((EpochOutput, [DeadLetter]) -> Void)?
     var deadLetterCount: Int64 = 0
-    public var endEpochSeconds = 0.0
-    public var applySeconds = 0.0
+    var endEpochSeconds = 0.0
 
     public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger) throws {
         self.config = config
         self.source = source
-        self.mirror = mirror
+        self.writer = mirror.map { MirrorWriter(mirror: $0) }
         self.logger = logger
         engine = Engine(config: config)
         decoder = try TripDecoder(header: source.header, timeColumn: config.timeColumn, zone: config.timeZone,
@@ -83,8 +82,9 @@ public final class ReplayPipeline {
             }
         }
         try commitEpoch(endOfInput: true, deadLetters: &deadLetters)
+        try writer?.finish()
         report(phase: "done", start: start)
-        logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(applySeconds) s")
+        logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(writer?.busySeconds ?? 0) s (own thread)")
         return ReplaySummary(counters: engine.state.counters, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes())
@@ -114,14 +114,11 @@ public final class ReplayPipeline {
     func commitEpoch(endOfInput: Bool, deadLetters: inout [DeadLetter]) throws {
         let t0 = Clock.monotonicSeconds()
         let output = engine.endEpoch(endOfInput: endOfInput)
-        let t1 = Clock.monotonicSeconds()
-        defer { endEpochSeconds += t1 - t0; applySeconds += Clock.monotonicSeconds() - t1 }
-        if let mirror {
-            try mirror.apply(output, deadLetters: deadLetters,
-                             progress: EpochProgress(source: source.name, position: source.position,
-                                                     orderMode: source.orderMode),
-                             counters: engine.state.counters)
-        }
+        endEpochSeconds += Clock.monotonicSeconds() - t0
+        try writer?.submit(MirrorWriter.Job(
+            output: output, deadLetters: deadLetters,
+            progress: EpochProgress(source: source.name, position: source.position, orderMode: source.orderMode),
+            counters: engine.state.counters))
         deadLetterCount += Int64(deadLetters.count)
         onEpoch?(output, deadLetters)
         deadLetters.removeAll(keepingCapacity: true)

@@ -80,7 +80,7 @@ enum SummaryText {
             "  dead letters     \(s.deadLetters)  (one per rejected row, one per query a row was late for)",
         ]
         for q in QueryName.allCases {
-            lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q] ?? 0) rows emitted, \(c.lateByQuery[q] ?? 0) late")
+            lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q]) rows emitted, \(c.lateByQuery[q]) late")
         }
         lines.append("  epochs           \(s.epochs)")
         lines.append(String(format: "  time             %.3f s  (%.0f rows/s)", s.seconds, s.rowsPerSecond))
