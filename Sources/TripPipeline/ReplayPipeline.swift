@@ -34,8 +34,6 @@ public final class ReplayPipeline {
     var decoder: TripDecoder
     let logger: Logger
     public var onProgress: ((ReplayProgress) -> Void)?
-    /// Called after each epoch is applied (tests and crash points use it).
-    public var onEpoch: ((EpochOutput, [DeadLetter]) -> Void)?
     var deadLetterCount: Int64 = 0
     var endEpochSeconds = 0.0
 
@@ -120,7 +118,6 @@ public final class ReplayPipeline {
             progress: EpochProgress(source: source.name, position: source.position, orderMode: source.orderMode),
             counters: engine.state.counters))
         deadLetterCount += Int64(deadLetters.count)
-        onEpoch?(output, deadLetters)
         deadLetters.removeAll(keepingCapacity: true)
     }
 }

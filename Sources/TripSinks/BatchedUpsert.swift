@@ -12,7 +12,7 @@ struct BatchedUpsert {
     ///   - columns: the bound columns, in order.
     ///   - fixed: columns with the same SQL literal in every row (the tenant: validated to letters, digits
     ///     and `_-.`, so safe as a literal).
-    init(table: String, columns: [String], fixed: [(column: String, literal: String)], batchSize: Int = 32) {
+    init(table: String, columns: [String], fixed: [(column: String, literal: String)], batchSize: Int = 64) {
         prefix = "INSERT OR REPLACE INTO \(table)(" + (fixed.map(\.column) + columns).joined(separator: ", ") + ") VALUES "
         rowSQL = "(" + (fixed.map(\.literal) + columns.map { _ in "?" }).joined(separator: ", ") + ")"
         self.columns = Int32(columns.count)
