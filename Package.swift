@@ -17,6 +17,9 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "TripSQLite", dependencies: ["CSQLite"]),
+        // C: LMDB (Debian liblmdb-dev), wrapped by TripLMDB.
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(name: "TripLMDB", dependencies: ["CLMDB"]),
 
         // Value types shared by every stage: trips, time, windows, configuration.
         .target(name: "TripCore"),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite"]),
