@@ -29,11 +29,13 @@ let package = Package(
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
+        // Checkpoints in LMDB: epoch, source position, engine state, config fingerprint; external-sort progress.
+        .target(name: "TripCheckpoint", dependencies: ["TripLMDB", "TripSources"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
         .target(name: "TripPipeline", dependencies: [
-            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks",
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
@@ -48,7 +50,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite"]),

@@ -42,6 +42,13 @@ public final class LMDBTransaction {
         return LMDBDatabase(dbi: dbi, name: name)
     }
 
+    /// The unnamed main database, whose keys are the names of the named databases.
+    public func mainDatabase() throws -> LMDBDatabase {
+        var dbi = MDB_dbi()
+        try check(mdb_dbi_open(try live(), nil, 0, &dbi), "opening the main database")
+        return LMDBDatabase(dbi: dbi, name: "(main)")
+    }
+
     /// The value stored under `key`, or nil.
     public func get(_ db: LMDBDatabase, _ key: [UInt8]) throws -> [UInt8]? {
         let txn = try live()

@@ -1,4 +1,5 @@
 import Foundation
+import TripCheckpoint
 import TripCore
 import TripEngine
 import TripSinks
@@ -7,15 +8,23 @@ import TripSinks
 /// work overlaps with parsing and windowing of the next epoch (the machine has two cores). At most `depth`
 /// epochs wait; the producer blocks beyond that, so memory stays bounded. The first error stops the writer
 /// and is rethrown to the producer at its next `submit` or at `finish`.
+///
+/// Commit order for each epoch: (1) the SQLite transaction with its results, dead letters and progress,
+/// then (2) the LMDB checkpoint (state and source position as of the end of that epoch). A crash before (1)
+/// leaves both at the previous checkpoint; between (1) and (2) the mirror holds one or more epochs past the
+/// checkpoint, which the restart recomputes and upserts again with identical values and keys; after (2)
+/// both agree. The checkpoint never gets ahead of the mirror, so no result can be lost.
 final class MirrorWriter: @unchecked Sendable {
     struct Job {
         var output: EpochOutput
         var deadLetters: [DeadLetter]
         var progress: EpochProgress
         var counters: Counters
+        var checkpoint: Checkpoint?
     }
 
     private let mirror: SQLiteMirror
+    private let store: CheckpointStore?
     private let depth: Int
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -25,8 +34,9 @@ final class MirrorWriter: @unchecked Sendable {
     /// Seconds the writer thread spent applying epochs (for the debug log).
     private(set) var busySeconds = 0.0
 
-    init(mirror: SQLiteMirror, depth: Int = 2) {
+    init(mirror: SQLiteMirror, store: CheckpointStore?, depth: Int = 2) {
         self.mirror = mirror
+        self.store = store
         self.depth = depth
         let thread = Thread { [self] in self.loop() }
         thread.name = "tripstream-mirror"
@@ -65,7 +75,13 @@ final class MirrorWriter: @unchecked Sendable {
             condition.unlock()
             let start = Clock.monotonicSeconds()
             do {
-                try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters)
+                try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
+                                 beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
+                CrashPoints.reach(.afterSQLiteCommit)
+                if let checkpoint = job.checkpoint, let store {
+                    try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
+                    CrashPoints.reach(.afterLMDBCommit)
+                }
             } catch {
                 condition.lock()
                 failure = error

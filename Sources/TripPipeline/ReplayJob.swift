@@ -1,5 +1,8 @@
+import Foundation
 import Logging
+import TripCheckpoint
 import TripCore
+import TripEngine
 import TripParsing
 import TripSinks
 import TripSources
@@ -20,11 +23,18 @@ public struct ReplayJob: Sendable {
     public var config: TripstreamConfig
     public var sortMemoryBytes: Int
     public var spillDirectory: String
-    /// Keep this tenant's existing rows in the mirror instead of clearing them first.
+    /// Keep this tenant's existing rows in the mirror instead of clearing them on a fresh start.
     public var keepExisting: Bool
+    /// Checkpoint state directory (LMDB); nil = no checkpoints. Needs a mirror and a file (not stdin).
+    public var stateDirectory: String?
+    /// Discard the state directory's checkpoint (and fingerprint) and start from the beginning.
+    public var reset = false
+    public var checkpointEveryEpochs = 1
+    public var checkpointEveryMilliseconds: Int?
 
     public init(input: String, order: ReplayOrder, database: String?, config: TripstreamConfig,
-                sortMemoryBytes: Int = 64 << 20, spillDirectory: String = "/tmp", keepExisting: Bool = false) {
+                sortMemoryBytes: Int = 64 << 20, spillDirectory: String = "/tmp", keepExisting: Bool = false,
+                stateDirectory: String? = nil) {
         self.input = input
         self.order = order
         self.database = database
@@ -32,13 +42,22 @@ public struct ReplayJob: Sendable {
         self.sortMemoryBytes = sortMemoryBytes
         self.spillDirectory = spillDirectory
         self.keepExisting = keepExisting
+        self.stateDirectory = stateDirectory
     }
 
-    /// Builds the source the order asks for.
-    public func makeSource() throws -> RecordSource {
+    /// The default state directory: beside the SQLite file.
+    public static func defaultStateDirectory(forDatabase db: String) -> String { db + ".state" }
+
+    /// What a checkpoint must match to be resumed: the configuration and the replay order.
+    public var fingerprint: String { config.canonicalJSON + "\norder: \(order.rawValue)" }
+
+    /// Builds the source the order asks for, resuming from `checkpoint` when given.
+    func makeSource(store: CheckpointStore?, checkpoint: Checkpoint?) throws -> RecordSource {
         switch order {
         case .file:
-            return try CSVFileReader(path: input)
+            let reader = try CSVFileReader(path: input)
+            if let checkpoint { try reader.seek(to: checkpoint.position) }
+            return reader
         case .eventTime:
             guard input != "-" else {
                 throw SourceError("--order event-time needs a file (it reads the input twice); stdin replays in file order")
@@ -48,18 +67,57 @@ public struct ReplayJob: Sendable {
             }
             let probe = try CSVFileReader(path: input)
             let decoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
-            return try EventTimeSortedReader(path: input, memoryBudget: sortMemoryBytes,
-                                             spillDirectory: spillDirectory) { bytes, fields in
+            let persistence = store.map { s in
+                SortPersistence(directory: s.sortDirectory, load: { try s.loadSortManifest() },
+                                save: { try s.saveSortManifest($0) })
+            }
+            return try EventTimeSortedReader(
+                path: input, memoryBudget: sortMemoryBytes, spillDirectory: spillDirectory, persistence: persistence,
+                resume: checkpoint.map { SortResume(position: $0.position, runOffsets: $0.runOffsets) }
+            ) { bytes, fields in
                 decoder.eventTime(bytes, fields: fields) ?? .min
             }
         }
     }
 
     public func run(logger: Logger, onProgress: ((ReplayProgress) -> Void)? = nil) throws -> ReplaySummary {
-        let source = try makeSource()
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }
-        if let mirror, !keepExisting { try mirror.clearTenant() }
-        let pipeline = try ReplayPipeline(config: config, source: source, mirror: mirror, logger: logger)
+        var store: CheckpointStore?
+        var checkpoint: Checkpoint?
+        var state: EngineState?
+        if let dir = stateDirectory, mirror != nil {
+            if input == "-" {
+                logger.notice("standard input cannot be replayed again after a crash: no checkpoints for this run")
+            } else {
+                let s = try CheckpointStore(directory: dir, fingerprint: fingerprint, reset: reset)
+                store = s
+                if let found = try s.load() {
+                    if found.finished {
+                        logger.info("the replay checkpointed in \(dir) had finished: starting from the beginning")
+                        try s.discardProgress()
+                    } else {
+                        try verify(found, dir: dir)
+                        do {
+                            state = try EngineState(snapshot: found.engineState)
+                        } catch {
+                            throw CheckpointError("the engine state in \(dir) cannot be restored (\(error)); use --reset")
+                        }
+                        checkpoint = found
+                        logger.info("resuming after epoch \(found.epoch) (\(found.orderMode) order, position \(found.position))")
+                    }
+                } else {
+                    try s.discardProgress()  // leftovers of a sort that never reached a checkpoint
+                }
+            }
+        }
+        if checkpoint == nil, let mirror, !keepExisting { try mirror.clearTenant() }
+        let source = try makeSource(store: store, checkpoint: checkpoint)
+        let plan = store.map {
+            CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds,
+                           sourceSize: inputSize)
+        }
+        let pipeline = try ReplayPipeline(config: config, source: source, mirror: mirror, logger: logger, state: state,
+                                          checkpoints: plan)
         pipeline.onProgress = onProgress
         if let sorter = source as? EventTimeSortedReader, let onProgress {
             let start = Clock.monotonicSeconds()
@@ -69,5 +127,21 @@ public struct ReplayJob: Sendable {
             }
         }
         return try pipeline.run()
+    }
+
+    var inputSize: Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? NSNumber)?.int64Value ?? -1
+    }
+
+    /// A checkpoint resumes only the same input, unchanged in size, in the same order.
+    func verify(_ c: Checkpoint, dir: String) throws {
+        guard c.source == input else {
+            throw CheckpointError("the state in \(dir) belongs to a replay of \(c.source), not \(input); "
+                                  + "use another --state directory or --reset")
+        }
+        guard c.sourceSize == inputSize else {
+            throw CheckpointError("\(input) changed since the checkpoint in \(dir) (\(c.sourceSize) bytes then, "
+                                  + "\(inputSize) now); use --reset to replay it from the beginning")
+        }
     }
 }

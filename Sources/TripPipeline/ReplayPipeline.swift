@@ -1,4 +1,5 @@
 import Logging
+import TripCheckpoint
 import TripCore
 import TripEngine
 import TripParsing
@@ -8,6 +9,8 @@ import TripSources
 /// What a replay did, for the final summary.
 public struct ReplaySummary: Sendable {
     public var counters: Counters
+    /// The checkpointed epoch this run resumed after, if it resumed.
+    public var resumedAfterEpoch: Int64?
     public var epochs: Int64
     public var deadLetters: Int64
     public var seconds: Double
@@ -24,8 +27,24 @@ public struct ReplayProgress: Sendable {
     public var seconds: Double
 }
 
+/// When to write a checkpoint: every `everyEpochs` epochs, or once `everyMilliseconds` passed (whichever
+/// comes first), and always after the last epoch.
+public struct CheckpointPlan {
+    public var store: CheckpointStore
+    public var everyEpochs: Int
+    public var everyMilliseconds: Int?
+    public var sourceSize: Int64
+    public init(store: CheckpointStore, everyEpochs: Int = 1, everyMilliseconds: Int? = nil, sourceSize: Int64) {
+        self.store = store
+        self.everyEpochs = everyEpochs
+        self.everyMilliseconds = everyMilliseconds
+        self.sourceSize = sourceSize
+    }
+}
+
 /// Source → decoder → engine → SQLite mirror, epoch by epoch. An epoch is `epochRows` source records;
-/// its results, dead letters and end position are applied to the mirror in one transaction.
+/// its results, dead letters and end position are applied to the mirror in one transaction, then (when a
+/// checkpoint is due) the engine state and source position are saved in LMDB.
 public final class ReplayPipeline {
     public let config: TripstreamConfig
     public private(set) var engine: Engine
@@ -37,12 +56,21 @@ public final class ReplayPipeline {
     var deadLetterCount: Int64 = 0
     var endEpochSeconds = 0.0
 
-    public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger) throws {
+    let checkpoints: CheckpointPlan?
+    var epochsSinceCheckpoint = 0
+    var lastCheckpointTime = Clock.monotonicSeconds()
+    let resumedAfterEpoch: Int64?
+
+    /// - Parameter state: the engine state to resume from (restored from a checkpoint), or nil for a fresh run.
+    public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger,
+                state: EngineState? = nil, checkpoints: CheckpointPlan? = nil) throws {
         self.config = config
         self.source = source
-        self.writer = mirror.map { MirrorWriter(mirror: $0) }
+        self.checkpoints = mirror == nil ? nil : checkpoints
+        self.writer = mirror.map { MirrorWriter(mirror: $0, store: checkpoints?.store) }
         self.logger = logger
-        engine = Engine(config: config)
+        engine = Engine(config: config, state: state ?? EngineState())
+        resumedAfterEpoch = state.map { $0.epoch - 1 }
         decoder = try TripDecoder(header: source.header, timeColumn: config.timeColumn, zone: config.timeZone,
                                   now: { Clock.wallMilliseconds() })
         for column in decoder.absentColumns {
@@ -55,6 +83,7 @@ public final class ReplayPipeline {
         var deadLetters: [DeadLetter] = []
         var inEpoch = 0
         var lastReport = start
+        let midEpoch = max(1, config.epochRows / 2)
         while let record = try source.next() {
             engine.state.counters.rowsRead += 1
             if let reason = record.malformed {
@@ -69,6 +98,7 @@ public final class ReplayPipeline {
                 }
             }
             inEpoch += 1
+            if inEpoch == midEpoch { CrashPoints.reach(.midEpoch) }
             if inEpoch == config.epochRows {
                 try commitEpoch(endOfInput: false, deadLetters: &deadLetters)
                 inEpoch = 0
@@ -83,7 +113,8 @@ public final class ReplayPipeline {
         try writer?.finish()
         report(phase: "done", start: start)
         logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(writer?.busySeconds ?? 0) s (own thread)")
-        return ReplaySummary(counters: engine.state.counters, epochs: engine.state.epoch - 1,
+        if checkpoints != nil, let sorter = source as? EventTimeSortedReader { sorter.removeRuns() }
+        return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfterEpoch, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes())
     }
@@ -116,8 +147,23 @@ public final class ReplayPipeline {
         try writer?.submit(MirrorWriter.Job(
             output: output, deadLetters: deadLetters,
             progress: EpochProgress(source: source.name, position: source.position, orderMode: source.orderMode),
-            counters: engine.state.counters))
+            counters: engine.state.counters, checkpoint: checkpointIfDue(endOfInput: endOfInput)))
         deadLetterCount += Int64(deadLetters.count)
         deadLetters.removeAll(keepingCapacity: true)
+    }
+
+    /// The checkpoint for the epoch just ended, when the plan says one is due.
+    func checkpointIfDue(endOfInput: Bool) -> Checkpoint? {
+        guard let plan = checkpoints else { return nil }
+        epochsSinceCheckpoint += 1
+        let now = Clock.monotonicSeconds()
+        let timeDue = plan.everyMilliseconds.map { (now - lastCheckpointTime) * 1000 >= Double($0) } ?? false
+        guard endOfInput || epochsSinceCheckpoint >= plan.everyEpochs || timeDue else { return nil }
+        epochsSinceCheckpoint = 0
+        lastCheckpointTime = now
+        return Checkpoint(epoch: engine.state.epoch - 1, source: source.name, sourceSize: plan.sourceSize,
+                          orderMode: source.orderMode, position: source.position,
+                          runOffsets: (source as? EventTimeSortedReader)?.checkpointRunOffsets ?? [],
+                          engineState: engine.state.snapshot(), finished: endOfInput)
     }
 }

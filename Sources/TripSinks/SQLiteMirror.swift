@@ -56,9 +56,11 @@ public final class SQLiteMirror {
     }
 
     /// Applies one epoch: result rows, dead letters and progress, atomically.
+    /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
     public func apply(_ output: EpochOutput, deadLetters: [DeadLetter], progress: EpochProgress,
-                      counters: Counters) throws {
+                      counters: Counters, beforeCommit: () -> Void = {}) throws {
         try db.transaction {
+            defer { beforeCommit() }
             try writers.sumFare.write(output.sumFare, in: db) { r, s, i in
                 try s.bind(Self.seconds(r.windowStart), at: i)
                 try s.bind(Self.seconds(r.windowEnd), at: i + 1)

@@ -57,9 +57,28 @@ public final class CSVFileReader: RecordSource {
         guard let first = try scanNext() else { throw SourceError("\(name) is empty: expected a CSV header line") }
         if let reason = first.malformed { throw SourceError("\(name): the header line is malformed (\(reason))") }
         header = CSVHeader(names: tokenizer.fields.map { $0.string(in: first.bytes) })
+        dataStart = position
     }
 
     public func next() throws -> RawRecord? { try scanNext() }
+
+    /// Byte offset of the first record after the header.
+    public private(set) var dataStart: Int64 = 0
+
+    /// Continues at `offset`, a record boundary saved by a checkpoint (the header was read at open).
+    public func seek(to offset: Int64) throws {
+        guard ownsDescriptor else { throw SourceError("standard input cannot be resumed from a checkpoint") }
+        if let totalBytes, offset > totalBytes {
+            throw SourceError("\(name) is shorter (\(totalBytes) bytes) than the checkpoint position \(offset)")
+        }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw SourceError("cannot seek \(name) to \(offset): \(String(cString: strerror(errno)))")
+        }
+        bufferOffset = offset
+        filled = 0
+        cursor = 0
+        eof = false
+    }
 
     func scanNext() throws -> RawRecord? {
         while true {

@@ -3,7 +3,30 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TripCore
 import TripParsing
+
+/// Where a restartable sort keeps its runs and first-pass progress (the checkpoint state directory).
+public struct SortPersistence {
+    public var directory: String
+    public var load: () throws -> SortManifest?
+    public var save: (SortManifest) throws -> Void
+    public init(directory: String, load: @escaping () throws -> SortManifest?, save: @escaping (SortManifest) throws -> Void) {
+        self.directory = directory
+        self.load = load
+        self.save = save
+    }
+}
+
+/// Where a resumed merge continues: the merged ordinal and, per run, the offset of its next record.
+public struct SortResume: Sendable, Equatable {
+    public var position: Int64
+    public var runOffsets: [Int64]
+    public init(position: Int64, runOffsets: [Int64]) {
+        self.position = position
+        self.runOffsets = runOffsets
+    }
+}
 
 /// Replays a CSV file in event-time order with bounded memory: an external merge sort.
 ///
@@ -11,6 +34,10 @@ import TripParsing
 /// sort first, so they reach the dead-letter table at once), and collects records in a run buffer; a full
 /// buffer is sorted by (key, byte offset) and spilled to a run file. Pass 2 merges the runs.
 /// Ties keep file order, so the order — and every result — is deterministic.
+///
+/// With `persistence` (checkpointing on) the runs live in the state directory and every spilled run is
+/// recorded, so a crash during pass 1 resumes at the last complete run; in pass 2 a checkpoint stores each
+/// run's read offset (`runOffsets`), so a restart seeks the runs instead of sorting again.
 public final class EventTimeSortedReader: RecordSource {
     public let name: String
     public let header: CSVHeader
@@ -18,7 +45,6 @@ public final class EventTimeSortedReader: RecordSource {
     public private(set) var fields: [CSVField] = []
     public private(set) var position: Int64 = 0
     public private(set) var recordCount: Int64 = 0
-    public private(set) var runCount = 0
     /// Called during pass 1 with bytes read so far and the file size.
     public var onSortProgress: ((Int64, Int64?) -> Void)?
 
@@ -26,15 +52,20 @@ public final class EventTimeSortedReader: RecordSource {
     let keyOf: (UnsafeRawBufferPointer, [CSVField]) -> Int64
     let memoryBudget: Int
     let spillDirectory: String
+    let persistence: SortPersistence?
+    let resume: SortResume?
     var tokenizer = CSVTokenizer()
     var sorted = false
-    // In-memory run (also the only run when the file fits).
+    // In-memory run (also the only run when the file fits and nothing is persisted).
     var arena: [UInt8] = []
     var entries: [SortEntry] = []
     var nextEntry = 0
     var runPaths: [String] = []
     var runs: [RunFileReader] = []
     var heap: [Int] = []
+    var pendingAdvance = false
+    /// Per run: offset just after the last record returned (a checkpoint's resume point).
+    public private(set) var runOffsets: [Int64] = []
 
     struct SortEntry {
         var key: Int64
@@ -46,17 +77,19 @@ public final class EventTimeSortedReader: RecordSource {
     /// - Parameters:
     ///   - keyOf: the event time (ms) of a record's bytes and fields, or Int64.min when it has none.
     ///   - memoryBudget: bytes of records held in memory before a run is spilled.
-    public init(path: String, memoryBudget: Int, spillDirectory: String,
-                keyOf: @escaping (UnsafeRawBufferPointer, [CSVField]) -> Int64) throws {
+    public init(path: String, memoryBudget: Int, spillDirectory: String, persistence: SortPersistence? = nil,
+                resume: SortResume? = nil, keyOf: @escaping (UnsafeRawBufferPointer, [CSVField]) -> Int64) throws {
         reader = try CSVFileReader(path: path)
         name = path
         header = reader.header
         self.keyOf = keyOf
         self.memoryBudget = max(memoryBudget, 1 << 16)
-        self.spillDirectory = spillDirectory
+        self.spillDirectory = persistence?.directory ?? spillDirectory
+        self.persistence = persistence
+        self.resume = resume
     }
 
-    deinit { removeRuns() }
+    deinit { if persistence == nil { removeRuns() } }
 
     public var progressDone: Int64 { sorted ? position : reader.position }
     public var progressTotal: Int64? { sorted ? recordCount : reader.totalBytes }
@@ -73,11 +106,14 @@ public final class EventTimeSortedReader: RecordSource {
         } else {
             if pendingAdvance {
                 // The previous record's bytes were valid until this call: only now move its run on.
-                if try !runs[heap[0]].advance() {
+                let top = heap[0]
+                runOffsets[top] = runs[top].recordEnd
+                if try !runs[top].advance() {
                     heap.swapAt(0, heap.count - 1)
                     heap.removeLast()
                 }
                 heapSiftDown()
+                pendingAdvance = false
             }
             guard let top = heap.first else { return nil }
             let run = runs[top]
@@ -95,31 +131,68 @@ public final class EventTimeSortedReader: RecordSource {
         }
     }
 
-    var pendingAdvance = false
+    /// Resume offsets as of the last record returned (its run counts it as replayed).
+    public var checkpointRunOffsets: [Int64] {
+        var offsets = runOffsets
+        if pendingAdvance, let top = heap.first { offsets[top] = runs[top].recordEnd }
+        return offsets
+    }
 
-    /// Pass 1 and the start of pass 2.
+    func runPath(_ i: Int) -> String { "\(spillDirectory)/run-\(i)" }
+
+    /// Pass 1 (or its resumption) and the start of pass 2.
     func sortRuns() throws {
-        var bytesInRun = 0
-        while let rec = try reader.next() {
-            let key = rec.malformed == nil ? keyOf(rec.bytes, reader.fields) : Int64.min
-            entries.append(SortEntry(key: key, offset: rec.offset, start: arena.count, length: rec.bytes.count))
-            arena.append(contentsOf: rec.bytes)
-            recordCount += 1
-            bytesInRun += rec.bytes.count + MemoryLayout<SortEntry>.stride
-            if bytesInRun >= memoryBudget {
-                try spillRun()
-                bytesInRun = 0
+        var manifest = try persistence?.load()
+            ?? SortManifest(runs: 0, inputOffset: reader.dataStart, records: 0, complete: false)
+        runPaths = (0..<manifest.runs).map(runPath)
+        recordCount = manifest.records
+        if !manifest.complete {
+            if persistence != nil {
+                removeStaleRuns(from: manifest.runs)
+                if manifest.inputOffset > reader.dataStart { try reader.seek(to: manifest.inputOffset) }
             }
-            if recordCount & 0x3FFF == 0 { onSortProgress?(reader.position, reader.totalBytes) }
+            var bytesInRun = 0
+            while let rec = try reader.next() {
+                let key = rec.malformed == nil ? keyOf(rec.bytes, reader.fields) : Int64.min
+                entries.append(SortEntry(key: key, offset: rec.offset, start: arena.count, length: rec.bytes.count))
+                arena.append(contentsOf: rec.bytes)
+                recordCount += 1
+                bytesInRun += rec.bytes.count + MemoryLayout<SortEntry>.stride
+                if bytesInRun >= memoryBudget {
+                    try spillRun()
+                    bytesInRun = 0
+                    manifest = SortManifest(runs: runPaths.count, inputOffset: reader.position, records: recordCount,
+                                            complete: false)
+                    try persistence?.save(manifest)
+                }
+                if recordCount % 1000 == 0 { CrashPoints.reach(.duringSort) }
+                if recordCount & 0x3FFF == 0 { onSortProgress?(reader.position, reader.totalBytes) }
+            }
+            sortEntries()
+            // Persisted sorts always spill, so a restart never sorts again; otherwise spill only if runs exist.
+            if (!runPaths.isEmpty || persistence != nil) && !entries.isEmpty { try spillRun() }
+            try persistence?.save(SortManifest(runs: runPaths.count, inputOffset: reader.position,
+                                               records: recordCount, complete: true))
         }
-        sortEntries()
         if !runPaths.isEmpty {
-            if !entries.isEmpty { try spillRun() }
-            runs = try runPaths.map { try RunFileReader(path: $0, bufferSize: max(memoryBudget / (runPaths.count + 1), 1 << 16)) }
+            let size = max(memoryBudget / (runPaths.count + 1), 1 << 16)
+            runs = try runPaths.map { try RunFileReader(path: $0, bufferSize: size) }
+            runOffsets = Array(repeating: 0, count: runs.count)
+            if let resume {
+                guard resume.runOffsets.count == runs.count else {
+                    throw SourceError("the checkpoint names \(resume.runOffsets.count) sort runs, the state has \(runs.count)")
+                }
+                for i in runs.indices { try runs[i].seek(to: resume.runOffsets[i]) }
+                runOffsets = resume.runOffsets
+                position = resume.position
+            }
             heap = []
             for i in runs.indices where try runs[i].advance() { heapPush(i) }
+        } else if let resume {
+            // Everything was sorted in memory (no state to resume from): skip what was already replayed.
+            nextEntry = Int(min(resume.position, Int64(entries.count)))
+            position = Int64(nextEntry)
         }
-        runCount = max(runPaths.count, 1)
         sorted = true
     }
 
@@ -129,7 +202,8 @@ public final class EventTimeSortedReader: RecordSource {
 
     func spillRun() throws {
         sortEntries()
-        let path = "\(spillDirectory)/tripstream-sort-\(getpid())-\(runPaths.count).run"
+        let path = persistence != nil ? runPath(runPaths.count)
+            : "\(spillDirectory)/tripstream-sort-\(getpid())-\(runPaths.count).run"
         let writer = try RunFileWriter(path: path)
         try arena.withUnsafeBytes { a in
             for e in entries {
@@ -143,7 +217,14 @@ public final class EventTimeSortedReader: RecordSource {
         arena.removeAll(keepingCapacity: true)
     }
 
-    func removeRuns() {
+    /// Run files beyond the manifest were being written when a crash came: they are redone.
+    func removeStaleRuns(from first: Int) {
+        var i = first
+        while unlink(runPath(i)) == 0 { i += 1 }
+    }
+
+    /// Deletes the run files (after the final checkpoint: nothing will resume from them).
+    public func removeRuns() {
         runs = []
         for p in runPaths { unlink(p) }
         runPaths = []

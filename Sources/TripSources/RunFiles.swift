@@ -58,6 +58,10 @@ final class RunFileReader {
     var filled = 0
     var cursor = 0
     var eof = false
+    /// File offset of buffer[0].
+    var bufferOffset: Int64 = 0
+    /// File offset just after the current record: where a resumed merge continues once it is replayed.
+    private(set) var recordEnd: Int64 = 0
     private(set) var key: Int64 = 0
     private(set) var offset: Int64 = 0
     private(set) var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -85,7 +89,20 @@ final class RunFileReader {
         let start = UnsafeRawPointer(buffer.baseAddress!) + cursor + 20
         bytes = UnsafeRawBufferPointer(start: start, count: length)
         cursor += 20 + length
+        recordEnd = bufferOffset + Int64(cursor)
         return true
+    }
+
+    /// Continues at `offset`, a record boundary (from a checkpoint).
+    func seek(to offset: Int64) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw SourceError("cannot seek sort run \(path) to \(offset)")
+        }
+        bufferOffset = offset
+        recordEnd = offset
+        filled = 0
+        cursor = 0
+        eof = false
     }
 
     /// Makes `n` bytes available at `cursor`; false if the run ends first (cleanly, at a record boundary).
@@ -93,6 +110,7 @@ final class RunFileReader {
         if filled - cursor >= n { return true }
         let remaining = filled - cursor
         if remaining > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: remaining) }
+        bufferOffset += Int64(cursor)
         filled = remaining
         cursor = 0
         if n > buffer.count {

@@ -42,3 +42,17 @@ struct ConfigOptions: ParsableArguments {
         return try TripstreamConfig.apply(root, to: nil)
     }
 }
+
+extension ConfigOptions {
+    /// The same options as command-line arguments (to run a child `tripstream` with this configuration).
+    var arguments: [String] {
+        var out: [String] = []
+        if let profile { out += ["--profile", profile] }
+        if let config { out += ["--config", config] }
+        if let tenant { out += ["--tenant", tenant] }
+        if let timeColumn { out += ["--time-column", timeColumn] }
+        if let timeZone { out += ["--time-zone", timeZone] }
+        if let epochRows { out += ["--epoch-rows", String(epochRows)] }
+        return out
+    }
+}

@@ -17,7 +17,7 @@ struct Tripstream: ParsableCommand {
 
         Start with:  tripstream replay fixtures/trips-2k.csv  then  tripstream query trips_total
         """,
-        subcommands: [ReplayCommand.self, QueryCommand.self, GenerateCommand.self, BenchCommand.self,
+        subcommands: [ReplayCommand.self, QueryCommand.self, VerifyRecoveryCommand.self, GenerateCommand.self, BenchCommand.self,
                       ConfigCommand.self],
         defaultSubcommand: nil)
 }

@@ -1,0 +1,169 @@
+import Foundation
+import TripLMDB
+import TripSources
+
+/// The LMDB environment in a state directory: the config fingerprint and format (`meta`), the latest
+/// checkpoint (`checkpoint`) and the external sort's progress (`sort`). Every save is one write
+/// transaction, so a crash leaves either the previous checkpoint or the new one, never a mix.
+public final class CheckpointStore: @unchecked Sendable {
+    public static let formatVersion: Int64 = 1
+    public let directory: String
+    let env: LMDBEnvironment
+    let meta: LMDBDatabase
+    let checkpoint: LMDBDatabase
+    let sort: LMDBDatabase
+
+    /// Opens (creating it if needed) the state in `directory` for a replay whose configuration has
+    /// `fingerprint`. A state written under another fingerprint is refused unless `reset` wipes it.
+    public init(directory: String, fingerprint: String, reset: Bool, durable: Bool = true) throws {
+        self.directory = directory
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw CheckpointError("the state path \(directory) is a file, not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CheckpointError("cannot create the state directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        do {
+            env = try LMDBEnvironment(path: directory, mapSize: 4 << 30, durable: durable)
+        } catch let e as LMDBError {
+            if e.isNotLMDB || e.code == -30796 /* MDB_CORRUPTED */ {
+                throw CheckpointError("\(directory) holds a damaged or foreign checkpoint file (\(e.message)); "
+                                      + "move it away or use another --state directory")
+            }
+            throw CheckpointError("cannot open the checkpoint state in \(directory): \(e.message)")
+        }
+        // A valid LMDB environment that is not ours: its main database lists other names.
+        let names: [String] = try env.read { txn in
+            let cursor = try txn.cursor(try txn.mainDatabase())
+            var out: [String] = []
+            var entry = try cursor.first()
+            while let e = entry {
+                out.append(String(decoding: e.key, as: UTF8.self))
+                entry = try cursor.next()
+            }
+            return out
+        }
+        let ours: Set<String> = ["meta", "checkpoint", "sort"]
+        if !names.isEmpty && !Set(names).isSubset(of: ours) {
+            throw CheckpointError("\(directory) holds an LMDB environment that is not tripstream state "
+                                  + "(databases: \(names.joined(separator: ", "))); use another --state directory")
+        }
+        meta = try env.database(named: "meta", create: true)
+        checkpoint = try env.database(named: "checkpoint", create: true)
+        sort = try env.database(named: "sort", create: true)
+        if reset {
+            try clear()
+        }
+        let (format, stored) = try env.read { txn in
+            (try txn.get(meta, Self.key("format")).map(Self.int), try txn.get(meta, Self.key("fingerprint")))
+        }
+        if let format, format != Self.formatVersion {
+            throw CheckpointError("the state in \(directory) has format \(format); this build reads format "
+                                  + "\(Self.formatVersion). Use a new --state directory or --reset")
+        }
+        if let stored, stored != Self.key(fingerprint) {
+            throw CheckpointError("the state in \(directory) was written by a replay with a different configuration "
+                + "(query windows, watermarks, modes, epoch size, order or tenant changed). Resuming it would mix "
+                + "results: use a new --state directory, or --reset to discard it and start from the beginning")
+        }
+        if stored == nil {
+            try env.write { txn in
+                try txn.put(meta, Self.key("format"), Self.bytes(Self.formatVersion))
+                try txn.put(meta, Self.key("fingerprint"), Self.key(fingerprint))
+            }
+        }
+    }
+
+    /// Discards every checkpoint, sort progress and the fingerprint (the next open writes a new one).
+    public func clear() throws {
+        try env.write { txn in
+            try txn.clear(meta)
+            try txn.clear(checkpoint)
+            try txn.clear(sort)
+        }
+    }
+
+    /// Forgets the checkpoint and the sort's progress (a finished replay, or a fresh start), keeping the
+    /// fingerprint, and deletes the sort's run files.
+    public func discardProgress() throws {
+        try env.write { txn in
+            try txn.clear(checkpoint)
+            try txn.clear(sort)
+        }
+        if let files = try? FileManager.default.contentsOfDirectory(atPath: sortDirectory) {
+            for f in files where f.hasPrefix("run-") { try? FileManager.default.removeItem(atPath: sortDirectory + "/" + f) }
+        }
+    }
+
+    public func load() throws -> Checkpoint? {
+        try env.read { txn in
+            func get(_ k: String) throws -> [UInt8] {
+                guard let v = try txn.get(checkpoint, Self.key(k)) else {
+                    throw CheckpointError("the checkpoint in \(directory) lacks \(k): the state is damaged; use --reset")
+                }
+                return v
+            }
+            guard let epoch = try txn.get(checkpoint, Self.key("epoch")) else { return nil }
+            let runs = try get("run_offsets")
+            guard runs.count % 8 == 0 else { throw CheckpointError("damaged run offsets in \(directory); use --reset") }
+            return Checkpoint(
+                epoch: Self.int(epoch), source: String(decoding: try get("source"), as: UTF8.self),
+                sourceSize: Self.int(try get("source_size")), orderMode: String(decoding: try get("order"), as: UTF8.self),
+                position: Self.int(try get("position")),
+                runOffsets: stride(from: 0, to: runs.count, by: 8).map { Self.int(Array(runs[$0..<$0 + 8])) },
+                engineState: try get("state"), finished: Self.int(try get("finished")) != 0)
+        }
+    }
+
+    /// Saves a checkpoint: one write transaction, committed durably before this returns.
+    /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
+    public func save(_ c: Checkpoint, beforeCommit: () -> Void = {}) throws {
+        try env.write { txn in
+            defer { beforeCommit() }
+            try txn.put(checkpoint, Self.key("epoch"), Self.bytes(c.epoch))
+            try txn.put(checkpoint, Self.key("source"), Self.key(c.source))
+            try txn.put(checkpoint, Self.key("source_size"), Self.bytes(c.sourceSize))
+            try txn.put(checkpoint, Self.key("order"), Self.key(c.orderMode))
+            try txn.put(checkpoint, Self.key("position"), Self.bytes(c.position))
+            try txn.put(checkpoint, Self.key("run_offsets"), c.runOffsets.flatMap(Self.bytes))
+            try txn.put(checkpoint, Self.key("state"), c.engineState)
+            try txn.put(checkpoint, Self.key("finished"), Self.bytes(c.finished ? 1 : 0))
+        }
+    }
+
+    public func loadSortManifest() throws -> SortManifest? {
+        try env.read { txn in
+            guard let runs = try txn.get(sort, Self.key("runs")),
+                  let offset = try txn.get(sort, Self.key("input_offset")),
+                  let records = try txn.get(sort, Self.key("records")),
+                  let complete = try txn.get(sort, Self.key("complete")) else { return nil }
+            return SortManifest(runs: Int(Self.int(runs)), inputOffset: Self.int(offset), records: Self.int(records),
+                                complete: Self.int(complete) != 0)
+        }
+    }
+
+    public func saveSortManifest(_ m: SortManifest) throws {
+        try env.write { txn in
+            try txn.put(sort, Self.key("runs"), Self.bytes(Int64(m.runs)))
+            try txn.put(sort, Self.key("input_offset"), Self.bytes(m.inputOffset))
+            try txn.put(sort, Self.key("records"), Self.bytes(m.records))
+            try txn.put(sort, Self.key("complete"), Self.bytes(m.complete ? 1 : 0))
+        }
+    }
+
+    /// Directory for the external sort's run files (kept with the state so a restart can reuse them).
+    public var sortDirectory: String {
+        let dir = directory + "/sort"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func key(_ s: String) -> [UInt8] { Array(s.utf8) }
+    /// Big-endian, so numeric keys would sort as numbers.
+    static func bytes(_ v: Int64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+    static func int(_ b: [UInt8]) -> Int64 { b.count == 8 ? Int64(bigEndian: b.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }) : -1 }
+}
