@@ -81,6 +81,11 @@ public struct ReplayJob: Sendable {
     }
 
     public func run(logger: Logger, onProgress: ((ReplayProgress) -> Void)? = nil) throws -> ReplaySummary {
+        // Input problems come first: a missing file or header is the user's first thing to fix.
+        if input != "-" {
+            let probe = try CSVFileReader(path: input, chunkSize: 1 << 16)
+            _ = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
+        }
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }
         var store: CheckpointStore?
         var checkpoint: Checkpoint?
@@ -105,8 +110,10 @@ public struct ReplayJob: Sendable {
                         checkpoint = found
                         logger.info("resuming after epoch \(found.epoch) (\(found.orderMode) order, position \(found.position))")
                     }
+                } else if order == .eventTime, let sort = try s.loadSortManifest(), sort.runs > 0 || sort.complete {
+                    logger.info("resuming the external sort after \(sort.runs) complete runs (\(sort.records) records)")
                 } else {
-                    try s.discardProgress()  // leftovers of a sort that never reached a checkpoint
+                    try s.discardProgress()  // leftovers that never reached a checkpoint
                 }
             }
         }

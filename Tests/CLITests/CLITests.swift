@@ -13,11 +13,14 @@ struct Run {
 }
 
 /// Runs the built binary with arguments (and optional standard input).
-func tripstream(_ args: [String], stdin: Data? = nil, cwd: String? = nil) throws -> Run {
+func tripstream(_ args: [String], stdin: Data? = nil, cwd: String? = nil, environment: [String: String] = [:]) throws -> Run {
     let binary = repoRoot.appendingPathComponent(".build/debug/tripstream")
     let p = Process()
     p.executableURL = binary
     p.arguments = args
+    if !environment.isEmpty {
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out
