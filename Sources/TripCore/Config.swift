@@ -47,32 +47,46 @@ public struct TripstreamConfig: Sendable, Equatable {
     public var timeZone: ZoneRules
     /// Records per epoch: the deterministic cut points of the input.
     public var epochRows: Int
-    public var sumFareWindow: QuerySettings
-    /// The window of `trips_total` is always the local calendar day; only delay and mode apply.
-    public var tripsTotal: QuerySettings
-    public var hotspotCommunityWindow: QuerySettings
-    public var hotspotWindow: QuerySettings
+    /// Window, watermark and mode of each query. The window of `trips_total` is always the local calendar
+    /// day; only its delay and mode apply.
+    public var queries: PerQuery<QuerySettings>
 
     public static let defaultTenant = "tenantstreamapp"
     public static let dayWindow = WindowSpec.tumbling(86_400_000)
 
+    public init(tenant: String, timeColumn: TimeColumn, timeZone: ZoneRules, epochRows: Int,
+                sumFareWindow: QuerySettings, tripsTotal: QuerySettings,
+                hotspotCommunityWindow: QuerySettings, hotspotWindow: QuerySettings) {
+        self.tenant = tenant
+        self.timeColumn = timeColumn
+        self.timeZone = timeZone
+        self.epochRows = epochRows
+        queries = PerQuery(repeating: sumFareWindow)
+        queries.tripsTotal = tripsTotal
+        queries.hotspotCommunityWindow = hotspotCommunityWindow
+        queries.hotspotWindow = hotspotWindow
+    }
+
     public subscript(query: QueryName) -> QuerySettings {
-        get {
-            switch query {
-            case .sumFareWindow: sumFareWindow
-            case .tripsTotal: tripsTotal
-            case .hotspotCommunityWindow: hotspotCommunityWindow
-            case .hotspotWindow: hotspotWindow
-            }
-        }
-        set {
-            switch query {
-            case .sumFareWindow: sumFareWindow = newValue
-            case .tripsTotal: tripsTotal = newValue
-            case .hotspotCommunityWindow: hotspotCommunityWindow = newValue
-            case .hotspotWindow: hotspotWindow = newValue
-            }
-        }
+        get { queries[query] }
+        set { queries[query] = newValue }
+    }
+
+    public var sumFareWindow: QuerySettings {
+        get { queries.sumFareWindow }
+        set { queries.sumFareWindow = newValue }
+    }
+    public var tripsTotal: QuerySettings {
+        get { queries.tripsTotal }
+        set { queries.tripsTotal = newValue }
+    }
+    public var hotspotCommunityWindow: QuerySettings {
+        get { queries.hotspotCommunityWindow }
+        set { queries.hotspotCommunityWindow = newValue }
+    }
+    public var hotspotWindow: QuerySettings {
+        get { queries.hotspotWindow }
+        set { queries.hotspotWindow = newValue }
     }
 
     /// Built-in profiles by name.

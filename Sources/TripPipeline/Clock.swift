@@ -26,6 +26,25 @@ public enum Clock {
         return Int64(usage.ru_maxrss) * 1024
     }
 
+    /// Seconds since this process started (from /proc/self/stat's start time, 10 ms resolution, and
+    /// CLOCK_BOOTTIME), so start-up before `main` counts too. Nil where /proc is unavailable.
+    public static func secondsSinceProcessStart() -> Double? {
+        guard let f = fopen("/proc/self/stat", "r") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let n = fread(&buffer, 1, buffer.count, f)
+        let line = String(decoding: buffer[0..<n], as: UTF8.self)
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        // starttime is field 22 overall: index 19 after "pid (comm)".
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 - ticks / hz
+    }
+
     /// CPU time (user + system) of this process in seconds.
     public static func cpuSeconds() -> Double {
         var usage = rusage()

@@ -15,7 +15,11 @@ public struct ReplaySummary: Sendable {
     public var deadLetters: Int64
     public var seconds: Double
     public var peakRSSBytes: Int64
-    public var rowsPerSecond: Double { seconds > 0 ? Double(counters.rowsRead) / seconds : 0 }
+    /// Seconds from process start until the first record was processed (start-up, restore, seek, sort).
+    public var secondsToFirstRow: Double?
+    /// Records read by this run (a resumed run counts only what it read after the checkpoint).
+    public var rowsThisRun: Int64
+    public var rowsPerSecond: Double { seconds > 0 ? Double(rowsThisRun) / seconds : 0 }
 }
 
 /// Progress snapshot for a progress bar.
@@ -80,11 +84,14 @@ public final class ReplayPipeline {
 
     public func run() throws -> ReplaySummary {
         let start = Clock.monotonicSeconds()
+        let rowsBefore = engine.state.counters.rowsRead
         var deadLetters: [DeadLetter] = []
         var inEpoch = 0
         var lastReport = start
         let midEpoch = max(1, config.epochRows / 2)
+        var firstRow: Double?
         while let record = try source.next() {
+            if firstRow == nil { firstRow = Clock.secondsSinceProcessStart() }
             engine.state.counters.rowsRead += 1
             if let reason = record.malformed {
                 reject(record, reason: reason, into: &deadLetters)
@@ -116,7 +123,8 @@ public final class ReplayPipeline {
         if checkpoints != nil, let sorter = source as? EventTimeSortedReader { sorter.removeRuns() }
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfterEpoch, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
-                             peakRSSBytes: Clock.peakRSSBytes())
+                             peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: firstRow,
+                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
     }
 
     func report(phase: String, start: Double) {

@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
           read    the file read into a buffer, no parsing (the limit to compare against)
           parse   CSV bytes → trips (tokenizer + decoder), no queries
           engine  parse + the four queries and output modes, no mirror
-          replay  the full pipeline: four queries, SQLite mirror, one transaction per epoch
+          replay  the full pipeline: four queries, SQLite mirror, one transaction per epoch; run twice,
+                  without checkpoints and with an LMDB checkpoint after every epoch
         Peak RSS is this process's maximum resident memory over all phases.
         """)
 
@@ -91,13 +92,21 @@ struct BenchCommand: ParsableCommand {
         let engineSummary = try ReplayJob(input: file, order: replayOrder, database: nil, config: config,
                                           spillDirectory: tmp).run(logger: logger)
 
-        // replay
+        // replay, without and with a checkpoint every epoch
         let db = "\(tmp)/tripstream-bench-\(getpid()).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
-        let cpu0 = Clock.cpuSeconds()
-        let job = ReplayJob(input: file, order: replayOrder, database: db, config: config, spillDirectory: tmp)
-        let summary = try job.run(logger: logger)
+        let state = db + ".state"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        var cpu0 = Clock.cpuSeconds()
+        let summary = try ReplayJob(input: file, order: replayOrder, database: db, config: config,
+                                    spillDirectory: tmp).run(logger: logger)
         let cpu = Clock.cpuSeconds() - cpu0
+        cpu0 = Clock.cpuSeconds()
+        let checkpointed = try ReplayJob(input: file, order: replayOrder, database: db, config: config,
+                                         spillDirectory: tmp, stateDirectory: state).run(logger: logger)
+        let checkpointedCPU = Clock.cpuSeconds() - cpu0
 
         func line(_ name: String, _ seconds: Double, _ rows: Int) -> String {
             let rate = rows > 0 ? String(format: "%12.0f rows/s", Double(rows) / seconds) : String(repeating: " ", count: 19)
@@ -109,7 +118,10 @@ struct BenchCommand: ParsableCommand {
         print(line("parse", parseSeconds, parsed) + String(format: "  (%.0f%% of read speed)", readSeconds / parseSeconds * 100))
         print(line("engine", engineSummary.seconds, Int(engineSummary.counters.rowsRead)) + "  (no mirror)")
         print(line("replay", summary.seconds, Int(summary.counters.rowsRead))
-              + String(format: "  cpu %.3f s", cpu) + "  order \(replayOrder.rawValue), epochs \(summary.epochs)")
+              + String(format: "  cpu %.3f s", cpu) + "  order \(replayOrder.rawValue), epochs \(summary.epochs), no checkpoints")
+        print(line("replay", checkpointed.seconds, Int(checkpointed.counters.rowsRead))
+              + String(format: "  cpu %.3f s", checkpointedCPU) + "  checkpoint every epoch: "
+              + String(format: "%+.1f%% time", (checkpointed.seconds / summary.seconds - 1) * 100))
         print(String(format: "peak RSS %.1f MiB", Double(summary.peakRSSBytes) / 1_048_576))
     }
 }

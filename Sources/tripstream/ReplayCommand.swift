@@ -112,6 +112,9 @@ enum SummaryText {
         lines.append("  epochs           \(s.epochs)")
         lines.append(String(format: "  time             %.3f s  (%.0f rows/s)", s.seconds, s.rowsPerSecond))
         lines.append(String(format: "  peak RSS         %.1f MiB", Double(s.peakRSSBytes) / 1_048_576))
+        if let first = s.secondsToFirstRow {
+            lines.append(String(format: "  first row        %.3f s after process start", first))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -66,23 +66,36 @@ struct VerifyRecoveryCommand: ParsableCommand {
         let cleanSeconds = Date().timeIntervalSince(t0)
         print(String(format: "clean replay: %.2f s (start-up %.3f s)", cleanSeconds, startup))
 
+        // Kill moments: after start-up, spread so that kills fall across the whole replay, but never so close
+        // together that a restart cannot get through an epoch before the next kill.
+        let epochs = Double(max(1, Self.mirrorEpoch("\(dir)/clean.sqlite", tenant: config.tenant)))
+        let work = max(0.001, cleanSeconds - startup)
+        let spread = max(2 * work / Double(max(kills, 1)), 2.5 * work / epochs)
         var rng = SplitMix64(seed: seed)
         var killed = 0, finished = 0
         var lastFinished = false
         var epochsAtKills: [Int64] = []
-        let spread = max(0.002, 2 * (cleanSeconds - startup) / Double(max(kills, 1)))
+        var window = spread
+        var lastEpoch: Int64 = -1
         while killed < kills {
             // Most kills land after start-up, spread over the replay; one in five during start-up/restore.
-            let delay = rng.chance(0.2) ? rng.unit() * startup : startup + rng.unit() * spread
+            // When a restart made no progress before its kill, the window doubles (up to the clean run's
+            // length), so slow stretches (the sort, a large final epoch) are crossed instead of hit forever.
+            let delay = rng.chance(0.2) ? rng.unit() * startup : startup + rng.unit() * window
             let child = try Child.start(replayArguments("recovered"))
             if child.waitOrKill(after: delay) {
                 killed += 1
                 lastFinished = false
-                epochsAtKills.append(Self.mirrorEpoch("\(dir)/recovered.sqlite", tenant: config.tenant))
+                let epoch = Self.mirrorEpoch("\(dir)/recovered.sqlite", tenant: config.tenant)
+                epochsAtKills.append(epoch)
+                window = epoch > lastEpoch ? spread : min(window * 2, cleanSeconds)
+                lastEpoch = epoch
             } else {
                 try child.expectSuccess("a recovery replay")
                 finished += 1
                 lastFinished = true
+                window = spread
+                lastEpoch = -1
             }
         }
         if !lastFinished { try Child.run(replayArguments("recovered")).expectSuccess("the final recovery replay") }
