@@ -94,6 +94,12 @@ public struct ReplayJob: Sendable {
             if input == "-" {
                 logger.notice("standard input cannot be replayed again after a crash: no checkpoints for this run")
             } else {
+                // An unfinished replay in the mirror with no state at all: the state was lost, not never made.
+                if !reset, !FileManager.default.fileExists(atPath: dir + "/data.mdb"),
+                   let last = try mirror?.lastProgress(), !last.finished {
+                    throw CheckpointError("the mirror shows an unfinished replay of \(last.source) (epoch \(last.epoch)) but "
+                        + "its checkpoint state \(dir) is missing, so it cannot resume; use --reset to replay from the beginning")
+                }
                 let s = try CheckpointStore(directory: dir, fingerprint: fingerprint, reset: reset)
                 store = s
                 if let found = try s.load() {

@@ -126,6 +126,13 @@ public final class SQLiteMirror {
         }
     }
 
+    /// The progress row of this tenant's last replay: its source, epoch and whether it finished.
+    public func lastProgress() throws -> (source: String, epoch: Int64, finished: Bool)? {
+        guard let row = try db.rows("SELECT source, epoch, finished FROM progress WHERE tenant = ?", [.text(tenant)]).first,
+              let source = row[0].string, let epoch = row[1].int64, let finished = row[2].int64 else { return nil }
+        return (source, epoch, finished != 0)
+    }
+
     /// Deletes this tenant's rows (a fresh replay into an existing mirror).
     public func clearTenant() throws {
         try db.transaction {

@@ -127,6 +127,19 @@ enum Mount {
         #expect(try f.dump("cfg") == f.dump("clean300"))
     }
 
+    /// A lost state directory is an error (never a silent restart from zero); --reset is the way out.
+    @Test func missingStateIsNotASilentRestart() throws {
+        let f = try RecoveryFixture(rows: 2000, seed: 12)
+        let args = f.replayArgs("lost", order: "file")
+        #expect(try tripstream(args, environment: ["TRIPSTREAM_CRASH_AT": "after-lmdb-commit:3"]).status == 86)
+        try FileManager.default.removeItem(atPath: "\(f.dir)/lost.sqlite.state")
+        let refused = try tripstream(args)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is missing") && refused.stderr.contains("--reset"), "\(refused.stderr)")
+        #expect(try tripstream(args + ["--reset"]).status == 0)
+        #expect(try f.dump("lost") == f.clean(order: "file"))
+    }
+
     @Test func damagedStateIsAClearErrorNotACrash() throws {
         let f = try RecoveryFixture(rows: 500, seed: 9)
         let state = "\(f.dir)/bad.sqlite.state"
