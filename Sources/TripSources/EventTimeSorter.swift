@@ -151,6 +151,8 @@ public final class EventTimeSortedReader: RecordSource {
                 removeStaleRuns(from: manifest.runs)
                 if manifest.inputOffset > reader.dataStart { try reader.seek(to: manifest.inputOffset) }
             }
+            // The budget is fixed up front: appends never double the arena past it.
+            arena.reserveCapacity(memoryBudget)
             var bytesInRun = 0
             while let rec = try reader.next() {
                 let key = rec.malformed == nil ? keyOf(rec.bytes, reader.fields) : Int64.min
@@ -158,7 +160,7 @@ public final class EventTimeSortedReader: RecordSource {
                 arena.append(contentsOf: rec.bytes)
                 recordCount += 1
                 bytesInRun += rec.bytes.count + MemoryLayout<SortEntry>.stride
-                if bytesInRun >= memoryBudget {
+                if bytesInRun >= memoryBudget || arena.count + 65_536 > arena.capacity {
                     try spillRun()
                     bytesInRun = 0
                     manifest = SortManifest(runs: runPaths.count, inputOffset: reader.position, records: recordCount,
@@ -175,6 +177,9 @@ public final class EventTimeSortedReader: RecordSource {
                                                records: recordCount, complete: true))
         }
         if !runPaths.isEmpty {
+            // Pass 2 reads the runs through buffers sharing the budget; the first pass's memory goes back.
+            arena = []
+            entries = []
             let size = max(memoryBudget / (runPaths.count + 1), 1 << 16)
             runs = try runPaths.map { try RunFileReader(path: $0, bufferSize: size) }
             runOffsets = Array(repeating: 0, count: runs.count)

@@ -94,9 +94,10 @@ struct BenchCommand: ParsableCommand {
 
         // replay, without and with a checkpoint every epoch
         let db = "\(tmp)/tripstream-bench-\(getpid()).sqlite"
-        let state = db + ".state"
+        let db2 = "\(tmp)/tripstream-bench-\(getpid())-checkpointed.sqlite"
+        let state = db2 + ".state"
         defer {
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix); unlink(db2 + suffix) }
             try? FileManager.default.removeItem(atPath: state)
         }
         var cpu0 = Clock.cpuSeconds()
@@ -104,7 +105,7 @@ struct BenchCommand: ParsableCommand {
                                     spillDirectory: tmp).run(logger: logger)
         let cpu = Clock.cpuSeconds() - cpu0
         cpu0 = Clock.cpuSeconds()
-        let checkpointed = try ReplayJob(input: file, order: replayOrder, database: db, config: config,
+        let checkpointed = try ReplayJob(input: file, order: replayOrder, database: db2, config: config,
                                          spillDirectory: tmp, stateDirectory: state).run(logger: logger)
         let checkpointedCPU = Clock.cpuSeconds() - cpu0
 
