@@ -20,6 +20,9 @@ let package = Package(
         // C: LMDB (Debian liblmdb-dev), wrapped by TripLMDB.
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .target(name: "TripLMDB", dependencies: ["CLMDB"]),
+        // C: librdkafka (Debian librdkafka-dev), wrapped by TripKafka.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(name: "TripKafka", dependencies: ["CRdKafka"]),
 
         // Value types shared by every stage: trips, time, windows, configuration.
         .target(name: "TripCore"),
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).

@@ -1,0 +1,49 @@
+import CRdKafka
+import Foundation
+
+/// librdkafka properties. Every property passes through (`-X key=value`, a properties file), so SASL/SSL
+/// and tuning need nothing from tripstream; typed helpers set the ones it cares about.
+public struct KafkaConfig: Sendable, Equatable {
+    public var properties: [String: String]
+
+    public init(bootstrapServers: String, _ properties: [String: String] = [:]) {
+        self.properties = properties
+        self.properties["bootstrap.servers"] = bootstrapServers
+    }
+
+    public subscript(key: String) -> String? {
+        get { properties[key] }
+        set { properties[key] = newValue }
+    }
+
+    /// Parses `key=value` lines (Java properties style: `#` comments, blank lines ignored).
+    public static func parseProperties(_ text: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw KafkaError(configuration: "line \(n + 1) is not key=value: \(line)", operation: "reading properties")
+            }
+            out[String(line[..<eq]).trimmingCharacters(in: .whitespaces)] =
+                String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return out
+    }
+
+    /// A new `rd_kafka_conf_t` with every property set; a rejected property is an error naming it.
+    func make(operation: String) throws -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else {
+            throw KafkaError(configuration: "rd_kafka_conf_new failed", operation: operation)
+        }
+        var buffer = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &buffer, buffer.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError(configuration: "\(key)=\(value): \(errorText(buffer))", operation: operation)
+            }
+        }
+        return conf
+    }
+}
+

@@ -1,0 +1,109 @@
+import CRdKafka
+import Foundation
+
+/// What happened to one message: stored at (partition, offset), or failed with an error.
+public struct DeliveryReport: Sendable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+    public let error: KafkaError?
+}
+
+/// Counts delivery reports; librdkafka calls it from `poll`/`flush` on the caller's thread.
+final class DeliveryTracker: @unchecked Sendable {
+    let lock = NSLock()
+    var delivered: Int64 = 0
+    var failed: Int64 = 0
+    var firstFailure: KafkaError?
+    var onReport: ((DeliveryReport) -> Void)?
+
+    func record(_ message: UnsafePointer<rd_kafka_message_t>) {
+        let m = message.pointee
+        let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
+        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        lock.lock()
+        if let error {
+            failed += 1
+            if firstFailure == nil { firstFailure = error }
+        } else {
+            delivered += 1
+        }
+        let callback = onReport
+        lock.unlock()
+        callback?(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+    }
+}
+
+/// A producer (`rd_kafka_t`), destroyed in `deinit`. Idempotent by default (no duplicates from its own
+/// retries); every send gets a delivery report, and failures are counted and kept, never dropped.
+public final class KafkaProducer: @unchecked Sendable {
+    let handle: OpaquePointer
+    let tracker: DeliveryTracker
+
+    public init(config: KafkaConfig) throws {
+        var properties = config
+        if properties["enable.idempotence"] == nil { properties["enable.idempotence"] = "true" }
+        let conf = try properties.make(operation: "configuring the producer")
+        tracker = DeliveryTracker()
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(tracker).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            Unmanaged<DeliveryTracker>.fromOpaque(opaque).takeUnretainedValue().record(message)
+        }
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(configuration: errorText(error), operation: "creating the producer")
+        }
+        handle = rk
+    }
+
+    deinit { rd_kafka_destroy(handle) }
+
+    /// Called with every delivery report (from `poll`/`flush`, on the calling thread).
+    public var onReport: ((DeliveryReport) -> Void)? {
+        get { tracker.lock.withLock { tracker.onReport } }
+        set { tracker.lock.withLock { tracker.onReport = newValue } }
+    }
+
+    public var delivered: Int64 { tracker.lock.withLock { tracker.delivered } }
+    public var failed: Int64 { tracker.lock.withLock { tracker.failed } }
+    public var firstFailure: KafkaError? { tracker.lock.withLock { tracker.firstFailure } }
+    /// Messages handed to librdkafka and not yet reported.
+    public var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Queues one message (key and value are copied). When librdkafka's queue is full it serves delivery
+    /// reports until there is room, so a fast producer is paced by the broker instead of failing.
+    public func send(topic: String, key: [UInt8]?, value: [UInt8], partition: Int32 = RD_KAFKA_PARTITION_UA,
+                     timestampMs: Int64 = 0) throws {
+        while true {
+            let rc = value.withUnsafeBytes { v in
+                if let key {
+                    return key.withUnsafeBytes { k in
+                        tripstream_produce(handle, topic, partition, k.baseAddress, k.count, v.baseAddress, v.count,
+                                           timestampMs, nil)
+                    }
+                }
+                return tripstream_produce(handle, topic, partition, nil, 0, v.baseAddress, v.count, timestampMs, nil)
+            }
+            if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if rc == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_poll(handle, 100)
+                continue
+            }
+            throw KafkaError(code: rc, operation: "producing to \(topic)")
+        }
+    }
+
+    /// Serves delivery reports waiting now (or within `timeoutMs`).
+    @discardableResult
+    public func poll(timeoutMs: Int32 = 0) -> Int { Int(rd_kafka_poll(handle, timeoutMs)) }
+
+    /// Waits until every queued message is delivered or failed; an error if some are still outstanding.
+    public func flush(timeoutMs: Int32) throws {
+        let rc = rd_kafka_flush(handle, timeoutMs)
+        if rc != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code: rc, operation: "flushing the producer", detail: "\(outstanding) messages still undelivered")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import TripKafka
+
+/// Consumes `topic` (all partitions from the beginning) until every partition reports its end.
+func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offsets: [Int32: Int64]? = nil)
+    throws -> [(partition: Int32, offset: Int64, key: String, value: String)] {
+    let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: bootstrap), groupID: "test-\(UUID())")
+    let start = offsets ?? Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { ($0, Int64(-2)) })
+    try consumer.assign(topic: topic, offsets: start)
+    var ended = Set<Int32>()
+    var out: [(Int32, Int64, String, String)] = []
+    let deadline = Date().addingTimeInterval(20)
+    while ended.count < start.count && Date() < deadline {
+        switch try consumer.poll(timeoutMs: 200, { m in
+            out.append((m.partition, m.offset, m.key.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                        String(decoding: m.value, as: UTF8.self)))
+        }) {
+        case .partitionEnd(_, let p, _): ended.insert(p)
+        default: break
+        }
+    }
+    #expect(ended.count == start.count, "not every partition reached its end")
+    return out
+}
+
+@Suite(.serialized) struct KafkaWrapperTests {
+    @Test func produceConsumeRoundTripAcrossPartitions() throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        try cluster.createTopic("trips", partitions: 4)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers))
+        for i in 0..<200 {
+            try producer.send(topic: "trips", key: Array("trip-\(i)".utf8), value: Array("{\"n\":\(i)}".utf8))
+        }
+        try producer.flush(timeoutMs: 10_000)
+        #expect(producer.delivered == 200 && producer.failed == 0)
+        let got = try consumeAll(cluster.bootstrapServers, topic: "trips", partitions: 4)
+        #expect(got.count == 200)
+        #expect(Set(got.map(\.key)) == Set((0..<200).map { "trip-\($0)" }))
+        #expect(Set(got.map(\.partition)).count == 4)  // keyed messages spread over the partitions
+        // one key always lands in one partition, in order
+        let byKey = Dictionary(grouping: got, by: \.key)
+        #expect(byKey.values.allSatisfy { Set($0.map(\.partition)).count == 1 })
+        #expect(cluster.bootstrapServers.hasPrefix("127.0.0.1:") || cluster.bootstrapServers.contains("localhost"))
+    }
+
+    @Test func assignAtAnOffsetAndSeek() throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("seq", partitions: 1)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers))
+        for i in 0..<20 { try producer.send(topic: "seq", key: nil, value: Array("m\(i)".utf8), partition: 0) }
+        try producer.flush(timeoutMs: 10_000)
+        let fromFive = try consumeAll(cluster.bootstrapServers, topic: "seq", partitions: 1, from: [0: 5])
+        #expect(fromFive.map(\.value) == (5..<20).map { "m\($0)" })
+        #expect(fromFive.first?.offset == 5)
+
+        let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers), groupID: "seek")
+        try consumer.assign(topic: "seq", offsets: [0: -2])
+        var first: String?
+        while first == nil { _ = try consumer.poll(timeoutMs: 500) { first = String(decoding: $0.value, as: UTF8.self) } }
+        #expect(first == "m0")
+        try consumer.seek(topic: "seq", partition: 0, offset: 17)
+        var afterSeek: String?
+        while afterSeek == nil { _ = try consumer.poll(timeoutMs: 500) { afterSeek = String(decoding: $0.value, as: UTF8.self) } }
+        #expect(afterSeek == "m17")
+        #expect(try consumer.partitionCount(topic: "seq") == 1)
+    }
+
+    /// With every broker down a message cannot be delivered: the report says so, nothing is silently lost.
+    @Test func deliveryFailuresAreReported() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("down", partitions: 1)
+        var config = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
+        config["message.timeout.ms"] = "1500"
+        let producer = try KafkaProducer(config: config)
+        var reports: [DeliveryReport] = []
+        producer.onReport = { reports.append($0) }
+        try cluster.setBroker(1, up: false)
+        try producer.send(topic: "down", key: nil, value: Array("lost?".utf8))
+        #expect(throws: KafkaError.self) { try producer.flush(timeoutMs: 200) }  // still undelivered
+        let deadline = Date().addingTimeInterval(10)
+        while producer.failed == 0 && Date() < deadline { producer.poll(timeoutMs: 100) }
+        #expect(producer.failed == 1 && producer.delivered == 0)
+        #expect(reports.first?.error?.message.lowercased().contains("timed out") == true, "\(String(describing: reports.first?.error))")
+    }
+
+    @Test func invalidPropertiesNameTheKey() {
+        do {
+            _ = try KafkaProducer(config: KafkaConfig(bootstrapServers: "127.0.0.1:1", ["no.such.property": "1"]))
+            Issue.record("accepted an unknown property")
+        } catch let e as KafkaError {
+            #expect(e.message.contains("no.such.property"))
+        } catch {
+            Issue.record("\(error)")
+        }
+        #expect(throws: KafkaError.self) { _ = try KafkaConfig.parseProperties("a=1\nbroken line\n") }
+        let parsed = try? KafkaConfig.parseProperties("# c\nsecurity.protocol = SASL_SSL\n\nsasl.mechanism=PLAIN\n")
+        #expect(parsed == ["security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"])
+    }
+}
