@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TripFixtures", dependencies: ["TripCore"]),
         .executableTarget(name: "tripstream", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
-            "TripFixtures", "TripSQLite",
+            "TripFixtures", "TripSQLite", "TripKafka",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
-        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks"]),
+        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
             "TripFixtures", "TripSQLite",

@@ -12,6 +12,8 @@ public final class KafkaMockCluster: @unchecked Sendable {
         guard brokers >= 1 else { throw KafkaError(configuration: "at least one broker", operation: "mock cluster") }
         let conf = rd_kafka_conf_new()!
         var error = [CChar](repeating: 0, count: 512)
+        // The owner client has no brokers of its own to talk to: keep its notices out of the log.
+        rd_kafka_conf_set(conf, "log_level", "4", &error, error.count)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count) else {
             throw KafkaError(configuration: errorText(error), operation: "creating the mock cluster's client")
         }

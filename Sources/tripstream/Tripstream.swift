@@ -17,7 +17,8 @@ struct Tripstream: ParsableCommand {
 
         Start with:  tripstream replay fixtures/trips-2k.csv  then  tripstream query trips_total
         """,
-        subcommands: [ReplayCommand.self, QueryCommand.self, VerifyRecoveryCommand.self, GenerateCommand.self, BenchCommand.self,
+        subcommands: [ReplayCommand.self, QueryCommand.self, VerifyRecoveryCommand.self, DevBrokerCommand.self,
+                      GenerateCommand.self, BenchCommand.self,
                       ConfigCommand.self],
         defaultSubcommand: nil)
 }

@@ -1,0 +1,23 @@
+/// Kafka topic names of a tenant, as the original platform named them.
+public struct TopicNames: Sendable, Equatable {
+    public let tenant: String
+    public init(tenant: String) { self.tenant = tenant }
+
+    /// Trip rows in, one JSON object per message (the original `kafka_producer.py`'s topic).
+    public var ingest: String { "\(tenant)_ingestData" }
+    /// Rejected and late rows, with their source position and reason.
+    public var deadLetters: String { "\(tenant)_deadLetters" }
+
+    /// The result topic of a query (what the Kafka Connect Cassandra sink reads).
+    public func results(_ query: QueryName) -> String {
+        switch query {
+        case .sumFareWindow: "\(tenant)_sumFareWindowStream"
+        case .tripsTotal: "\(tenant)_tripsTotalStream"
+        case .hotspotCommunityWindow: "\(tenant)_hotspotCommunityPickupWindowStream"
+        case .hotspotWindow: "\(tenant)_hotspotWindowStream"
+        }
+    }
+
+    /// Every topic tripstream reads or writes for this tenant.
+    public var all: [String] { [ingest, deadLetters] + QueryName.allCases.map(results) }
+}

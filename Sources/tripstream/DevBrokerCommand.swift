@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import TripCore
+import TripKafka
+
+struct DevBrokerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev-broker",
+        abstract: "Run an in-memory Kafka cluster on loopback for trying tripstream and for tests (NOT for production).",
+        discussion: """
+        Starts librdkafka's mock cluster: it speaks the real Kafka protocol, so any client (kcat, Kafka
+        Connect, tripstream) can use it, but it keeps everything in memory, listens on 127.0.0.1 only, and
+        forgets all data when stopped. Prints the bootstrap server list as the first line of standard output,
+        then runs until SIGINT or SIGTERM.
+
+        By default it creates the tenant's topics: <tenant>_ingestData, <tenant>_deadLetters and the four
+        result topics (<tenant>_sumFareWindowStream, …).
+        """)
+
+    @Option(name: .long, help: "Number of brokers.")
+    var brokers = 3
+
+    @Option(name: .long, help: "Partitions of each topic created.")
+    var partitions = 4
+
+    @Option(name: .long, help: "Comma-separated topics to create (default: the tenant's topics).")
+    var topics: String?
+
+    @Option(name: .long, help: "Tenant whose topics to create.")
+    var tenant = TripstreamConfig.defaultTenant
+
+    func validate() throws {
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1 to 16") }
+        guard (1...1000).contains(partitions) else { throw ValidationError("--partitions must be 1 to 1000") }
+        _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
+    }
+
+    func run() throws {
+        // Block the stop signals before any thread starts, so sigwait below receives them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let cluster = try KafkaMockCluster(brokers: brokers)
+        let names = topics.map { $0.split(separator: ",").map(String.init) } ?? TopicNames(tenant: tenant).all
+        for name in names { try cluster.createTopic(name, partitions: partitions, replicationFactor: min(3, brokers)) }
+        FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
+        FileHandle.standardError.write(Data("""
+            tripstream dev-broker: in-memory Kafka (mock) cluster, \(brokers) broker(s) on loopback, for development and tests only.
+            topics (\(partitions) partitions each): \(names.joined(separator: ", "))
+            stop with Ctrl-C or SIGTERM.
+
+            """.utf8))
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        FileHandle.standardError.write(Data("tripstream dev-broker: stopping (signal \(received))\n".utf8))
+    }
+}
