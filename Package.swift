@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
         .target(name: "TripPipeline", dependencies: [
-            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint",
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).

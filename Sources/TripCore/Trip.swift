@@ -47,8 +47,11 @@ public struct DeadLetter: Sendable, Equatable {
     public var detail: String
     /// The record as read (line terminator excluded).
     public var raw: String
+    /// Where it came from when that is not the epoch's source (a Kafka message: `topic[partition]`).
+    public var source: String?
 
-    public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String) {
+    public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String, source: String? = nil) {
+        self.source = source
         self.query = query
         self.offset = offset
         self.reason = reason

@@ -10,7 +10,7 @@ import TripSinks
 /// and is rethrown to the producer at its next `submit` or at `finish`.
 ///
 /// Commit order for each epoch: (1) the SQLite transaction with its results, dead letters and progress,
-/// then (2) the LMDB checkpoint (state and source position as of the end of that epoch). A crash before (1)
+/// (1b) with Kafka on, the result and dead-letter messages, all delivered, then (2) the LMDB checkpoint (state and source position as of the end of that epoch). A crash before (1)
 /// leaves both at the previous checkpoint; between (1) and (2) the mirror holds one or more epochs past the
 /// checkpoint, which the restart recomputes and upserts again with identical values and keys; after (2)
 /// both agree. The checkpoint never gets ahead of the mirror, so no result can be lost.
@@ -25,6 +25,7 @@ final class MirrorWriter: @unchecked Sendable {
 
     private let mirror: SQLiteMirror
     private let store: CheckpointStore?
+    private let results: ResultTopicSink?
     private let depth: Int
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -34,9 +35,10 @@ final class MirrorWriter: @unchecked Sendable {
     /// Seconds the writer thread spent applying epochs (for the debug log).
     private(set) var busySeconds = 0.0
 
-    init(mirror: SQLiteMirror, store: CheckpointStore?, depth: Int = 2) {
+    init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil, depth: Int = 2) {
         self.mirror = mirror
         self.store = store
+        self.results = results
         self.depth = depth
         let thread = Thread { [self] in self.loop() }
         thread.name = "tripstream-mirror"
@@ -78,6 +80,7 @@ final class MirrorWriter: @unchecked Sendable {
                 try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
                                  beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
                 CrashPoints.reach(.afterSQLiteCommit)
+                try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
                 if let checkpoint = job.checkpoint, let store {
                     try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
                     CrashPoints.reach(.afterLMDBCommit)

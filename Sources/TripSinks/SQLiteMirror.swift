@@ -97,7 +97,7 @@ public final class SQLiteMirror {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for d in deadLetters {
-                try dead.bind(text: progress.source, at: 2)
+                try dead.bind(text: d.source ?? progress.source, at: 2)
                 try dead.bind(d.offset, at: 3)
                 try dead.bind(text: d.query?.rawValue ?? "", at: 4)
                 try dead.bind(text: d.reason, at: 5)

@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import TripCheckpoint
+import TripCore
+import TripEngine
+import TripKafka
+import TripParsing
+import TripSinks
+
+/// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
+/// the result topics, with Kafka offsets checkpointed in LMDB together with the window state.
+///
+/// Epochs are cut at deterministic offsets: epoch k takes the next `epochRows / partitions` messages of every
+/// partition (partition 0's first, then 1's, …), so what an epoch contains depends only on the topic's data,
+/// never on when messages arrived. A restart re-reads exactly the same epochs. The price: an epoch waits until
+/// every partition has its share (an idle partition holds the stream; `--stop-at-end` finishes a finite topic).
+public struct RunJob: Sendable {
+    public var kafka: KafkaConfig
+    public var config: TripstreamConfig
+    public var topic: String?
+    public var group: String?
+    public var database: String
+    public var stateDirectory: String?
+    public var reset = false
+    /// Treat "every partition at its end" as the end of input: a final epoch makes every window final.
+    public var stopAtEnd = false
+    /// Write results and dead letters to their topics (the mirror is always kept).
+    public var resultTopics = true
+    /// Values are CSV lines (with this header) instead of JSON objects.
+    public var csvHeader: CSVHeader?
+
+    public init(kafka: KafkaConfig, config: TripstreamConfig, database: String) {
+        self.kafka = kafka
+        self.config = config
+        self.database = database
+    }
+
+    public var fingerprint: String { config.canonicalJSON + "\norder: kafka" + (csvHeader.map { "\ncsv: \($0.names)" } ?? "") }
+
+    struct Message {
+        var offset: Int64
+        var timestampMs: Int64
+        var value: [UInt8]
+    }
+
+    /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
+    public func run(logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ReplaySummary {
+        let start = Clock.monotonicSeconds()
+        let topicName = topic ?? TopicNames(tenant: config.tenant).ingest
+        let consumer = try KafkaConsumer(config: kafka, groupID: group ?? "tripstream-\(config.tenant)")
+        let partitions = try consumer.partitionCount(topic: topicName)
+        guard partitions > 0 else { throw KafkaError(configuration: "topic \(topicName) has no partitions", operation: "run") }
+        let mirror = try SQLiteMirror(path: database, tenant: config.tenant)
+        var store: CheckpointStore?
+        var checkpoint: Checkpoint?
+        if let dir = stateDirectory {
+            let s = try CheckpointStore(directory: dir, fingerprint: fingerprint, reset: reset)
+            store = s
+            if let found = try s.load(), !found.finished {
+                guard found.source == topicName, found.runOffsets.count == partitions else {
+                    throw CheckpointError("the state in \(dir) belongs to \(found.source) with \(found.runOffsets.count) "
+                                          + "partitions, not \(topicName) with \(partitions); use --reset or another --state")
+                }
+                checkpoint = found
+                logger.info("resuming after epoch \(found.epoch) at offsets \(found.runOffsets)")
+            } else {
+                try s.discardProgress()
+            }
+        }
+        if checkpoint == nil { try mirror.clearTenant() }
+        var engine = Engine(config: config)
+        if let checkpoint {
+            do { engine.state = try EngineState(snapshot: checkpoint.engineState) } catch {
+                throw CheckpointError("the engine state in \(stateDirectory!) cannot be restored (\(error)); use --reset")
+            }
+        }
+        let resumedAfter = checkpoint.map(\.epoch)
+        var next = checkpoint?.runOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
+        try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
+        let writer = MirrorWriter(mirror: mirror, store: store,
+                                  results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil)
+
+        var jsonDecoder = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
+        var csvDecoder = try csvHeader.map { try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone) }
+        var tokenizer = CSVTokenizer()
+        let share = max(1, config.epochRows / partitions)
+        var buffers = [[Message]](repeating: [], count: partitions)
+        var atEnd = [Bool](repeating: false, count: partitions)
+        var consumed = checkpoint?.position ?? 0
+        var deadLetterCount: Int64 = 0
+        let rowsBefore = engine.state.counters.rowsRead
+        var finished = false
+
+        while !finished {
+            // Fill every partition's share (or reach its end, when the end counts).
+            while !(0..<partitions).allSatisfy({ buffers[$0].count >= share || (stopAtEnd && atEnd[$0]) }) {
+                if shouldStop() { break }
+                switch try consumer.poll(timeoutMs: 100, { m in
+                    let p = Int(m.partition)
+                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value)))
+                    atEnd[p] = false
+                }) {
+                case .partitionEnd(_, let p, _): atEnd[Int(p)] = true
+                default: break
+                }
+            }
+            if shouldStop() { break }
+            let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && buffers[$0].count <= share }
+            var deadLetters: [DeadLetter] = []
+            for p in 0..<partitions {
+                let take = min(share, buffers[p].count)
+                let source = "\(topicName)[\(p)]"
+                for m in buffers[p].prefix(take) {
+                    engine.state.counters.rowsRead += 1
+                    let outcome: DecodeOutcome = m.value.withUnsafeBytes { bytes in
+                        if var decoder = csvDecoder {
+                            defer { csvDecoder = decoder }
+                            switch tokenizer.scan(bytes, from: 0, atEOF: true) {
+                            case .record(let end, _):
+                                return decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), fields: tokenizer.fields,
+                                                      locations: &engine.state.locations)
+                            case .malformed(let reason, _, _): return .rejected(reason)
+                            default: return .rejected("empty message")
+                            }
+                        }
+                        return jsonDecoder.decode(bytes, kafkaTimestampMs: m.timestampMs, locations: &engine.state.locations)
+                    }
+                    let raw = String(decoding: m.value, as: UTF8.self)
+                    switch outcome {
+                    case .trip(let trip):
+                        let late = engine.ingest(trip)
+                        for q in QueryName.allCases where late.contains(q) {
+                            deadLetters.append(DeadLetter(query: q, offset: m.offset, reason: "late",
+                                                          detail: "event time \(CivilDate.isoUTC(seconds: floorDiv(trip.eventTime, 1000))) is behind the watermark \(CivilDate.isoUTC(seconds: floorDiv(engine.state.watermarks[q], 1000)))",
+                                                          raw: raw, source: source))
+                        }
+                    case .rejected(let reason):
+                        engine.state.counters.rowsRejected += 1
+                        deadLetters.append(DeadLetter(query: nil, offset: m.offset, reason: reason, raw: raw, source: source))
+                    }
+                    next[p] = m.offset + 1
+                    consumed += 1
+                }
+                buffers[p].removeFirst(take)
+            }
+            let output = engine.endEpoch(endOfInput: endOfInput)
+            let cp = store.map { _ in
+                Checkpoint(epoch: output.epoch, source: topicName, sourceSize: Int64(partitions), orderMode: "kafka",
+                           position: consumed, runOffsets: next, engineState: engine.state.snapshot(), finished: endOfInput)
+            }
+            try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
+                                               progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
+                                               counters: engine.state.counters, checkpoint: cp))
+            deadLetterCount += Int64(deadLetters.count)
+            finished = endOfInput
+        }
+        try writer.finish()
+        return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
+                             deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
+                             peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,
+                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
+    }
+}

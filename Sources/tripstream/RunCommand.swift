@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TripCore
+import TripParsing
+import TripPipeline
+
+/// Set by SIGINT/SIGTERM; the run loop stops between epochs (a signal handler may only store a flag).
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Consume the Kafka ingest topic: the four queries, the SQLite mirror and the result topics.",
+        discussion: """
+        Reads every partition of <tenant>_ingestData (or --topic): JSON objects as tripstream produce and the
+        original producer write them, or CSV lines with --format csv. Results go to the mirror and to the
+        result topics <tenant>_sumFareWindowStream, <tenant>_tripsTotalStream,
+        <tenant>_hotspotCommunityPickupWindowStream and <tenant>_hotspotWindowStream, keyed by their
+        deterministic result key (a re-sent result overwrites the same key with the same value); bad messages
+        go to the dead_letters table and <tenant>_deadLetters with topic, partition, offset and reason.
+
+        Epochs take the same number of messages from every partition, so their content depends only on the
+        data; the partition offsets are checkpointed in LMDB with the window state after each epoch's results
+        are committed and delivered, and a restart continues from them. SIGINT/SIGTERM stop cleanly between
+        epochs. --stop-at-end treats "every partition at its end" as the end of input (all windows final).
+        """)
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(name: .long, help: "Ingest topic (default <tenant>_ingestData).")
+    var topic: String?
+
+    @Option(name: .long, help: "Consumer group (committed offsets are informational; the checkpoint decides).")
+    var group: String?
+
+    @Option(name: .long, help: "json (default) or csv: the format of message values.")
+    var format = "json"
+
+    @Option(name: .long, help: "With --format csv: the CSV header line of the values (default: the portal's 23 columns).")
+    var csvHeader: String?
+
+    @Option(name: .long, help: "SQLite mirror.")
+    var db = "tripstream.sqlite"
+
+    @Option(name: .long, help: ArgumentHelp("Checkpoint state directory (default: the mirror's path + .state).", valueName: "dir"))
+    var state: String?
+
+    @Flag(name: .long, help: "Discard the checkpoint state and start from the beginning of the topic.")
+    var reset = false
+
+    @Flag(name: .long, help: "End when every partition is at its end: a final epoch makes every window final.")
+    var stopAtEnd = false
+
+    @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")
+    var noResultTopics = false
+
+    @Option(name: .long, help: "Log level.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let logger = bootstrapLogging(logLevel)
+        guard ["json", "csv"].contains(format) else { throw ValidationError("--format must be json or csv") }
+        var job = RunJob(kafka: try kafka.resolve(), config: try options.resolve(), database: db)
+        job.topic = topic
+        job.group = group
+        job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db)
+        job.reset = reset
+        job.stopAtEnd = stopAtEnd
+        job.resultTopics = !noResultTopics
+        if format == "csv" {
+            let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"
+            job.csvHeader = CSVHeader(names: line.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        }
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        let summary = try job.run(logger: logger) { stopRequested != 0 }
+        let replayJob = ReplayJob(input: job.topic ?? TopicNames(tenant: job.config.tenant).ingest, order: .file,
+                                  database: db, config: job.config)
+        print(SummaryText.render(summary, job: replayJob).replacingOccurrences(of: "(order file,", with: "(kafka,"))
+    }
+}
