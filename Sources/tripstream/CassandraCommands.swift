@@ -1,0 +1,45 @@
+import ArgumentParser
+import TripCore
+import TripPipeline
+
+struct CassandraSchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cassandra-schema",
+        abstract: "Print the CQL keyspace and one table per query, keyed by the deterministic result key.")
+
+    @Option(name: .long, help: "Keyspace.")
+    var keyspace = "mysimbdp_coredms"
+
+    @Option(name: .long, help: "Replication factor (SimpleStrategy).")
+    var replication = 3
+
+    func run() throws { print(CassandraStage.schema(keyspace: keyspace, replication: replication), terminator: "") }
+}
+
+struct ConnectConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connect-config",
+        abstract: "Print the Kafka Connect JSON for the DataStax Cassandra sink: one mapping per result topic.",
+        discussion: "POST it to Kafka Connect: curl -X POST -H 'Content-Type: application/json' --data @sink.json http://connect:8083/connectors")
+
+    @Option(name: .long, help: "Connector name.")
+    var name = "cassandra-sink"
+
+    @Option(name: .long, help: "Tenant whose result topics to map.")
+    var tenant = TripstreamConfig.defaultTenant
+
+    @Option(name: .long, help: "Keyspace.")
+    var keyspace = "mysimbdp_coredms"
+
+    @Option(name: .long, help: "Cassandra contact points.")
+    var contactPoints = "cassandra1"
+
+    @Option(name: .long, help: "Cassandra local data center.")
+    var dc = "helsinki"
+
+    func run() throws {
+        _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
+        print(CassandraStage.connectConfig(name: name, tenant: tenant, keyspace: keyspace, contactPoints: contactPoints,
+                                           localDC: dc), terminator: "")
+    }
+}

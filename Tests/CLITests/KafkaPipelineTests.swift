@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import TripKafka
+import TripSinks
+import TripSQLite
+
+/// The last value per key of a topic, read with kcat (an independent client).
+func compactedView(_ bootstrap: String, topic: String) throws -> [String: [String: Any]] {
+    let r = try kcat(["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"])
+    #expect(r.status == 0)
+    var view: [String: [String: Any]] = [:]
+    for line in r.output.split(separator: "\n") {
+        guard let tab = line.firstIndex(of: "\t") else { continue }
+        let value = try JSONSerialization.jsonObject(with: Data(line[line.index(after: tab)...].utf8)) as? [String: Any]
+        view[String(line[..<tab])] = value
+    }
+    return view
+}
+
+func mirrorRows(_ db: String, _ sql: String) throws -> [[SQLiteValue]] {
+    try SQLiteDatabase(path: db, readOnly: true).rows(sql)
+}
+
+/// Result topics and the mirror agree: every mirror row has its key in the compacted topic, with its values.
+func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let days = try compactedView(bootstrap, topic: "tenantstreamapp_tripsTotalStream")
+    let mirrorDays = try mirrorRows(db, "SELECT day, trips_total, fare_total, final FROM trips_total")
+    #expect(days.count == mirrorDays.count && !days.isEmpty, sourceLocation: sourceLocation)
+    for row in mirrorDays {
+        let v = days["tenantstreamapp|trips_total|\(row[0].string!)"]
+        #expect((v?["trips_total"] as? NSNumber)?.int64Value == row[1].int64, sourceLocation: sourceLocation)
+        #expect(abs(((v?["fare_total"] as? NSNumber)?.doubleValue ?? -1) - (row[2].double ?? -2)) < 0.001, sourceLocation: sourceLocation)
+        #expect((v?["final"] as? Bool) == (row[3].int64 == 1), sourceLocation: sourceLocation)
+    }
+    let windows = try compactedView(bootstrap, topic: "tenantstreamapp_hotspotCommunityPickupWindowStream")
+    let mirrorWindows = try mirrorRows(db, "SELECT window_start, window_end, pickup_community_area, count FROM hotspot_community_window")
+    #expect(windows.count == mirrorWindows.count, sourceLocation: sourceLocation)
+    for row in mirrorWindows {
+        let v = windows["tenantstreamapp|hotspot_community_window|\(row[0])|\(row[1])|\(row[2])"]
+        #expect((v?["count"] as? NSNumber)?.int64Value == row[3].int64, sourceLocation: sourceLocation)
+        #expect((v?["window"] as? [String: Any])?["start"] is String, sourceLocation: sourceLocation)
+    }
+    let fares = try compactedView(bootstrap, topic: "tenantstreamapp_sumFareWindowStream")
+    #expect(fares.count == (try mirrorRows(db, "SELECT COUNT(*) FROM sum_fare_window"))[0][0].int64.map(Int.init), sourceLocation: sourceLocation)
+}
+
+@Suite struct KafkaPipelineTests {
+    /// kcat produces CSV lines (an independent client), `run --format csv` processes them, kcat reads the
+    /// result topics: they equal the mirror, and the mirror equals the replay of the same rows from CSV.
+    @Test func kcatInRunKcatOutEqualsCSVReplay() throws {
+        let dir = tempDir()
+        let input = "\(dir)/in.csv"
+        #expect(try tripstream(["generate", "--rows", "1500", "--seed", "21", "--per-day", "500", "--disorder", "0.1", "-o", input]).status == 0)
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "1"])
+        defer { _ = broker.stop() }
+        #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData"], stdin: lines).status == 0)
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", "\(dir)/k.sqlite",
+                                  "--stop-at-end", "--epoch-rows", "300", "--log-level", "error"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("rows read        1500"), "\(run.stdout)")
+        let replay = try tripstream(["replay", input, "--order", "file", "--db", "\(dir)/r.sqlite", "--epoch-rows", "300", "--quiet"])
+        #expect(replay.status == 0)
+        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp",
+                                               tables: MirrorSchema.resultTables)
+        let r = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/r.sqlite", readOnly: true), tenant: "tenantstreamapp",
+                                               tables: MirrorSchema.resultTables)
+        #expect(k == r)
+        try expectTopicsMatchMirror(broker.bootstrap, db: "\(dir)/k.sqlite")
+    }
+
+    /// Four partitions, rows of every window spread over them (keyed by trip id), JSON from `produce`:
+    /// with a watermark nothing is late for, the results equal the CSV replay's.
+    @Test func fourPartitionsGiveTheSameResults() throws {
+        let dir = tempDir()
+        let input = "\(dir)/in.csv"
+        #expect(try tripstream(["generate", "--rows", "2000", "--seed", "22", "--per-day", "700", "--disorder", "0.2", "--bad", "0.01", "-o", input]).status == 0)
+        let config = "\(dir)/c.json"
+        try #"{"queries": {"sum_fare_window": {"watermark": "2d"}, "trips_total": {"watermark": "2d"}, "hotspot_community_window": {"watermark": "2d"}, "hotspot_window": {"watermark": "2d"}}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let broker = try DevBroker(["--brokers", "3", "--partitions", "4"])
+        defer { _ = broker.stop() }
+        let produced = try tripstream(["produce", input, "--brokers", broker.bootstrap, "--quiet"])
+        #expect(produced.status == 0, "\(produced.stderr)")
+        #expect(produced.stdout.contains("failed           0"))
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--db", "\(dir)/k.sqlite", "--stop-at-end",
+                                  "--config", config, "--epoch-rows", "400", "--log-level", "error"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try tripstream(["replay", input, "--db", "\(dir)/r.sqlite", "--config", config, "--quiet"]).status == 0)
+        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp",
+                                               tables: MirrorSchema.resultTables)
+        let r = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/r.sqlite", readOnly: true), tenant: "tenantstreamapp",
+                                               tables: MirrorSchema.resultTables)
+        #expect(k == r)
+        // rows of one window came from several partitions
+        let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: broker.bootstrap), groupID: "check")
+        #expect(try consumer.partitionCount(topic: "tenantstreamapp_ingestData") == 4)
+        // bad rows: dead-lettered by produce, on the dead-letter topic
+        let dead = try compactedView(broker.bootstrap, topic: "tenantstreamapp_deadLetters")
+        #expect(!dead.isEmpty && dead.values.allSatisfy { ($0["reason"] as? String)?.isEmpty == false })
+        try expectTopicsMatchMirror(broker.bootstrap, db: "\(dir)/k.sqlite")
+        try expectCassandraStageMatches(broker.bootstrap)
+    }
+
+    /// The Kafka Connect mappings name exactly the fields the result messages carry, into columns the CQL
+    /// tables have.
+    func expectCassandraStageMatches(_ bootstrap: String) throws {
+        let cql = try tripstream(["cassandra-schema"]).stdout
+        let connect = try JSONSerialization.jsonObject(with: Data(try tripstream(["connect-config"]).stdout.utf8)) as! [String: Any]
+        let config = connect["config"] as! [String: String]
+        let mappings = config.filter { $0.key.hasSuffix(".mapping") }
+        #expect(mappings.count == 4)
+        for (key, mapping) in mappings {
+            let parts = key.split(separator: ".")  // topic.<topic>.<keyspace>.<table>.mapping
+            let topic = String(parts[1]), table = String(parts[3])
+            let pairs = mapping.split(separator: ",").map { $0.split(separator: "=").map(String.init) }
+            let tableDDL = cql.components(separatedBy: "CREATE TABLE IF NOT EXISTS mysimbdp_coredms.\(table) (").last!
+                .components(separatedBy: ");").first!
+            for pair in pairs { #expect(tableDDL.contains("  \(pair[0]) "), "\(table) lacks column \(pair[0])") }
+            let fields = Set(pairs.map { String($0[1].dropFirst("value.".count)) })
+            let messages = try compactedView(bootstrap, topic: topic)
+            #expect(!messages.isEmpty)
+            #expect(messages.values.allSatisfy { Set($0.keys) == fields }, "\(topic): message fields differ from the mapping")
+        }
+    }
+
+    /// kill -9 `run` at random moments while `produce` streams; after restarts the mirror and the compacted
+    /// result topics equal an uninterrupted run over the same topic.
+    @Test func killedRunRecoversWhileProduceStreams() throws {
+        let dir = tempDir()
+        let input = "\(dir)/in.csv"
+        #expect(try tripstream(["generate", "--rows", "3000", "--seed", "23", "--per-day", "1000", "--disorder", "0.1", "-o", input]).status == 0)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
+        defer { _ = broker.stop() }
+        let producer = Process()
+        producer.executableURL = repoRoot.appendingPathComponent(".build/debug/tripstream")
+        producer.arguments = ["produce", input, "--brokers", broker.bootstrap, "--rate", "600", "--quiet"]
+        producer.standardOutput = FileHandle.nullDevice
+        try producer.run()
+        let runArgs = ["run", "--brokers", broker.bootstrap, "--db", "\(dir)/k.sqlite", "--epoch-rows", "200", "--log-level", "error"]
+        var kills = 0
+        var rng = SystemRandomNumberGenerator()
+        // Each run needs about a second to connect before its first epoch: kills land from start-up to well
+        // into the stream, several after checkpoints.
+        while producer.isRunning || kills < 8 {
+            let child = Process()
+            child.executableURL = repoRoot.appendingPathComponent(".build/debug/tripstream")
+            child.arguments = runArgs
+            child.standardOutput = FileHandle.nullDevice
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            usleep(UInt32.random(in: 200_000...2_500_000, using: &rng))
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            kills += 1
+            if kills > 20 { break }
+        }
+        producer.waitUntilExit()
+        #expect(producer.terminationStatus == 0)
+        let finish = try tripstream(runArgs + ["--stop-at-end"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(finish.stdout.contains("resumed after epoch"), "\(finish.stdout)")
+        let reference = try tripstream(["run", "--brokers", broker.bootstrap, "--db", "\(dir)/ref.sqlite", "--epoch-rows", "200",
+                                        "--stop-at-end", "--no-result-topics", "--group", "reference", "--log-level", "error"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp")
+        let ref = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/ref.sqlite", readOnly: true), tenant: "tenantstreamapp")
+        #expect(k == ref, "mirror after \(kills) kills differs from the uninterrupted run")
+        try expectTopicsMatchMirror(broker.bootstrap, db: "\(dir)/ref.sqlite")
+    }
+}
