@@ -25,6 +25,8 @@ public enum TimeColumn: String, Sendable, CaseIterable, Codable {
     case eventTimestamp = "event_timestamp"
     /// Wall-clock time when the row is read. Not reproducible: results depend on when the replay ran.
     case ingest
+    /// The Kafka message's timestamp (`tripstream run` only; `produce` sets it to the row's event time).
+    case kafkaTimestamp = "kafka_timestamp"
 }
 
 /// Window, slide, watermark delay and output mode of one query (durations in milliseconds).

@@ -21,6 +21,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         properties["group.id"] = groupID
         if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
         if properties["enable.partition.eof"] == nil { properties["enable.partition.eof"] = "true" }
+        // A checkpointed offset the broker no longer has is data loss: fail loudly instead of skipping.
+        if properties["auto.offset.reset"] == nil { properties["auto.offset.reset"] = "error" }
         let conf = try properties.make(operation: "configuring the consumer")
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
@@ -73,6 +75,20 @@ public final class KafkaConsumer: @unchecked Sendable {
         defer { rd_kafka_topic_destroy(rkt) }
         let rc = rd_kafka_seek(rkt, partition, offset, timeoutMs)
         if rc != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: rc, operation: "seeking \(topic)[\(partition)]") }
+    }
+
+    /// Commits offsets to the consumer group (asynchronously). tripstream's own checkpoint is the source of
+    /// truth; the group's offsets are there for lag monitoring.
+    public func commit(topic: String, offsets: [Int32: Int64]) throws {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) where offset >= 0 {
+            rd_kafka_topic_partition_list_add(list, topic, partition).pointee.offset = offset
+        }
+        let rc = rd_kafka_commit(handle, list, 1)
+        if rc != RD_KAFKA_RESP_ERR_NO_ERROR && rc != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError(code: rc, operation: "committing offsets of \(topic)")
+        }
     }
 
     public enum PollResult: Equatable {

@@ -32,7 +32,7 @@ public struct TripDecoder {
         case .tripStart: "trip_start_timestamp"
         case .tripEnd: "trip_end_timestamp"
         case .eventTimestamp: "event_timestamp"
-        case .ingest: nil
+        case .ingest, .kafkaTimestamp: nil
         }
     }
 

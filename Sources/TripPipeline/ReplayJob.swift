@@ -81,6 +81,9 @@ public struct ReplayJob: Sendable {
     }
 
     public func run(logger: Logger, onProgress: ((ReplayProgress) -> Void)? = nil) throws -> ReplaySummary {
+        guard config.timeColumn != .kafkaTimestamp else {
+            throw SourceError("time_column kafka_timestamp needs Kafka messages (tripstream run); a CSV replay has none")
+        }
         // Input problems come first: a missing file or header is the user's first thing to fix.
         if input != "-" {
             let probe = try CSVFileReader(path: input, chunkSize: 1 << 16)

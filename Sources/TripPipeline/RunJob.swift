@@ -50,6 +50,17 @@ public struct RunJob: Sendable {
         let consumer = try KafkaConsumer(config: kafka, groupID: group ?? "tripstream-\(config.tenant)")
         let partitions = try consumer.partitionCount(topic: topicName)
         guard partitions > 0 else { throw KafkaError(configuration: "topic \(topicName) has no partitions", operation: "run") }
+        if resultTopics {
+            // Fail at start, not after a delivery timeout, when the cluster lacks the output topics.
+            for name in [TopicNames(tenant: config.tenant).deadLetters] + QueryName.allCases.map(TopicNames(tenant: config.tenant).results) {
+                do {
+                    _ = try consumer.partitionCount(topic: name)
+                } catch {
+                    throw KafkaError(configuration: "result topic \(name) is not available (\(error)); create the tenant's "
+                                     + "topics (tripstream dev-broker does) or run with --no-result-topics", operation: "run")
+                }
+            }
+        }
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant)
         var store: CheckpointStore?
         var checkpoint: Checkpoint?
@@ -81,7 +92,9 @@ public struct RunJob: Sendable {
                                   results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil)
 
         var jsonDecoder = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
-        var csvDecoder = try csvHeader.map { try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone) }
+        var csvDecoder = try csvHeader.map {
+            try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone, now: { Clock.wallMilliseconds() })
+        }
         var tokenizer = CSVTokenizer()
         let share = max(1, config.epochRows / partitions)
         var buffers = [[Message]](repeating: [], count: partitions)
@@ -123,11 +136,14 @@ public struct RunJob: Sendable {
                             default: return .rejected("empty message")
                             }
                         }
-                        return jsonDecoder.decode(bytes, kafkaTimestampMs: m.timestampMs, locations: &engine.state.locations)
+                        // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
+                        let time = config.timeColumn == .ingest ? Clock.wallMilliseconds() : m.timestampMs
+                        return jsonDecoder.decode(bytes, kafkaTimestampMs: time, locations: &engine.state.locations)
                     }
                     let raw = String(decoding: m.value, as: UTF8.self)
                     switch outcome {
-                    case .trip(let trip):
+                    case .trip(var trip):
+                        if csvDecoder != nil && config.timeColumn == .kafkaTimestamp { trip.eventTime = m.timestampMs }
                         let late = engine.ingest(trip)
                         for q in QueryName.allCases where late.contains(q) {
                             deadLetters.append(DeadLetter(query: q, offset: m.offset, reason: "late",
@@ -152,6 +168,7 @@ public struct RunJob: Sendable {
                                                progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
                                                counters: engine.state.counters, checkpoint: cp))
             deadLetterCount += Int64(deadLetters.count)
+            try? consumer.commit(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
             finished = endOfInput
         }
         try writer.finish()

@@ -13,7 +13,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Tenant name: namespaces the mirror's rows (default tenantstreamapp).")
     var tenant: String?
 
-    @Option(name: .long, help: ArgumentHelp("Event time: trip_start (default), trip_end, event_timestamp, or ingest (wall clock when read; not reproducible).", valueName: "column"))
+    @Option(name: .long, help: ArgumentHelp("Event time: trip_start (default), trip_end, event_timestamp, kafka_timestamp (run only), or ingest (wall clock when read; not reproducible).", valueName: "column"))
     var timeColumn: String?
 
     @Option(name: .long, help: ArgumentHelp("IANA time zone of local timestamps (default America/Chicago).", valueName: "zone"))

@@ -10,8 +10,11 @@ struct DevBrokerCommand: ParsableCommand {
         discussion: """
         Starts librdkafka's mock cluster: it speaks the real Kafka protocol, so any client (kcat, Kafka
         Connect, tripstream) can use it, but it keeps everything in memory, listens on 127.0.0.1 only, and
-        forgets all data when stopped. Prints the bootstrap server list as the first line of standard output,
-        then runs until SIGINT or SIGTERM.
+        forgets all data when stopped. Like a broker with a small retention, it keeps only about the last 5 MB
+        of each partition: consume while producing (or use more partitions) for large inputs; tripstream run
+        stops with an error rather than skipping when its checkpointed offset is no longer there.
+        Prints the bootstrap server list as the first line of standard output, then runs until SIGINT or
+        SIGTERM.
 
         By default it creates the tenant's topics: <tenant>_ingestData, <tenant>_deadLetters and the four
         result topics (<tenant>_sumFareWindowStream, …).
@@ -45,7 +48,7 @@ struct DevBrokerCommand: ParsableCommand {
 
         let cluster = try KafkaMockCluster(brokers: brokers)
         let names = topics.map { $0.split(separator: ",").map(String.init) } ?? TopicNames(tenant: tenant).all
-        for name in names { try cluster.createTopic(name, partitions: partitions, replicationFactor: min(3, brokers)) }
+        for name in names { try cluster.createTopic(name, partitions: partitions, replicationFactor: 1) }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         FileHandle.standardError.write(Data("""
             tripstream dev-broker: in-memory Kafka (mock) cluster, \(brokers) broker(s) on loopback, for development and tests only.
