@@ -21,6 +21,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         properties["group.id"] = groupID
         if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
         if properties["enable.partition.eof"] == nil { properties["enable.partition.eof"] = "true" }
+        // Bound librdkafka's prefetch queue (64 MB by default per instance): tripstream buffers epochs itself.
+        if properties["queued.max.messages.kbytes"] == nil { properties["queued.max.messages.kbytes"] = "16384" }
         // A checkpointed offset the broker no longer has is data loss: fail loudly instead of skipping.
         if properties["auto.offset.reset"] == nil { properties["auto.offset.reset"] = "error" }
         let conf = try properties.make(operation: "configuring the consumer")
