@@ -69,7 +69,7 @@ public enum CassandraStage {
             let mapping = t.columns.map { "\($0.column)=value.\($0.field)" }.joined(separator: ",")
             entries.append(("topic.\(topics.results(t.query)).\(keyspace).\(t.name).mapping", mapping))
         }
-        let config = entries.map { "    \(ProduceJob.json($0.0)): \(ProduceJob.json($0.1))" }.joined(separator: ",\n")
-        return "{\n  \"name\": \(ProduceJob.json(name)),\n  \"config\": {\n\(config)\n  }\n}\n"
+        let config = entries.map { "    \(JSONText.string($0.0)): \(JSONText.string($0.1))" }.joined(separator: ",\n")
+        return "{\n  \"name\": \(JSONText.string(name)),\n  \"config\": {\n\(config)\n  }\n}\n"
     }
 }

@@ -64,8 +64,8 @@ public struct ProduceJob: Sendable {
                 }
             }
             if let reason {
-                let value = "{\"tenant\":\"\(config.tenant)\",\"source\":\(Self.json(input)),\"position\":\(record.offset),"
-                    + "\"reason\":\(Self.json(reason)),\"raw\":\(Self.json(String(decoding: record.bytes, as: UTF8.self)))}"
+                let value = "{\"tenant\":\"\(config.tenant)\",\"source\":\(JSONText.string(input)),\"position\":\(record.offset),"
+                    + "\"reason\":\(JSONText.string(reason)),\"raw\":\(JSONText.string(String(decoding: record.bytes, as: UTF8.self)))}"
                 try producer.send(topic: topics.deadLetters, key: Array("\(input):\(record.offset)".utf8), value: Array(value.utf8))
                 summary.deadLettered += 1
                 continue
@@ -109,22 +109,5 @@ public struct ProduceJob: Sendable {
         }
         let wait = due - Clock.monotonicSeconds()
         if wait > 0.0005 { usleep(UInt32(min(wait, 5) * 1_000_000)) }
-    }
-
-    /// A JSON string literal.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

@@ -141,10 +141,7 @@ public final class ReplayPipeline {
     func deadLetterLate(_ record: RawRecord, trip: Trip, late: LateMask, into list: inout [DeadLetter]) {
         let raw = String(decoding: record.bytes, as: UTF8.self)
         for q in QueryName.allCases where late.contains(q) {
-            let wm = engine.state.watermarks[q]
-            let detail = "event time \(CivilDate.isoUTC(seconds: floorDiv(trip.eventTime, 1000))) is behind the "
-                + "watermark \(CivilDate.isoUTC(seconds: floorDiv(wm, 1000))) for every window of \(q.rawValue)"
-            list.append(DeadLetter(query: q, offset: record.offset, reason: "late", detail: detail, raw: raw))
+            list.append(.late(q, eventTime: trip.eventTime, watermark: engine.state.watermarks[q], offset: record.offset, raw: raw))
         }
     }
 

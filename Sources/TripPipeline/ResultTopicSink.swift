@@ -78,5 +78,5 @@ public final class ResultTopicSink: @unchecked Sendable {
         return "\(sign)\(a / 100).\(a % 100 < 10 ? "0" : "")\(a % 100)"
     }
 
-    static func string(_ s: String) -> String { ProduceJob.json(s) }
+    static func string(_ s: String) -> String { JSONText.string(s) }
 }

@@ -146,9 +146,8 @@ public struct RunJob: Sendable {
                         if csvDecoder != nil && config.timeColumn == .kafkaTimestamp { trip.eventTime = m.timestampMs }
                         let late = engine.ingest(trip)
                         for q in QueryName.allCases where late.contains(q) {
-                            deadLetters.append(DeadLetter(query: q, offset: m.offset, reason: "late",
-                                                          detail: "event time \(CivilDate.isoUTC(seconds: floorDiv(trip.eventTime, 1000))) is behind the watermark \(CivilDate.isoUTC(seconds: floorDiv(engine.state.watermarks[q], 1000)))",
-                                                          raw: raw, source: source))
+                            deadLetters.append(.late(q, eventTime: trip.eventTime, watermark: engine.state.watermarks[q],
+                                                     offset: m.offset, raw: raw, source: source))
                         }
                     case .rejected(let reason):
                         engine.state.counters.rowsRejected += 1

@@ -123,20 +123,7 @@ enum ResultFormatter {
         case .null: return "null"
         case .integer(let i): return String(i)
         case .real(let d): return String(format: "%.2f", d)
-        case .text(let s):
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
+        case .text(let s): return JSONText.string(s)
         }
     }
 }
