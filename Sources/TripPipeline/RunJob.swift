@@ -140,7 +140,7 @@ public struct RunJob: Sendable {
                         let time = config.timeColumn == .ingest ? Clock.wallMilliseconds() : m.timestampMs
                         return jsonDecoder.decode(bytes, kafkaTimestampMs: time, locations: &engine.state.locations)
                     }
-                    let raw = String(decoding: m.value, as: UTF8.self)
+                    var raw: String { String(decoding: m.value, as: UTF8.self) }  // only for dead letters
                     switch outcome {
                     case .trip(var trip):
                         if csvDecoder != nil && config.timeColumn == .kafkaTimestamp { trip.eventTime = m.timestampMs }
