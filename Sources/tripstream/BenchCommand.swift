@@ -10,13 +10,15 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure replay speed: raw read, parse only, and full replay into SQLite (rows/s, MB/s, peak RSS, CPU).",
         discussion: """
-        Generates --rows rows with a fixed seed (in a child process, so generation does not count toward
-        this process's memory) unless --input names a file, then measures in this process:
-          read    the file read into a buffer, no parsing (the limit to compare against)
+        Generates --rows rows with a fixed seed (in a child process, so generation \
+        does not count toward this process's memory) unless --input names a file, \
+        then measures in this process:
+          read    the file read into a buffer, no parsing: the limit
           parse   CSV bytes → trips (tokenizer + decoder), no queries
           engine  parse + the four queries and output modes, no mirror
-          replay  the full pipeline: four queries, SQLite mirror, one transaction per epoch; run twice,
-                  without checkpoints and with an LMDB checkpoint after every epoch
+          replay  the full pipeline: four queries, SQLite mirror, one transaction
+                  per epoch; twice: without checkpoints, then with an LMDB
+                  checkpoint after every epoch
         Peak RSS is this process's maximum resident memory over all phases.
         """)
 

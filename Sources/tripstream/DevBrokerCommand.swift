@@ -8,15 +8,15 @@ struct DevBrokerCommand: ParsableCommand {
         commandName: "dev-broker",
         abstract: "Run an in-memory Kafka cluster on loopback for trying tripstream and for tests (NOT for production).",
         discussion: """
-        Starts librdkafka's mock cluster: it speaks the real Kafka protocol, so any client (kcat, Kafka
-        Connect, tripstream) can use it, but it keeps everything in memory, listens on 127.0.0.1 only, and
-        forgets all data when stopped. Like a broker with a small retention, it keeps only about the last 5 MB
-        of each partition: consume while producing (or use more partitions) for large inputs; tripstream run
-        stops with an error rather than skipping when its checkpointed offset is no longer there.
-        Prints the bootstrap server list as the first line of standard output, then runs until SIGINT or
+        Starts librdkafka's mock cluster: it speaks the real Kafka protocol, so any client (kcat, Kafka \
+        Connect, tripstream) can use it, but it keeps everything in memory, listens on 127.0.0.1 only, and \
+        forgets all data when stopped. Like a broker with a small retention, it keeps only about the last 5 MB \
+        of each partition: consume while producing (or use more partitions) for large inputs; tripstream run \
+        stops with an error rather than skipping when its checkpointed offset is no longer there. \
+        Prints the bootstrap server list as the first line of standard output, then runs until SIGINT or \
         SIGTERM.
 
-        By default it creates the tenant's topics: <tenant>_ingestData, <tenant>_deadLetters and the four
+        By default it creates the tenant's topics: <tenant>_ingestData, <tenant>_deadLetters and the four \
         result topics (<tenant>_sumFareWindowStream, …).
         """)
 

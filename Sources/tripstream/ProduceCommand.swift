@@ -8,10 +8,10 @@ struct ProduceCommand: ParsableCommand {
         commandName: "produce",
         abstract: "Send a Taxi Trips CSV to Kafka: one JSON object per row on the ingest topic, keyed by trip id.",
         discussion: """
-        Replaces the original kafka_producer.py. Rows are parsed and checked as replay does: good rows go to
-        <tenant>_ingestData (or --topic) with the original snake_case field names plus event_timestamp (the
-        row's event time, ISO 8601 UTC; the original used the producer's wall clock); bad rows go to
-        <tenant>_deadLetters with their byte offset and reason. Without --rate or --speedup it sends as fast as
+        Replaces the original kafka_producer.py. Rows are parsed and checked as replay does: good rows go to \
+        <tenant>_ingestData (or --topic) with the original snake_case field names plus event_timestamp (the \
+        row's event time, ISO 8601 UTC; the original used the producer's wall clock); bad rows go to \
+        <tenant>_deadLetters with their byte offset and reason. Without --rate or --speedup it sends as fast as \
         the broker takes. Exits non-zero if any message was not delivered.
         """)
 

@@ -9,8 +9,8 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Print one query's results from the SQLite mirror.",
         discussion: """
-        NAME is sum_fare_window, trips_total, hotspot_community_window or hotspot_window.
-        Window bounds are Unix seconds (UTC); money is in currency units; final = 1 when the window can no
+        NAME is sum_fare_window, trips_total, hotspot_community_window or hotspot_window. \
+        Window bounds are Unix seconds (UTC); money is in currency units; final = 1 when the window can no \
         longer change. --from/--to take Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC).
         """)
 

@@ -9,19 +9,23 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Replay a Taxi Trips CSV file through the four queries into the SQLite mirror.",
         discussion: """
-        The portal export is sorted by Trip ID, not by time, so rows arrive years out of order. Two orders:
-          event-time (default for files)  sort by event time first (external sort in bounded memory,
-                                          spilling to disk), as the live feed would deliver them; useful
-                                          results on the real export
-          file                            as stored (the default for stdin): rows behind the watermark are
-                                          late and go to dead_letters with reason 'late'
-        Bad rows never stop the replay: each goes to the dead_letters table with its byte offset and reason.
-        At the end of the input every window becomes final, so the mirror is complete.
+        The portal export is sorted by Trip ID, not by time, so rows arrive years \
+        out of order. Two orders:
+          event-time  the default for files: sort by event time first (external
+                      sort in bounded memory, spilling to disk), as the live feed
+                      would deliver them; useful results on the real export
+          file        as stored, the default for stdin: rows behind the
+                      watermark are late and go to dead_letters ('late')
 
-        Crash safety: after each epoch's results are committed to SQLite, the engine state and source
-        position are checkpointed in LMDB (--state, default beside the mirror). Run the same command again
-        after a crash (even kill -9) and it resumes from the last checkpoint; the mirror ends exactly as an
-        uninterrupted run would leave it. A changed configuration refuses an old state: use --reset.
+        Bad rows never stop the replay: each goes to the dead_letters table with \
+        its byte offset and reason. At the end of the input every window becomes \
+        final, so the mirror is complete.
+
+        Crash safety: after each epoch's results are committed to SQLite, the engine \
+        state and source position are checkpointed in LMDB (--state, default beside \
+        the mirror). Run the same command again after a crash (even kill -9) and it \
+        resumes from the last checkpoint; the mirror ends exactly as an uninterrupted \
+        run would leave it. A changed configuration refuses an old state: use --reset.
         """)
 
     @Argument(help: ArgumentHelp("CSV file in the data portal's format, or - for standard input.", valueName: "file"))

@@ -13,16 +13,16 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Consume the Kafka ingest topic: the four queries, the SQLite mirror and the result topics.",
         discussion: """
-        Reads every partition of <tenant>_ingestData (or --topic): JSON objects as tripstream produce and the
-        original producer write them, or CSV lines with --format csv. Results go to the mirror and to the
-        result topics <tenant>_sumFareWindowStream, <tenant>_tripsTotalStream,
-        <tenant>_hotspotCommunityPickupWindowStream and <tenant>_hotspotWindowStream, keyed by their
-        deterministic result key (a re-sent result overwrites the same key with the same value); bad messages
+        Reads every partition of <tenant>_ingestData (or --topic): JSON objects as tripstream produce and the \
+        original producer write them, or CSV lines with --format csv. Results go to the mirror and to the \
+        result topics <tenant>_sumFareWindowStream, <tenant>_tripsTotalStream, \
+        <tenant>_hotspotCommunityPickupWindowStream and <tenant>_hotspotWindowStream, keyed by their \
+        deterministic result key (a re-sent result overwrites the same key with the same value); bad messages \
         go to the dead_letters table and <tenant>_deadLetters with topic, partition, offset and reason.
 
-        Epochs take the same number of messages from every partition, so their content depends only on the
-        data; the partition offsets are checkpointed in LMDB with the window state after each epoch's results
-        are committed and delivered, and a restart continues from them. SIGINT/SIGTERM stop cleanly between
+        Epochs take the same number of messages from every partition, so their content depends only on the \
+        data; the partition offsets are checkpointed in LMDB with the window state after each epoch's results \
+        are committed and delivered, and a restart continues from them. SIGINT/SIGTERM stop cleanly between \
         epochs. --stop-at-end treats "every partition at its end" as the end of input (all windows final).
         """)
 

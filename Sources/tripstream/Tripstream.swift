@@ -7,7 +7,7 @@ struct Tripstream: ParsableCommand {
         commandName: "tripstream",
         abstract: "Streaming analytics on taxi-trip events: event-time windows, watermarks, a SQLite mirror.",
         discussion: """
-        tripstream reads City of Chicago Taxi Trips rows (the data portal's CSV export) and computes four
+        tripstream reads City of Chicago Taxi Trips rows (the data portal's CSV export) and computes four \
         analytics with event-time windows and watermarks, keeping every result in a local SQLite mirror:
 
           sum_fare_window           tumbling windows: total fare, tips and trip total

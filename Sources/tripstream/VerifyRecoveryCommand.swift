@@ -11,12 +11,12 @@ struct VerifyRecoveryCommand: ParsableCommand {
         abstract: "Prove crash recovery on your data: replay cleanly, replay again under repeated kill -9, compare.",
         discussion: """
         1. Replays FILE into a scratch mirror without interruption.
-        2. Replays it again into a second mirror, killing the child process with SIGKILL at --kills random
-           moments (seeded by --seed) and restarting it each time, so it resumes from its checkpoints;
-           then lets it finish.
-        3. Compares the two mirrors table by table and prints a verdict per table.
-        Exits 0 when every table is identical, 1 otherwise. The scratch directory is removed unless
-        --work names one.
+        2. Replays it again into a second mirror, killing the child process with
+           SIGKILL at --kills random moments (seeded by --seed) and restarting it
+           each time, so that it resumes from its checkpoints; then lets it finish.
+        3. Compares the two mirrors table by table; prints a verdict per table.
+        Exits 0 when every table is identical, 1 otherwise. The scratch directory \
+        is removed unless --work names one.
         """)
 
     @Argument(help: "CSV file to replay.")
