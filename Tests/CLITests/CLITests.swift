@@ -56,7 +56,7 @@ func tempDir() -> String {
             #expect(r.stdout.contains(word), "--help lacks \(word)")
         }
         let replay = try tripstream(["replay", "--help"])
-        #expect(replay.stdout.contains("event-time (default for files)"))
+        #expect(replay.stdout.contains("event-time  the default for files"))
     }
 
     /// The committed fixture is exactly what `generate` makes from its documented parameters.
