@@ -21,6 +21,8 @@ final class MirrorWriter: @unchecked Sendable {
         var progress: EpochProgress
         var counters: Counters
         var checkpoint: Checkpoint?
+        /// Wall-clock ms when the epoch's newest input was produced (latency measurement), if known.
+        var newestInputMs: Int64? = nil
     }
 
     private let mirror: SQLiteMirror
@@ -34,6 +36,9 @@ final class MirrorWriter: @unchecked Sendable {
     private var failure: Error?
     /// Seconds the writer thread spent applying epochs (for the debug log).
     private(set) var busySeconds = 0.0
+    /// Per epoch with `newestInputMs`: ms from that input's production until the epoch's results were
+    /// committed and delivered.
+    private(set) var latenciesMs: [Double] = []
 
     init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil, depth: Int = 2) {
         self.mirror = mirror
@@ -53,6 +58,8 @@ final class MirrorWriter: @unchecked Sendable {
         queue.append(job)
         condition.broadcast()
     }
+
+    var latencies: [Double] { condition.withLock { latenciesMs } }
 
     /// Waits until every submitted epoch is applied (or the writer failed).
     func finish() throws {
@@ -95,6 +102,7 @@ final class MirrorWriter: @unchecked Sendable {
                 return
             }
             condition.lock()
+            if let produced = job.newestInputMs { latenciesMs.append(Double(Clock.wallMilliseconds() - produced)) }
             busySeconds += Clock.monotonicSeconds() - start
             queue.removeFirst()
             condition.broadcast()

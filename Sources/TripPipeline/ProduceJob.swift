@@ -22,6 +22,8 @@ public struct ProduceJob: Sendable {
     public var config: TripstreamConfig
     public var topic: String?
     public var pacing: Pacing = .asFastAsPossible
+    /// Message timestamps: the row's event time (default), or the producer's wall clock (latency benchmarks).
+    public var wallClockTimestamps = false
 
     public init(input: String, kafka: KafkaConfig, config: TripstreamConfig) {
         self.input = input
@@ -74,7 +76,8 @@ public struct ProduceJob: Sendable {
             encoder.encode(record.bytes, fields: reader.fields,
                            eventTimestamp: CivilDate.isoUTC(seconds: floorDiv(eventTime, 1000)))
             let key: [UInt8] = tripID.map { Array(reader.fields[$0].bytes(in: record.bytes)) } ?? Array("\(record.offset)".utf8)
-            try producer.send(topic: ingest, key: key, value: encoder.bytes, timestampMs: eventTime)
+            try producer.send(topic: ingest, key: key, value: encoder.bytes,
+                              timestampMs: wallClockTimestamps ? Clock.wallMilliseconds() : eventTime)
             summary.produced += 1
             if summary.produced % 1024 == 0 {
                 producer.poll()

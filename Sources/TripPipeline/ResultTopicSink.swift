@@ -59,11 +59,22 @@ public final class ResultTopicSink: @unchecked Sendable {
         if let failure = producer.firstFailure { throw failure }
     }
 
+    var value: [UInt8] = []
+    lazy var tenantField: [UInt8] = Array("{\"tenant\":\(Self.string(tenant))".utf8)
+
+    /// One message: `{"tenant":…,<fields>,"final":…}` built into a reused byte buffer.
     func send(_ query: QueryName, key: String, fields: [(String, String)], final: Bool) throws {
-        let all = [("tenant", Self.string(tenant))] + fields + [("final", final ? "true" : "false")]
-        let value = "{" + all.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
-        try producer.send(topic: topics.results(query), key: Array("\(tenant)|\(query.rawValue)|\(key)".utf8),
-                          value: Array(value.utf8))
+        value.removeAll(keepingCapacity: true)
+        value.append(contentsOf: tenantField)
+        for (name, json) in fields {
+            value.append(0x2C)
+            value.append(0x22)
+            value.append(contentsOf: name.utf8)
+            value.append(contentsOf: "\":".utf8)
+            value.append(contentsOf: json.utf8)
+        }
+        value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
+        try producer.send(topic: topics.results(query), key: Array("\(tenant)|\(query.rawValue)|\(key)".utf8), value: value)
     }
 
     static func window(_ start: EventTime, _ end: EventTime) -> [(String, String)] {

@@ -28,6 +28,14 @@ public struct RunJob: Sendable {
     public var resultTopics = true
     /// Values are CSV lines (with this header) instead of JSON objects.
     public var csvHeader: CSVHeader?
+    /// Message timestamps are the producer's wall clock: measure produce → result latency per epoch.
+    public var measureLatency = false
+    /// Filled after `run` when `measureLatency`: ms from the newest input's production to delivered results.
+    public final class Latencies: @unchecked Sendable {
+        public internal(set) var milliseconds: [Double] = []
+        public init() {}
+    }
+    public var latencies = Latencies()
 
     public init(kafka: KafkaConfig, config: TripstreamConfig, database: String) {
         self.kafka = kafka
@@ -120,11 +128,13 @@ public struct RunJob: Sendable {
             if shouldStop() { break }
             let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && buffers[$0].count <= share }
             var deadLetters: [DeadLetter] = []
+            var newestInput: Int64 = .min
             for p in 0..<partitions {
                 let take = min(share, buffers[p].count)
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
                     engine.state.counters.rowsRead += 1
+                    newestInput = max(newestInput, m.timestampMs)
                     let outcome: DecodeOutcome = m.value.withUnsafeBytes { bytes in
                         if var decoder = csvDecoder {
                             defer { csvDecoder = decoder }
@@ -165,12 +175,14 @@ public struct RunJob: Sendable {
             }
             try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
                                                progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
-                                               counters: engine.state.counters, checkpoint: cp))
+                                               counters: engine.state.counters, checkpoint: cp,
+                                               newestInputMs: measureLatency && newestInput != .min ? newestInput : nil))
             deadLetterCount += Int64(deadLetters.count)
             try? consumer.commit(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
             finished = endOfInput
         }
         try writer.finish()
+        latencies.milliseconds = writer.latencies
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,

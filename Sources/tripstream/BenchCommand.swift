@@ -37,6 +37,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Directory for the generated file, the mirror and sort runs.")
     var tmp = FileManager.default.temporaryDirectory.path
 
+    @Flag(name: .long, help: "The Kafka scenario instead: produce and run on an in-process mock cluster (throughput, then latency at --kafka-rate).")
+    var kafka = false
+
+    @Option(name: .long, help: "Rows per second for the Kafka latency measurement.")
+    var kafkaRate = 50_000.0
+
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
@@ -57,6 +63,10 @@ struct BenchCommand: ParsableCommand {
                 p.waitUntilExit()
                 guard p.terminationStatus == 0 else { throw ValidationError("generating \(file) failed") }
             }
+        }
+        if kafka {
+            try BenchKafka.run(file: file, config: config, rate: kafkaRate, tmp: tmp, logger: logger)
+            return
         }
         let size = Double((try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0)
         let mb = size / 1_048_576
