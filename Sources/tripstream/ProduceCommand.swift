@@ -54,7 +54,7 @@ struct ProduceCommand: ParsableCommand {
             produced \(input) to \(topic ?? TopicNames(tenant: job.config.tenant).ingest)
               rows read        \(s.rowsRead)
               produced         \(s.produced)
-              delivered        \(s.delivered)
+              delivered        \(s.delivered)  (ingest and dead-letter messages)
               failed           \(s.failed)\(s.firstFailure.map { "  (first: \($0.message))" } ?? "")
               dead-lettered    \(s.deadLettered)  (to \(TopicNames(tenant: job.config.tenant).deadLetters))
             """ + String(format: "\n  time             %.3f s  (%.0f rows/s)", s.seconds, Double(s.rowsRead) / max(s.seconds, 0.000001)))
