@@ -52,7 +52,8 @@ public struct ReplayJob: Sendable {
     public var fingerprint: String { config.canonicalJSON + "\norder: \(order.rawValue)" }
 
     /// Builds the source the order asks for, resuming from `checkpoint` when given.
-    func makeSource(store: CheckpointStore?, checkpoint: Checkpoint?) throws -> RecordSource {
+    /// `decoder` is the one built from the input's header when it was checked (files only).
+    func makeSource(store: CheckpointStore?, checkpoint: Checkpoint?, decoder: TripDecoder?) throws -> RecordSource {
         switch order {
         case .file:
             let reader = try CSVFileReader(path: input)
@@ -65,8 +66,7 @@ public struct ReplayJob: Sendable {
             guard config.timeColumn != .ingest else {
                 throw SourceError("--order event-time needs an event-time column; time_column is ingest")
             }
-            let probe = try CSVFileReader(path: input)
-            let decoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
+            guard let decoder else { throw SourceError("--order event-time needs a file") }
             let persistence = store.map { s in
                 SortPersistence(directory: s.sortDirectory, load: { try s.loadSortManifest() },
                                 save: { try s.saveSortManifest($0) })
@@ -85,9 +85,10 @@ public struct ReplayJob: Sendable {
             throw SourceError("time_column kafka_timestamp needs Kafka messages (tripstream run); a CSV replay has none")
         }
         // Input problems come first: a missing file or header is the user's first thing to fix.
+        var headerDecoder: TripDecoder?
         if input != "-" {
             let probe = try CSVFileReader(path: input, chunkSize: 1 << 16)
-            _ = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
+            headerDecoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
         }
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }
         var store: CheckpointStore?
@@ -127,7 +128,7 @@ public struct ReplayJob: Sendable {
             }
         }
         if checkpoint == nil, let mirror, !keepExisting { try mirror.clearTenant() }
-        let source = try makeSource(store: store, checkpoint: checkpoint)
+        let source = try makeSource(store: store, checkpoint: checkpoint, decoder: headerDecoder)
         let plan = store.map {
             CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds,
                            sourceSize: inputSize)

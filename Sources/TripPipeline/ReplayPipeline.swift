@@ -93,17 +93,10 @@ public final class ReplayPipeline {
         while let record = try source.next() {
             if firstRow == nil { firstRow = Clock.secondsSinceProcessStart() }
             engine.state.counters.rowsRead += 1
-            if let reason = record.malformed {
-                reject(record, reason: reason, into: &deadLetters)
-            } else {
-                switch decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations) {
-                case .trip(let trip):
-                    let late = engine.ingest(trip)
-                    if !late.isEmpty { deadLetterLate(record, trip: trip, late: late, into: &deadLetters) }
-                case .rejected(let reason):
-                    reject(record, reason: reason, into: &deadLetters)
-                }
-            }
+            let outcome = record.malformed.map(DecodeOutcome.rejected)
+                ?? decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations)
+            engine.accept(outcome, offset: record.offset, raw: { String(decoding: record.bytes, as: UTF8.self) },
+                          into: &deadLetters)
             inEpoch += 1
             if inEpoch == midEpoch { CrashPoints.reach(.midEpoch) }
             if inEpoch == config.epochRows {
@@ -130,19 +123,6 @@ public final class ReplayPipeline {
     func report(phase: String, start: Double) {
         onProgress?(ReplayProgress(phase: phase, done: source.progressDone, total: source.progressTotal,
                                    rowsRead: engine.state.counters.rowsRead, seconds: Clock.monotonicSeconds() - start))
-    }
-
-    func reject(_ record: RawRecord, reason: String, into list: inout [DeadLetter]) {
-        engine.state.counters.rowsRejected += 1
-        list.append(DeadLetter(query: nil, offset: record.offset, reason: reason,
-                               raw: String(decoding: record.bytes, as: UTF8.self)))
-    }
-
-    func deadLetterLate(_ record: RawRecord, trip: Trip, late: LateMask, into list: inout [DeadLetter]) {
-        let raw = String(decoding: record.bytes, as: UTF8.self)
-        for q in QueryName.allCases where late.contains(q) {
-            list.append(.late(q, eventTime: trip.eventTime, watermark: engine.state.watermarks[q], offset: record.offset, raw: raw))
-        }
     }
 
     func commitEpoch(endOfInput: Bool, deadLetters: inout [DeadLetter]) throws {

@@ -140,8 +140,12 @@ public struct RunJob: Sendable {
                             defer { csvDecoder = decoder }
                             switch tokenizer.scan(bytes, from: 0, atEOF: true) {
                             case .record(let end, _):
-                                return decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), fields: tokenizer.fields,
-                                                      locations: &engine.state.locations)
+                                let decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
+                                                             fields: tokenizer.fields, locations: &engine.state.locations)
+                                // A CSV line has no message timestamp of its own: take the message's.
+                                guard config.timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded else { return decoded }
+                                trip.eventTime = m.timestampMs
+                                return .trip(trip)
                             case .malformed(let reason, _, _): return .rejected(reason)
                             default: return .rejected("empty message")
                             }
@@ -150,19 +154,8 @@ public struct RunJob: Sendable {
                         let time = config.timeColumn == .ingest ? Clock.wallMilliseconds() : m.timestampMs
                         return jsonDecoder.decode(bytes, kafkaTimestampMs: time, locations: &engine.state.locations)
                     }
-                    var raw: String { String(decoding: m.value, as: UTF8.self) }  // only for dead letters
-                    switch outcome {
-                    case .trip(var trip):
-                        if csvDecoder != nil && config.timeColumn == .kafkaTimestamp { trip.eventTime = m.timestampMs }
-                        let late = engine.ingest(trip)
-                        for q in QueryName.allCases where late.contains(q) {
-                            deadLetters.append(.late(q, eventTime: trip.eventTime, watermark: engine.state.watermarks[q],
-                                                     offset: m.offset, raw: raw, source: source))
-                        }
-                    case .rejected(let reason):
-                        engine.state.counters.rowsRejected += 1
-                        deadLetters.append(DeadLetter(query: nil, offset: m.offset, reason: reason, raw: raw, source: source))
-                    }
+                    engine.accept(outcome, offset: m.offset, raw: { String(decoding: m.value, as: UTF8.self) },
+                                  source: source, into: &deadLetters)
                     next[p] = m.offset + 1
                     consumed += 1
                 }

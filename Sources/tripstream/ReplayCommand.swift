@@ -93,17 +93,17 @@ struct ReplayCommand: ParsableCommand {
         let bar = ProgressBar(enabled: !quiet && isatty(2) != 0)
         let summary = try job.run(logger: logger, onProgress: bar.update)
         bar.finish()
-        print(SummaryText.render(summary, job: job))
+        print(SummaryText.render(summary, heading: "replayed \(job.input) (order \(job.order.rawValue), tenant "
+                                 + "\(job.config.tenant)) into \(db)"))
     }
 }
 
 /// The final report of a replay.
 enum SummaryText {
-    static func render(_ s: ReplaySummary, job: ReplayJob) -> String {
+    static func render(_ s: ReplaySummary, heading: String) -> String {
         let c = s.counters
         var lines = [
-            "replayed \(job.input) (order \(job.order.rawValue), tenant \(job.config.tenant)) into \(job.database ?? "no mirror")"
-                + (s.resumedAfterEpoch.map { ", resumed after epoch \($0)" } ?? ""),
+            heading + (s.resumedAfterEpoch.map { ", resumed after epoch \($0)" } ?? ""),
             "  rows read        \(c.rowsRead)",
             "  processed        \(c.rowsProcessed)",
             "  rejected         \(c.rowsRejected)  (malformed or without a usable event time)",

@@ -83,8 +83,7 @@ struct RunCommand: ParsableCommand {
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
         let summary = try job.run(logger: logger) { stopRequested != 0 }
-        let replayJob = ReplayJob(input: job.topic ?? TopicNames(tenant: job.config.tenant).ingest, order: .file,
-                                  database: db, config: job.config)
-        print(SummaryText.render(summary, job: replayJob).replacingOccurrences(of: "(order file,", with: "(kafka,"))
+        let topic = job.topic ?? TopicNames(tenant: job.config.tenant).ingest
+        print(SummaryText.render(summary, heading: "replayed \(topic) (kafka, tenant \(job.config.tenant)) into \(db)"))
     }
 }
