@@ -61,10 +61,8 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
         #expect(run.stdout.contains("rows read        1500"), "\(run.stdout)")
         let replay = try tripstream(["replay", input, "--order", "file", "--db", "\(dir)/r.sqlite", "--epoch-rows", "300", "--quiet"])
         #expect(replay.status == 0)
-        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp",
-                                               tables: MirrorSchema.resultTables)
-        let r = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/r.sqlite", readOnly: true), tenant: "tenantstreamapp",
-                                               tables: MirrorSchema.resultTables)
+        let k = try mirrorDump("\(dir)/k.sqlite", tables: MirrorSchema.resultTables)
+        let r = try mirrorDump("\(dir)/r.sqlite", tables: MirrorSchema.resultTables)
         #expect(k == r)
         try expectTopicsMatchMirror(broker.bootstrap, db: "\(dir)/k.sqlite")
     }
@@ -87,10 +85,8 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
                                   "--config", config, "--epoch-rows", "400", "--log-level", "error"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try tripstream(["replay", input, "--db", "\(dir)/r.sqlite", "--config", config, "--quiet"]).status == 0)
-        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp",
-                                               tables: MirrorSchema.resultTables)
-        let r = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/r.sqlite", readOnly: true), tenant: "tenantstreamapp",
-                                               tables: MirrorSchema.resultTables)
+        let k = try mirrorDump("\(dir)/k.sqlite", tables: MirrorSchema.resultTables)
+        let r = try mirrorDump("\(dir)/r.sqlite", tables: MirrorSchema.resultTables)
         #expect(k == r)
         // rows of one window came from several partitions
         let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: broker.bootstrap), groupID: "check")
@@ -164,8 +160,8 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
         let reference = try tripstream(["run", "--brokers", broker.bootstrap, "--db", "\(dir)/ref.sqlite", "--epoch-rows", "200",
                                         "--stop-at-end", "--no-result-topics", "--group", "reference", "--log-level", "error"])
         #expect(reference.status == 0, "\(reference.stderr)")
-        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp")
-        let ref = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/ref.sqlite", readOnly: true), tenant: "tenantstreamapp")
+        let k = try mirrorDump("\(dir)/k.sqlite")
+        let ref = try mirrorDump("\(dir)/ref.sqlite")
         #expect(k == ref, "mirror after \(kills) kills differs from the uninterrupted run")
         try expectTopicsMatchMirror(broker.bootstrap, db: "\(dir)/ref.sqlite")
     }
@@ -219,8 +215,8 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
         let reference = try tripstream(["run", "--brokers", bootstrap, "--db", "\(dir)/ref.sqlite", "--epoch-rows", "100",
                                         "--stop-at-end", "--no-result-topics", "--group", "reference", "--log-level", "error"])
         #expect(reference.status == 0)
-        let k = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/k.sqlite", readOnly: true), tenant: "tenantstreamapp")
-        let ref = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/ref.sqlite", readOnly: true), tenant: "tenantstreamapp")
+        let k = try mirrorDump("\(dir)/k.sqlite")
+        let ref = try mirrorDump("\(dir)/ref.sqlite")
         #expect(k == ref)
     }
 }

@@ -3,6 +3,11 @@ import Testing
 import TripSinks
 import TripSQLite
 
+/// The canonical dump of the default tenant's rows in the mirror at `path`.
+func mirrorDump(_ path: String, tables: [String] = MirrorSchema.allTables) throws -> [String: [String]] {
+    try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: path, readOnly: true), tenant: "tenantstreamapp", tables: tables)
+}
+
 /// A generated input plus the mirror of its uninterrupted replay, per order.
 struct RecoveryFixture {
     let dir: String
@@ -21,10 +26,7 @@ struct RecoveryFixture {
          "--sort-memory", "1", "--quiet"] + extra
     }
 
-    func dump(_ name: String) throws -> [String: [String]] {
-        try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(dir)/\(name).sqlite", readOnly: true),
-                                       tenant: "tenantstreamapp")
-    }
+    func dump(_ name: String) throws -> [String: [String]] { try mirrorDump("\(dir)/\(name).sqlite") }
 
     /// Replays without interruption and returns the mirror's dump.
     func clean(order: String, extra: [String] = []) throws -> [String: [String]] {
@@ -165,7 +167,7 @@ enum Mount {
         let resumed = try tripstream(args)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("resumed after epoch"))
-        let dump = try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: "\(mnt)/m.sqlite", readOnly: true), tenant: "tenantstreamapp")
+        let dump = try mirrorDump("\(mnt)/m.sqlite")
         #expect(dump == clean)
     }
 
