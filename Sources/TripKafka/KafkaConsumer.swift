@@ -82,6 +82,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         if rc != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: rc, operation: "seeking \(topic)[\(partition)]") }
     }
 
+    /// The partition's high watermark (next offset to be written) as last seen in a fetch response, without a
+    /// broker round trip; nil before the first fetch. For lag: high watermark − next offset to process.
+    public func cachedHighWatermark(topic: String, partition: Int32) -> Int64? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let rc = rd_kafka_get_watermark_offsets(handle, topic, partition, &low, &high)
+        return rc == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
     /// Commits offsets to the consumer group (asynchronously). tripstream's own checkpoint is the source of
     /// truth; the group's offsets are there for lag monitoring.
     public func commit(topic: String, offsets: [Int32: Int64]) throws {

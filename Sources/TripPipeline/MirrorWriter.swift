@@ -23,11 +23,14 @@ final class MirrorWriter: @unchecked Sendable {
         var checkpoint: Checkpoint?
         /// Wall-clock ms when the epoch's newest input was produced (latency measurement), if known.
         var newestInputMs: Int64? = nil
+        /// Monotonic seconds when the engine cut this epoch (the epoch-duration metric runs from here).
+        var cutAt = Clock.monotonicSeconds()
     }
 
     private let mirror: SQLiteMirror
     private let store: CheckpointStore?
     private let results: ResultTopicSink?
+    private let telemetry: PipelineTelemetry?
     private let depth: Int
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -40,10 +43,12 @@ final class MirrorWriter: @unchecked Sendable {
     /// committed and delivered.
     private(set) var latenciesMs: [Double] = []
 
-    init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil, depth: Int = 2) {
+    init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil,
+         telemetry: PipelineTelemetry? = nil, depth: Int = 2) {
         self.mirror = mirror
         self.store = store
         self.results = results
+        self.telemetry = telemetry
         self.depth = depth
         let thread = Thread { [self] in self.loop() }
         thread.name = "tripstream-mirror"
@@ -87,11 +92,21 @@ final class MirrorWriter: @unchecked Sendable {
                 try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
                                  beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
                 CrashPoints.reach(.afterSQLiteCommit)
-                try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
+                do {
+                    try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
+                } catch {
+                    telemetry?.produceFailed()
+                    throw error
+                }
+                var checkpointSeconds: Double?
                 if let checkpoint = job.checkpoint, let store {
+                    let t0 = Clock.monotonicSeconds()
                     try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
+                    checkpointSeconds = Clock.monotonicSeconds() - t0
                     CrashPoints.reach(.afterLMDBCommit)
                 }
+                telemetry?.committed(job.output, counters: job.counters, deadLetters: job.deadLetters.count,
+                                     seconds: Clock.monotonicSeconds() - job.cutAt, checkpointSeconds: checkpointSeconds)
             } catch {
                 condition.lock()
                 failure = error

@@ -31,6 +31,8 @@ public struct ReplayJob: Sendable {
     public var reset = false
     public var checkpointEveryEpochs = 1
     public var checkpointEveryMilliseconds: Int?
+    /// Metrics and live status for the HTTP server, when one runs.
+    public var telemetry: PipelineTelemetry?
 
     public init(input: String, order: ReplayOrder, database: String?, config: TripstreamConfig,
                 sortMemoryBytes: Int = 64 << 20, spillDirectory: String = "/tmp", keepExisting: Bool = false,
@@ -46,7 +48,8 @@ public struct ReplayJob: Sendable {
     }
 
     /// The default state directory: beside the SQLite file.
-    public static func defaultStateDirectory(forDatabase db: String) -> String { db + ".state" }
+    /// `<mirror>.<tenant>.state`: tenants sharing a mirror never share (or fight over) a checkpoint.
+    public static func defaultStateDirectory(forDatabase db: String, tenant: String) -> String { "\(db).\(tenant).state" }
 
     /// What a checkpoint must match to be resumed: the configuration and the replay order.
     public var fingerprint: String { config.canonicalJSON + "\norder: \(order.rawValue)" }
@@ -134,7 +137,7 @@ public struct ReplayJob: Sendable {
                            sourceSize: inputSize)
         }
         let pipeline = try ReplayPipeline(config: config, source: source, mirror: mirror, logger: logger, state: state,
-                                          checkpoints: plan)
+                                          checkpoints: plan, telemetry: telemetry)
         pipeline.onProgress = onProgress
         if let sorter = source as? EventTimeSortedReader, let onProgress {
             let start = Clock.monotonicSeconds()

@@ -67,11 +67,12 @@ public final class ReplayPipeline {
 
     /// - Parameter state: the engine state to resume from (restored from a checkpoint), or nil for a fresh run.
     public init(config: TripstreamConfig, source: RecordSource, mirror: SQLiteMirror?, logger: Logger,
-                state: EngineState? = nil, checkpoints: CheckpointPlan? = nil) throws {
+                state: EngineState? = nil, checkpoints: CheckpointPlan? = nil, telemetry: PipelineTelemetry? = nil) throws {
         self.config = config
         self.source = source
         self.checkpoints = mirror == nil ? nil : checkpoints
-        self.writer = mirror.map { MirrorWriter(mirror: $0, store: checkpoints?.store) }
+        self.writer = mirror.map { MirrorWriter(mirror: $0, store: checkpoints?.store, telemetry: telemetry) }
+        telemetry?.start(from: state?.counters ?? Counters())
         self.logger = logger
         engine = Engine(config: config, state: state ?? EngineState())
         resumedAfterEpoch = state.map { $0.epoch - 1 }
@@ -132,7 +133,7 @@ public final class ReplayPipeline {
         try writer?.submit(MirrorWriter.Job(
             output: output, deadLetters: deadLetters,
             progress: EpochProgress(source: source.name, position: source.position, orderMode: source.orderMode),
-            counters: engine.state.counters, checkpoint: checkpointIfDue(endOfInput: endOfInput)))
+            counters: engine.state.counters, checkpoint: checkpointIfDue(endOfInput: endOfInput), cutAt: t0))
         deadLetterCount += Int64(deadLetters.count)
         deadLetters.removeAll(keepingCapacity: true)
     }

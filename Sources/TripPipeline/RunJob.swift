@@ -30,6 +30,8 @@ public struct RunJob: Sendable {
     public var csvHeader: CSVHeader?
     /// Message timestamps are the producer's wall clock: measure produce → result latency per epoch.
     public var measureLatency = false
+    /// Metrics and live status for the HTTP server, when one runs.
+    public var telemetry: PipelineTelemetry?
     /// Filled after `run` when `measureLatency`: ms from the newest input's production to delivered results.
     public final class Latencies: @unchecked Sendable {
         public internal(set) var milliseconds: [Double] = []
@@ -96,8 +98,10 @@ public struct RunJob: Sendable {
         let resumedAfter = checkpoint.map(\.epoch)
         var next = checkpoint?.runOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
         try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
+        telemetry?.start(from: engine.state.counters)
         let writer = MirrorWriter(mirror: mirror, store: store,
-                                  results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil)
+                                  results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil,
+                                  telemetry: telemetry)
 
         var jsonDecoder = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
         var csvDecoder = try csvHeader.map {
@@ -161,6 +165,7 @@ public struct RunJob: Sendable {
                 }
                 buffers[p].removeFirst(take)
             }
+            let cutAt = Clock.monotonicSeconds()
             let output = engine.endEpoch(endOfInput: endOfInput)
             let cp = store.map { _ in
                 Checkpoint(epoch: output.epoch, source: topicName, sourceSize: Int64(partitions), orderMode: "kafka",
@@ -169,7 +174,14 @@ public struct RunJob: Sendable {
             try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
                                                progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
                                                counters: engine.state.counters, checkpoint: cp,
-                                               newestInputMs: measureLatency && newestInput != .min ? newestInput : nil))
+                                               newestInputMs: measureLatency && newestInput != .min ? newestInput : nil,
+                                               cutAt: cutAt))
+            if let telemetry {
+                telemetry.setLag((0..<partitions).reduce(Int64(0)) { sum, p in
+                    let position = max(0, next[p])  // -2 (from the beginning) counts as offset 0
+                    return sum + max(0, (consumer.cachedHighWatermark(topic: topicName, partition: Int32(p)) ?? position) - position)
+                })
+            }
             deadLetterCount += Int64(deadLetters.count)
             try? consumer.commit(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
             finished = endOfInput

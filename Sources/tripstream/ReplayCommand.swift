@@ -23,7 +23,7 @@ struct ReplayCommand: ParsableCommand {
 
         Crash safety: after each epoch's results are committed to SQLite, the engine \
         state and source position are checkpointed in LMDB (--state, default beside \
-        the mirror). Run the same command again after a crash (even kill -9) and it \
+        the mirror, one per tenant). Run the same command again after a crash (even kill -9) and it \
         resumes from the last checkpoint; the mirror ends exactly as an uninterrupted \
         run would leave it. A changed configuration refuses an old state: use --reset.
         """)
@@ -46,7 +46,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep this tenant's existing rows in the mirror (default: replace them).")
     var keep = false
 
-    @Option(name: .long, help: ArgumentHelp("Checkpoint state directory (LMDB). Default: the mirror's path + .state", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Checkpoint state directory (LMDB). Default: <db>.<tenant>.state", valueName: "dir"))
     var state: String?
 
     @Flag(name: .long, help: "Discard the checkpoint state and replay from the beginning.")
@@ -69,9 +69,15 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup(title: "HTTP") var http: HTTPServeOptions
+
+    @Flag(name: .long, help: "With --http: keep serving after the replay ends, until SIGINT/SIGTERM.")
+    var keepServing = false
+
     func run() throws {
         let logger = bootstrapLogging(logLevel)
         let config = try options.resolve()
+        if keepServing && http.http == nil { throw ValidationError("--keep-serving needs --http") }
         let replayOrder: ReplayOrder
         if let order {
             guard let o = ReplayOrder(rawValue: order) else {
@@ -86,15 +92,26 @@ struct ReplayCommand: ParsableCommand {
         if let checkpointInterval, checkpointInterval < 1 { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         var job = ReplayJob(input: input, order: replayOrder, database: db, config: config,
                             sortMemoryBytes: sortMemory << 20, spillDirectory: tmp, keepExisting: keep,
-                            stateDirectory: noCheckpoint ? nil : (state ?? ReplayJob.defaultStateDirectory(forDatabase: db)))
+                            stateDirectory: noCheckpoint ? nil : (state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: config.tenant)))
         job.reset = reset
         job.checkpointEveryEpochs = checkpointEvery
         job.checkpointEveryMilliseconds = checkpointInterval
+        let served = try http.start(mode: "replay", database: db, tenant: config.tenant, source: input, logger: logger)
+        job.telemetry = served?.telemetry
         let bar = ProgressBar(enabled: !quiet && isatty(2) != 0)
         let summary = try job.run(logger: logger, onProgress: bar.update)
         bar.finish()
-        print(SummaryText.render(summary, heading: "replayed \(job.input) (order \(job.order.rawValue), tenant "
-                                 + "\(job.config.tenant)) into \(db)"))
+        served?.telemetry.stopped()
+        // Unbuffered, so the summary shows before a --keep-serving wait.
+        FileHandle.standardOutput.write(Data((SummaryText.render(summary, heading: "replayed \(job.input) (order "
+            + "\(job.order.rawValue), tenant \(job.config.tenant)) into \(db)") + "\n").utf8))
+        if let server = served?.server {
+            if keepServing {
+                FileHandle.standardOutput.write(Data("replay finished; still serving \(server.url) until SIGINT/SIGTERM\n".utf8))
+                waitForStopSignal()
+            }
+            server.stop()
+        }
     }
 }
 

@@ -43,7 +43,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "SQLite mirror.")
     var db = "tripstream.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("Checkpoint state directory (default: the mirror's path + .state).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Checkpoint state directory (default: <db>.<tenant>.state).", valueName: "dir"))
     var state: String?
 
     @Flag(name: .long, help: "Discard the checkpoint state and start from the beginning of the topic.")
@@ -60,13 +60,15 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup(title: "HTTP") var http: HTTPServeOptions
+
     func run() throws {
         let logger = bootstrapLogging(logLevel)
         guard ["json", "csv"].contains(format) else { throw ValidationError("--format must be json or csv") }
         var job = RunJob(kafka: try kafka.resolve(), config: try options.resolve(), database: db)
         job.topic = topic
         job.group = group
-        job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db)
+        job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)
         job.reset = reset
         job.stopAtEnd = stopAtEnd
         job.resultTopics = !noResultTopics
@@ -82,8 +84,12 @@ struct RunCommand: ParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
-        let summary = try job.run(logger: logger) { stopRequested != 0 }
         let topic = job.topic ?? TopicNames(tenant: job.config.tenant).ingest
+        let served = try http.start(mode: "run", database: db, tenant: job.config.tenant, source: topic, logger: logger)
+        job.telemetry = served?.telemetry
+        defer { served?.server.stop() }
+        let summary = try job.run(logger: logger) { stopRequested != 0 }
+        served?.telemetry.stopped()
         print(SummaryText.render(summary, heading: "replayed \(topic) (kafka, tenant \(job.config.tenant)) into \(db)"))
     }
 }

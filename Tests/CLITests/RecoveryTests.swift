@@ -134,7 +134,7 @@ enum Mount {
         let f = try RecoveryFixture(rows: 2000, seed: 12)
         let args = f.replayArgs("lost", order: "file")
         #expect(try tripstream(args, environment: ["TRIPSTREAM_CRASH_AT": "after-lmdb-commit:3"]).status == 86)
-        try FileManager.default.removeItem(atPath: "\(f.dir)/lost.sqlite.state")
+        try FileManager.default.removeItem(atPath: "\(f.dir)/lost.sqlite.tenantstreamapp.state")
         let refused = try tripstream(args)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("is missing") && refused.stderr.contains("--reset"), "\(refused.stderr)")
@@ -144,7 +144,7 @@ enum Mount {
 
     @Test func damagedStateIsAClearErrorNotACrash() throws {
         let f = try RecoveryFixture(rows: 500, seed: 9)
-        let state = "\(f.dir)/bad.sqlite.state"
+        let state = "\(f.dir)/bad.sqlite.tenantstreamapp.state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         try Data(repeating: 0x42, count: 65_536).write(to: URL(fileURLWithPath: state + "/data.mdb"))
         let r = try tripstream(f.replayArgs("bad", order: "file"))

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// A `tripstream` child that serves HTTP (replay --keep-serving, run --http or serve), with the URL it printed.
+final class ServingProcess {
+    let process = Process()
+    let url: String
+    private let output = Pipe()
+    private var seen = Data()
+
+    /// Starts `tripstream <arguments>` and waits (up to `timeout` s) for its `http://…/` line on stdout or stderr.
+    init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws {
+        process.executableURL = repoRoot.appendingPathComponent(".build/debug/tripstream")
+        process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        var found: String?
+        while found == nil && Date() < deadline && process.isRunning {
+            seen.append(output.fileHandleForReading.availableData)
+            let text = String(decoding: seen, as: UTF8.self)
+            if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression),
+               arguments.first != "replay" || text.contains("still serving") {
+                found = String(text[range])
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw ServingError("no URL from tripstream \(arguments): \(String(decoding: seen, as: UTF8.self))")
+        }
+        url = found
+    }
+
+    /// SIGTERM, then the exit status and everything it printed.
+    func stop() -> (status: Int32, output: String) {
+        process.terminate()
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: seen + rest, as: UTF8.self))
+    }
+}
+
+struct ServingError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct HTTPReply {
+    var status: Int
+    var body: String
+    var headers: [String: String]
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+}
+
+/// One request with curl (a real HTTP client, independent of the server's code).
+func curl(_ url: String, method: String = "GET", headers: [String] = []) throws -> HTTPReply {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: headerFile) }
+    p.arguments = ["-sS", "-X", method, "-D", headerFile, "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"]
+        + headers.flatMap { ["-H", $0] } + [url]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let split = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: split)...]) else {
+        throw ServingError("curl \(url) failed: \(text)")
+    }
+    var fields: [String: String] = [:]
+    for line in ((try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? "").split(separator: "\r\n") {
+        if let colon = line.firstIndex(of: ":") {
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+    return HTTPReply(status: status, body: String(text[..<split]), headers: fields)
+}
+
+/// The value of one sample line (`name{labels} value`) in a Prometheus text exposition, summed over matches.
+func metricValue(_ exposition: String, _ name: String, labels: String = "") -> Double? {
+    var total: Double?
+    for line in exposition.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+        guard labels.isEmpty || line.contains(labels), let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+        total = (total ?? 0) + value
+    }
+    return total
+}
