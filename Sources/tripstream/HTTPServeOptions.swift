@@ -22,7 +22,8 @@ struct HTTPServeOptions: ParsableArguments {
             guard let text = try? String(contentsOfFile: httpTokenFile, encoding: .utf8) else {
                 throw ValidationError("cannot read --http-token-file \(httpTokenFile)")
             }
-            token = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            // The first line, without surrounding white space (a CRLF file or a trailing blank is not part of it).
+            token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if token?.isEmpty != false { throw ValidationError("--http-token-file \(httpTokenFile) is empty") }
         }
         do { return try HTTPOptions.parse(address, token: token) } catch {
