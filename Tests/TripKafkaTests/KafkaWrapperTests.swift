@@ -25,6 +25,55 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
 }
 
 @Suite(.serialized) struct KafkaWrapperTests {
+
+    /// Two subscribed consumers of one group split four partitions between them; the first sees its four
+    /// partitions revoked and two assigned again; a handler's offsets decide where assigned partitions start.
+    @Test func subscribedConsumersRebalanceAndTheHandlerChoosesOffsets() throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("events", partitions: 4)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers))
+        for i in 0..<80 { try producer.send(topic: "events", key: nil, value: Array("e\(i)".utf8), partition: Int32(i % 4)) }
+        try producer.flush(timeoutMs: 10_000)
+
+        final class Log: @unchecked Sendable {
+            let lock = NSLock()
+            var events: [Rebalance] = []
+            func add(_ e: Rebalance) { lock.withLock { events.append(e) } }
+            var all: [Rebalance] { lock.withLock { events } }
+        }
+        let logA = Log(), logB = Log()
+        var config = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
+        config["auto.offset.reset"] = "earliest"
+        config["session.timeout.ms"] = "6000"
+        config["heartbeat.interval.ms"] = "100"
+        let a = try KafkaConsumer(config: config, groupID: "g") { event in
+            logA.add(event)
+            // Start every partition A gets at offset 15 (as a checkpoint would say).
+            if case .assigned(let ps) = event { return ps.map { TopicPartition(topic: $0.topic, partition: $0.partition, offset: 15) } }
+            return nil
+        }
+        try a.subscribe(topics: ["events"])
+        var firstOffsets: [Int32: Int64] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while firstOffsets.count < 4 && Date() < deadline {
+            _ = try a.poll(timeoutMs: 100) { m in if firstOffsets[m.partition] == nil { firstOffsets[m.partition] = m.offset } }
+        }
+        #expect(firstOffsets == [0: 15, 1: 15, 2: 15, 3: 15])
+        #expect(logA.all.first == .assigned((0..<4).map { TopicPartition(topic: "events", partition: $0) }))
+
+        let b = try KafkaConsumer(config: config, groupID: "g") { event in logB.add(event); return nil }
+        try b.subscribe(topics: ["events"])
+        while Date() < deadline {
+            _ = try a.poll(timeoutMs: 50) { _ in }
+            _ = try b.poll(timeoutMs: 50) { _ in }
+            if try a.assignment().count == 2 && b.assignment().count == 2 { break }
+        }
+        let mine = Set(try a.assignment().map(\.partition)), theirs = Set(try b.assignment().map(\.partition))
+        #expect(mine.count == 2 && theirs.count == 2 && mine.isDisjoint(with: theirs))
+        #expect(logA.all.contains { if case .revoked(let ps) = $0 { ps.count == 4 } else { false } })
+        #expect(logB.all.contains { if case .assigned(let ps) = $0 { Set(ps.map(\.partition)) == theirs } else { false } })
+        #expect(a.rebalanceFailure == nil && b.rebalanceFailure == nil)
+    }
     @Test func produceConsumeRoundTripAcrossPartitions() throws {
         let cluster = try KafkaMockCluster(brokers: 3)
         try cluster.createTopic("trips", partitions: 4)
