@@ -36,19 +36,27 @@ public final class HTTPServer: Sendable {
         let ready = DispatchSemaphore(value: 0)
         let app = Application(
             router: TripstreamRouter.build(served, token: options.token),
+            // An idle or stalled client must not hold the server open: it would keep a stop waiting.
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "tripstream"),
             onServerRunning: { channel in
                 bound.withLock { $0 = .success(channel.localAddress?.port ?? options.port) }
                 ready.signal()
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger)
+        // In-flight requests get 5 s to finish after a stop; then they are cancelled (and that gets 2 s).
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(5)
+        groupConfiguration.maximumCancellationDuration = .seconds(2)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let finished = DispatchSemaphore(value: 0)
         Task.detached {
             do { try await group.run() } catch {
                 bound.withLock { if $0 == nil { $0 = .failure(error) } }
-                ready.signal()
             }
+            // Whatever happened, `start` must not wait for a server that will never run.
+            bound.withLock { if $0 == nil { $0 = .failure(HTTPOptionsError("the server stopped before it was running")) } }
+            ready.signal()
             finished.signal()
         }
         ready.wait()

@@ -20,8 +20,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return Self.error(error.status, message)
         } catch {
+            // The details (SQL, paths) go to the log, not to the client.
             context.logger.error("request \(request.uri.path) failed: \(error)")
-            return Self.error(.internalServerError, "\(error)")
+            return Self.error(.internalServerError, "internal error; see the server's log")
         }
     }
 
@@ -39,7 +40,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/healthz" { return try await next(request, context) }
         var presented: String?
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+        if let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer " {  // RFC 7235: any case
             presented = String(header.dropFirst(7))
         } else if request.uri.path == "/", let query = request.uri.queryParameters["token"] {
             presented = String(query)

@@ -9,6 +9,9 @@ import TripSQLite
 enum StatusReport {
     static func json(mirror db: SQLiteDatabase?, tenant: String, mode: String, telemetry: PipelineTelemetry?,
                      nowMs: Int64) throws -> String {
+        // One read transaction: every figure from the same committed epoch while the pipeline writes.
+        try db?.execute("BEGIN")
+        defer { try? db?.execute("COMMIT") }
         let live = telemetry?.snapshot
         var j = JSONBuilder()
         j.beginObject()
@@ -41,6 +44,10 @@ enum StatusReport {
         j.field("rows_dead", deadLetters)
         j.field("last_checkpoint_age_seconds", live?.lastCheckpointWallMs.map { Double(nowMs - $0) / 1000 })
         j.field("lag_messages", live?.lagMessages)
+        if let live { j.field("running", live.running) } else { j.raw("running", "null") }
+        // Without a progress row this tenant has no results: skip the lookups (on a mirror shared with other
+        // tenants they would walk the others' rows).
+        let db = progress == nil ? nil : db
         j.beginObject("queries")
         for q in QueryName.allCases {
             j.beginObject(q.rawValue)
@@ -50,7 +57,8 @@ enum StatusReport {
                 j.field("latest_final_day", try db?.scalar(
                     "SELECT day FROM trips_total WHERE tenant = ? AND final = 1 ORDER BY day DESC LIMIT 1", [.text(tenant)])?.string)
             } else {
-                // Walks the window-first primary key backwards and stops at the first match: cheap at any size.
+                // Walks the window-first primary key backwards and stops at the first row of this tenant (and
+                // final): the newest rows, so cheap for a mirror of one tenant at any size.
                 j.field("latest_window_start", try db?.scalar(
                     "SELECT window_start FROM \(q.rawValue) WHERE tenant = ? ORDER BY window_start DESC LIMIT 1",
                     [.text(tenant)])?.int64)

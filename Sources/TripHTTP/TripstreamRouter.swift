@@ -30,12 +30,13 @@ enum TripstreamRouter {
         let router = Router()
         router.middlewares.add(ErrorMiddleware())
         if let token { router.middlewares.add(TokenMiddleware(token: token)) }
+        // Process-wide, so no tenant label.
         let rss = served.registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "tripstream", subsystem: "process", metricName: "resident_memory",
-                                             unitName: "bytes", helpText: "Resident set size of the process"),
-            labels: [("tenant", served.tenant)])
+                                             unitName: "bytes", helpText: "Resident set size of the process"))
 
-        router.get("/healthz") { _, _ in try await status(served) }
+        // With a token, /healthz (open to all) says only whether the server answers; the details need the token.
+        router.get("/healthz") { _, _ in token == nil ? try await status(served) : json("{\"status\":\"ok\"}") }
         router.get("/api/v1/status") { _, _ in try await status(served) }
         router.get("/metrics") { _, _ in
             rss.set(Double(ProcessMemory.residentBytes()))
@@ -83,6 +84,8 @@ enum TripstreamRouter {
             do { db = try SQLiteDatabase(path: served.path, readOnly: true) } catch {
                 throw HTTPRequestError.unavailable("no mirror at \(served.path) yet")
             }
+            try db.execute("BEGIN")  // one snapshot for the whole answer
+            defer { try? db.execute("COMMIT") }
             do { return try body(db) } catch let error as SQLiteError where error.message.contains("no such table") {
                 throw HTTPRequestError.unavailable("the mirror at \(served.path) has no results yet")
             }

@@ -56,7 +56,7 @@ public final class PipelineTelemetry: Sendable {
         produceErrors = Counter(label: "tripstream_kafka_produce_errors_total", dimensions: t)
         lag = mode == "run" ? Gauge(label: "tripstream_kafka_consumer_lag_messages", dimensions: t) : nil
         epochGauge = Gauge(label: "tripstream_epoch", dimensions: t)
-        watermark = Gauge(label: "tripstream_watermark_seconds", dimensions: t)
+        watermark = Gauge(label: "tripstream_watermark_timestamp_seconds", dimensions: t)
         lastCheckpoint = Gauge(label: "tripstream_last_checkpoint_timestamp_seconds", dimensions: t)
     }
 

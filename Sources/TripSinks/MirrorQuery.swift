@@ -82,10 +82,11 @@ public struct MirrorQuery: Sendable {
               FROM \(table) WHERE \(whereClause)) WHERE rank <= \(top) ORDER BY \(order)
             """
         } else if let top {
+            // The N largest first, then paged within those N (a page never reaches past the top N).
             let measure = query == .tripsTotal ? "trips_total" : "total_fare"
             sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) "
-                + "ORDER BY \(measure) DESC, \(order) LIMIT \(min(top, limit ?? top)) OFFSET \(offset ?? 0)"
-            return Result(columns: columns, rows: try db.rows(sql, args))
+                + "ORDER BY \(measure) DESC, \(order) LIMIT \(top)"
+            if limit != nil || offset != nil { sql = "SELECT * FROM (\(sql)) ORDER BY \(measure) DESC, \(order)" }
         } else {
             sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) ORDER BY \(order)"
         }

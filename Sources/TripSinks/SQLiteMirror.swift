@@ -36,7 +36,9 @@ public final class SQLiteMirror {
                                                                        "pickup_community_area", "count", "final"], fixed: fixed),
             BatchedUpsert(table: "hotspot_window", columns: ["window_start", "window_end", "pickup_centroid_location",
                                                              "count", "final"], fixed: fixed))
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        // Tenants may share the mirror from several processes: wait up to a minute for another's epoch
+        // transaction (SQLite allows one writer at a time) rather than fail after the default 5 s.
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;")
         try db.execute(MirrorSchema.ddl)
         let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
         if let v = version?.string, v != String(MirrorSchema.version) {

@@ -46,8 +46,9 @@ struct HTTPServeOptions: ParsableArguments {
     }
 }
 
-/// Blocks until SIGINT or SIGTERM (for servers that run until stopped).
-func waitForStopSignal() {
+/// From now on SIGINT/SIGTERM set `stopRequested` instead of ending the process (also unblocking them: a parent
+/// may have left them blocked in the mask we inherit, and a service must hear its stop signals).
+func catchStopSignals() {
     var stopSignals = sigset_t()
     sigemptyset(&stopSignals)
     sigaddset(&stopSignals, SIGINT)
@@ -55,5 +56,9 @@ func waitForStopSignal() {
     pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     signal(SIGINT) { _ in stopRequested = 1 }
     signal(SIGTERM) { _ in stopRequested = 1 }
+}
+
+/// Blocks until SIGINT or SIGTERM arrived (after `catchStopSignals`).
+func waitForStopSignal() {
     while stopRequested == 0 { usleep(50_000) }
 }

