@@ -17,40 +17,49 @@ public final class ResultTopicSink: @unchecked Sendable {
         producer = try KafkaProducer(config: kafka)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
+        try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
     }
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
         for r in output.sumFare {
-            try send(.sumFareWindow, key: "\(r.windowStart / 1000)|\(r.windowEnd / 1000)",
-                     fields: Self.window(r.windowStart, r.windowEnd) + [
-                        ("total_fare", Self.money(r.totals.fare)), ("tips_fare", Self.money(r.totals.tips)),
-                        ("total_trip_total", Self.money(r.totals.tripTotal)), ("trips", "\(r.totals.trips)"),
-                     ], final: r.final)
+            begin(.sumFareWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            money("total_fare", r.totals.fare)
+            money("tips_fare", r.totals.tips)
+            money("total_trip_total", r.totals.tripTotal)
+            integer("trips", r.totals.trips)
+            try end(.sumFareWindow, final: r.final)
         }
         for r in output.tripsTotal {
-            try send(.tripsTotal, key: r.isoDay, fields: [
-                ("day", Self.string(r.isoDay)), ("trips_total", "\(r.totals.trips)"),
-                ("fare_total", Self.money(r.totals.fare)), ("tips_avg", Self.money(r.totals.tipsAverage)),
-                ("trip_total_avg", Self.money(r.totals.tripTotalAverage)),
-            ], final: r.final)
+            key.append(contentsOf: r.isoDay.utf8)
+            beginValue()
+            text("day", r.isoDay)
+            integer("trips_total", r.totals.trips)
+            money("fare_total", r.totals.fare)
+            money("tips_avg", r.totals.tipsAverage)
+            money("trip_total_avg", r.totals.tripTotalAverage)
+            try end(.tripsTotal, final: r.final)
         }
         for r in output.communityHotspots {
-            try send(.hotspotCommunityWindow, key: "\(r.windowStart / 1000)|\(r.windowEnd / 1000)|\(r.communityArea)",
-                     fields: Self.window(r.windowStart, r.windowEnd) + [
-                        ("pickup_community_area", "\(r.communityArea)"), ("count", "\(r.count)"),
-                     ], final: r.final)
+            begin(.hotspotCommunityWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            key.append(0x7C)
+            MessageBytes.decimal(Int64(r.communityArea), into: &key)
+            integer("pickup_community_area", Int64(r.communityArea))
+            integer("count", r.count)
+            try end(.hotspotCommunityWindow, final: r.final)
         }
         for r in output.locationHotspots {
-            try send(.hotspotWindow, key: "\(r.windowStart / 1000)|\(r.windowEnd / 1000)|\(r.location)",
-                     fields: Self.window(r.windowStart, r.windowEnd) + [
-                        ("pickup_centroid_location", Self.string(r.location)), ("count", "\(r.count)"),
-                     ], final: r.final)
+            begin(.hotspotWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            key.append(0x7C)
+            key.append(contentsOf: r.location.utf8)
+            text("pickup_centroid_location", r.location)
+            integer("count", r.count)
+            try end(.hotspotWindow, final: r.final)
         }
         for d in deadLetters {
             let source = d.source ?? source
-            let value = "{\"tenant\":\(Self.string(tenant)),\"source\":\(Self.string(source)),\"position\":\(d.offset),"
-                + "\"query\":\(Self.string(d.query?.rawValue ?? "")),\"reason\":\(Self.string(d.reason)),"
-                + "\"detail\":\(Self.string(d.detail)),\"raw\":\(Self.string(d.raw))}"
+            let value = "{\"tenant\":\(JSONText.string(tenant)),\"source\":\(JSONText.string(source)),\"position\":\(d.offset),"
+                + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
+                + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(d.raw))}"
             try producer.send(topic: topics.deadLetters, key: Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8),
                               value: Array(value.utf8))
         }
@@ -59,35 +68,97 @@ public final class ResultTopicSink: @unchecked Sendable {
         if let failure = producer.firstFailure { throw failure }
     }
 
+    // One message is built into these reused buffers: no String per field, no allocation per message.
+    var key: [UInt8] = []
     var value: [UInt8] = []
-    lazy var tenantField: [UInt8] = Array("{\"tenant\":\(Self.string(tenant))".utf8)
+    /// `,"window":{…},"window_start":…,"window_end":…` of the last window seen (consecutive rows share it).
+    var windowFragment: [UInt8] = []
+    var fragmentWindow: (EventTime, EventTime) = (.min, .min)
 
-    /// One message: `{"tenant":…,<fields>,"final":…}` built into a reused byte buffer.
-    func send(_ query: QueryName, key: String, fields: [(String, String)], final: Bool) throws {
+    /// Key `<start>|<end>` and value `{"tenant":…,"window":…,"window_start":…,"window_end":…`.
+    func begin(_ query: QueryName, windowStart: EventTime, windowEnd: EventTime) {
+        let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
+        MessageBytes.decimal(start, into: &key)
+        key.append(0x7C)
+        MessageBytes.decimal(end, into: &key)
+        beginValue()
+        if fragmentWindow != (windowStart, windowEnd) {
+            fragmentWindow = (windowStart, windowEnd)
+            windowFragment.removeAll(keepingCapacity: true)
+            windowFragment.append(contentsOf: ",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
+            windowFragment.append(contentsOf: ",\"window_start\":".utf8)
+            MessageBytes.decimal(start, into: &windowFragment)
+            windowFragment.append(contentsOf: ",\"window_end\":".utf8)
+            MessageBytes.decimal(end, into: &windowFragment)
+        }
+        value.append(contentsOf: windowFragment)
+    }
+
+    lazy var tenantField: [UInt8] = Array("{\"tenant\":\(JSONText.string(tenant))".utf8)
+
+    func beginValue() {
         value.removeAll(keepingCapacity: true)
         value.append(contentsOf: tenantField)
-        for (name, json) in fields {
-            value.append(0x2C)
-            value.append(0x22)
-            value.append(contentsOf: name.utf8)
-            value.append(contentsOf: "\":".utf8)
-            value.append(contentsOf: json.utf8)
-        }
+    }
+
+    func name(_ field: StaticString) {
+        value.append(contentsOf: ",\"".utf8)
+        value.append(contentsOf: UnsafeRawBufferPointer(start: field.utf8Start, count: field.utf8CodeUnitCount))
+        value.append(contentsOf: "\":".utf8)
+    }
+
+    func integer(_ field: StaticString, _ v: Int64) {
+        name(field)
+        MessageBytes.decimal(v, into: &value)
+    }
+
+    func money(_ field: StaticString, _ cents: Int64?) {
+        name(field)
+        MessageBytes.money(cents, into: &value)
+    }
+
+    func text(_ field: StaticString, _ s: String) {
+        name(field)
+        value.append(contentsOf: JSONText.string(s).utf8)
+    }
+
+    /// Closes the value with `"final"`, prefixes the key with `<tenant>|<query>|` and sends; clears the key.
+    func end(_ query: QueryName, final: Bool) throws {
         value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
-        try producer.send(topic: topics.results(query), key: Array("\(tenant)|\(query.rawValue)|\(key)".utf8), value: value)
+        let prefix = "\(tenant)|\(query.rawValue)|"
+        key.insert(contentsOf: prefix.utf8, at: 0)
+        try producer.send(topic: topics.results(query), key: key, value: value)
+        key.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Number text straight into bytes.
+enum MessageBytes {
+    static func decimal(_ v: Int64, into out: inout [UInt8]) {
+        if v < 0 { out.append(0x2D) }
+        var magnitude = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
     }
 
-    static func window(_ start: EventTime, _ end: EventTime) -> [(String, String)] {
-        [("window", "{\"start\":\"\(CivilDate.isoUTC(seconds: start / 1000))\",\"end\":\"\(CivilDate.isoUTC(seconds: end / 1000))\"}"),
-         ("window_start", "\(start / 1000)"), ("window_end", "\(end / 1000)")]
+    /// Cents as `units.cc` (`-1.05`, `0.00`), or `null`.
+    static func money(_ cents: Int64?, into out: inout [UInt8]) {
+        guard let cents else { out.append(contentsOf: "null".utf8); return }
+        if cents < 0 { out.append(0x2D) }
+        let a = cents.magnitude
+        decimal(Int64(a / 100), into: &out)
+        out.append(0x2E)
+        out.append(UInt8(a % 100 / 10) + 0x30)
+        out.append(UInt8(a % 10) + 0x30)
     }
-
-    static func money(_ cents: Int64?) -> String {
-        guard let cents else { return "null" }
-        let sign = cents < 0 ? "-" : ""
-        let a = abs(cents)
-        return "\(sign)\(a / 100).\(a % 100 < 10 ? "0" : "")\(a % 100)"
-    }
-
-    static func string(_ s: String) -> String { JSONText.string(s) }
 }

@@ -41,7 +41,19 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
         #expect((v?["window"] as? [String: Any])?["start"] is String, sourceLocation: sourceLocation)
     }
     let fares = try compactedView(bootstrap, topic: "tenantstreamapp_sumFareWindowStream")
-    #expect(fares.count == (try mirrorRows(db, "SELECT COUNT(*) FROM sum_fare_window"))[0][0].int64.map(Int.init), sourceLocation: sourceLocation)
+    let mirrorFares = try mirrorRows(db, "SELECT window_start, window_end, total_fare, tips_fare, trips FROM sum_fare_window")
+    #expect(fares.count == mirrorFares.count, sourceLocation: sourceLocation)
+    let iso = ISO8601DateFormatter()
+    for row in mirrorFares {
+        let v = fares["tenantstreamapp|sum_fare_window|\(row[0])|\(row[1])"]
+        let window = v?["window"] as? [String: Any]
+        #expect((window?["start"] as? String).flatMap(iso.date(from:))?.timeIntervalSince1970 == Double(row[0].int64!), sourceLocation: sourceLocation)
+        #expect((window?["end"] as? String).flatMap(iso.date(from:))?.timeIntervalSince1970 == Double(row[1].int64!), sourceLocation: sourceLocation)
+        #expect((v?["window_start"] as? NSNumber)?.int64Value == row[0].int64, sourceLocation: sourceLocation)
+        #expect(((v?["total_fare"] as? NSNumber)?.doubleValue).map { abs($0 - (row[2].double ?? -1)) < 0.001 } ?? (row[2] == .null), sourceLocation: sourceLocation)
+        #expect(((v?["tips_fare"] as? NSNumber)?.doubleValue).map { abs($0 - (row[3].double ?? -1)) < 0.001 } ?? (row[3] == .null), sourceLocation: sourceLocation)
+        #expect((v?["trips"] as? NSNumber)?.int64Value == row[4].int64, sourceLocation: sourceLocation)
+    }
 }
 
 @Suite struct KafkaPipelineTests {
