@@ -1,140 +1,179 @@
 import ArgumentParser
 import Foundation
 import TripCore
-import TripParsing
 import TripPipeline
-import TripSources
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure replay speed: raw read, parse only, and full replay into SQLite (rows/s, MB/s, peak RSS, CPU).",
+        abstract: "Benchmark suite: rows/s, MB/s, peak RSS and CPU time per scenario, against the performance targets.",
         discussion: """
-        Generates --rows rows with a fixed seed (in a child process, so generation \
-        does not count toward this process's memory) unless --input names a file, \
-        then measures in this process:
-          read    the file read into a buffer, no parsing: the limit
-          parse   CSV bytes → trips (tokenizer + decoder), no queries
-          engine  parse + the four queries and output modes, no mirror
-          replay  the full pipeline: four queries, SQLite mirror, one transaction
-                  per epoch; twice: without checkpoints, then with an LMDB
-                  checkpoint after every epoch
-        Peak RSS is this process's maximum resident memory over all phases.
+        For each size in --rows, generates a file with a fixed seed (once, kept in --tmp) and runs each scenario \
+        in a process of its own (so peak RSS is the scenario's):
+          parse       raw read of the file (the limit), then CSV → trips; target ≥ 50 % of read speed
+          replay      file order, four queries, SQLite mirror, LMDB checkpoint every epoch;
+                      targets ≥ 1 M rows/s, peak RSS ≤ 64 MiB
+          event-time  the same in event-time order with the external sort in --sort-memory MiB
+                      (default: a quarter of the file, at most 64); target ≥ 300 k rows/s
+          kafka       produce, then run → result topics on an in-process mock cluster, then latency
+                      at --kafka-rate; targets ≥ 200 k rows/s, p99 ≤ epoch interval + 10 ms
+          restart     start-up to the first row, fresh and restoring a state checkpointed after 90 %
+                      of the epochs; targets ≤ 50 ms and ≤ 1 s
+        Prints a table; --json FILE writes every figure. --guard compares ratios measured in the same run \
+        (replay ÷ parse rows/s, parse ÷ read MB/s) with floors far below today's values and fails only on a \
+        gross regression (CI runs it).
         """)
 
-    @Option(name: .long, help: "Rows to generate.")
-    var rows = 1_000_000
+    @Option(name: .long, help: ArgumentHelp("Rows to generate, one or more sizes (e.g. 100000,1000000).", valueName: "n[,n…]"))
+    var rows = "1000000"
 
     @Option(name: .long, help: "Generator seed.")
     var seed: UInt64 = 7
 
-    @Option(name: .long, help: "Benchmark this CSV file instead of a generated one.")
+    @Option(name: .long, help: "Benchmark this CSV file instead of generated ones.")
     var input: String?
 
-    @Option(name: .long, help: "Replay order: file or event-time.")
-    var order = "file"
+    @Option(name: .long, help: ArgumentHelp("Scenarios to run (default all but kafka; \"all\" for every one).", valueName: "a,b"))
+    var scenarios = "parse,replay,event-time,restart"
 
-    @Option(name: .long, help: "Directory for the generated file, the mirror and sort runs.")
-    var tmp = FileManager.default.temporaryDirectory.path
-
-    @Flag(name: .long, help: "The Kafka scenario instead: produce and run on an in-process mock cluster (throughput, then latency at --kafka-rate).")
-    var kafka = false
+    @Option(name: .long, help: "Sort memory for event-time, MiB (default: a quarter of the file, at most 64).")
+    var sortMemory: Int?
 
     @Option(name: .long, help: "Rows per second for the Kafka latency measurement.")
     var kafkaRate = 50_000.0
 
+    @Option(name: .long, help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @Flag(name: .customLong("guard"), help: "Regression guard: parse and replay of --rows (default 200000); exit 1 on a gross regression.")
+    var guardRun = false
+
+    @Option(name: .long, help: "Directory for generated files, mirrors and sort runs.")
+    var tmp = FileManager.default.temporaryDirectory.path
+
+    @Flag(name: .long, help: "The Kafka scenario only (same as --scenarios kafka).")
+    var kafka = false
+
+    /// Internal: run one scenario in this process and print its result as one JSON line.
+    @Option(name: .long, help: .hidden)
+    var scenario: String?
+
     @OptionGroup var options: ConfigOptions
+
+    /// Floors of the regression guard: today replay ÷ parse ≈ 0.3 and parse ÷ read ≈ 0.3–0.7 on this machine.
+    static let guardFloors = (replayToParse: 0.1, parseToRead: 0.1)
 
     func run() throws {
         let logger = bootstrapLogging(.warning)
         let config = try options.resolve()
-        guard let replayOrder = ReplayOrder(rawValue: order) else { throw ValidationError("--order must be file or event-time") }
-        let file: String
-        if let input {
-            file = input
-        } else {
-            file = "\(tmp)/tripstream-bench-\(rows)-\(seed).csv"
-            if !FileManager.default.fileExists(atPath: file) {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-                p.arguments = ["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "20000",
-                               "--disorder", "0.02", "--bad", "0.001", "--output", file]
-                try p.run()
-                p.waitUntilExit()
-                guard p.terminationStatus == 0 else { throw ValidationError("generating \(file) failed") }
-            }
-        }
-        if kafka {
-            try BenchKafka.run(file: file, config: config, rate: kafkaRate, tmp: tmp, logger: logger)
+        if let scenario {
+            guard let s = BenchScenario(rawValue: scenario), let input else { throw ValidationError("bad --scenario") }
+            let result = try s.run(file: input, config: config, sortMemoryMiB: sortMemory ?? 64, kafkaRate: kafkaRate,
+                                   tmp: tmp, logger: logger)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
             return
         }
-        let size = Double((try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0)
-        let mb = size / 1_048_576
-
-        // read
-        var t0 = Clock.monotonicSeconds()
-        let fd = open(file, O_RDONLY)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        var total = 0
-        while true {
-            let n = read(fd, buffer, 1 << 20)
-            if n <= 0 { break }
-            total += n
-        }
-        close(fd)
-        buffer.deallocate()
-        let readSeconds = Clock.monotonicSeconds() - t0
-
-        // parse
-        t0 = Clock.monotonicSeconds()
-        let reader = try CSVFileReader(path: file)
-        var decoder = try TripDecoder(header: reader.header, timeColumn: config.timeColumn, zone: config.timeZone)
-        var locations = StringInterner()
-        var parsed = 0
-        var checksum: Int64 = 0
-        while let rec = try reader.next() {
-            parsed += 1
-            if rec.malformed == nil, case .trip(let t) = decoder.decode(rec.bytes, fields: reader.fields, locations: &locations) {
-                checksum &+= t.eventTime
+        let chosen: [BenchScenario]
+        if guardRun {
+            chosen = [.parse, .replay]
+        } else if kafka {
+            chosen = [.kafka]
+        } else if scenarios == "all" {
+            chosen = BenchScenario.allCases
+        } else {
+            chosen = try scenarios.split(separator: ",").map {
+                guard let s = BenchScenario(rawValue: String($0)) else {
+                    throw ValidationError("unknown scenario \($0); expected " + BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return s
             }
         }
-        let parseSeconds = Clock.monotonicSeconds() - t0
-
-        // engine: the whole pipeline without the mirror
-        let engineSummary = try ReplayJob(input: file, order: replayOrder, database: nil, config: config,
-                                          spillDirectory: tmp).run(logger: logger)
-
-        // replay, without and with a checkpoint every epoch
-        let db = "\(tmp)/tripstream-bench-\(getpid()).sqlite"
-        let db2 = "\(tmp)/tripstream-bench-\(getpid())-checkpointed.sqlite"
-        let state = db2 + ".state"
-        defer {
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix); unlink(db2 + suffix) }
-            try? FileManager.default.removeItem(atPath: state)
+        let sizes: [Int]
+        if guardRun && rows == "1000000" {
+            sizes = [200_000]
+        } else {
+            sizes = try rows.split(separator: ",").map {
+                guard let n = Int($0), n > 0 else { throw ValidationError("--rows takes positive numbers, got \($0)") }
+                return n
+            }
         }
-        var cpu0 = Clock.cpuSeconds()
-        let summary = try ReplayJob(input: file, order: replayOrder, database: db, config: config,
-                                    spillDirectory: tmp).run(logger: logger)
-        let cpu = Clock.cpuSeconds() - cpu0
-        cpu0 = Clock.cpuSeconds()
-        let checkpointed = try ReplayJob(input: file, order: replayOrder, database: db2, config: config,
-                                         spillDirectory: tmp, stateDirectory: state).run(logger: logger)
-        let checkpointedCPU = Clock.cpuSeconds() - cpu0
-
-        func line(_ name: String, _ seconds: Double, _ rows: Int) -> String {
-            let rate = rows > 0 ? String(format: "%12.0f rows/s", Double(rows) / seconds) : String(repeating: " ", count: 19)
-            return name.padding(toLength: 8, withPad: " ", startingAt: 0)
-                + String(format: "%9.3f s  ", seconds) + rate + String(format: "  %8.1f MB/s", mb / seconds)
+        var report: [[String: Any]] = []
+        var all: [BenchResult] = []
+        for size in input == nil ? sizes : [0] {
+            let file = try input ?? generated(rows: size)
+            let bytes = BenchScenario.fileSize(file)
+            say("file \(file): \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB")
+            for s in chosen {
+                let sortMiB = sortMemory ?? max(1, min(64, Int(bytes >> 20) / 4))
+                let result = try runChild(s, file: file, sortMemoryMiB: sortMiB)
+                say(result.tableLine)
+                all.append(result)
+                var entry = (try JSONSerialization.jsonObject(with: JSONEncoder().encode(result))) as? [String: Any] ?? [:]
+                entry["file"] = file
+                report.append(entry)
+            }
         }
-        print("file     \(file)  \(String(format: "%.1f", mb)) MiB, \(summary.counters.rowsRead) rows (checksum \(checksum & 0xFFFF))")
-        print(line("read", readSeconds, 0))
-        print(line("parse", parseSeconds, parsed) + String(format: "  (%.0f%% of read speed)", readSeconds / parseSeconds * 100))
-        print(line("engine", engineSummary.seconds, Int(engineSummary.counters.rowsRead)) + "  (no mirror)")
-        print(line("replay", summary.seconds, Int(summary.counters.rowsRead))
-              + String(format: "  cpu %.3f s", cpu) + "  order \(replayOrder.rawValue), epochs \(summary.epochs), no checkpoints")
-        print(line("replay", checkpointed.seconds, Int(checkpointed.counters.rowsRead))
-              + String(format: "  cpu %.3f s", checkpointedCPU) + "  checkpoint every epoch: "
-              + String(format: "%+.1f%% time", (checkpointed.seconds / summary.seconds - 1) * 100))
-        print(String(format: "peak RSS %.1f MiB", Double(summary.peakRSSBytes) / 1_048_576))
+        if let json {
+            let document: [String: Any] = [
+                "date": ISO8601DateFormatter().string(from: Date()), "seed": seed,
+                "cores": ProcessInfo.processInfo.activeProcessorCount, "results": report,
+            ]
+            try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+                .write(to: URL(fileURLWithPath: json))
+            say("wrote \(json)")
+        }
+        if guardRun { try checkGuard(all) }
+    }
+
+    /// A line on standard output at once (each scenario's line as it finishes, also when piped).
+    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    /// The file of `rows` generated rows (made once by a child process, kept for later runs).
+    func generated(rows: Int) throws -> String {
+        let file = "\(tmp)/tripstream-bench-\(rows)-\(seed).csv"
+        if FileManager.default.fileExists(atPath: file) { return file }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        p.arguments = ["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "20000",
+                       "--disorder", "0.02", "--bad", "0.001", "--output", file + ".part"]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("generating \(file) failed") }
+        try FileManager.default.moveItem(atPath: file + ".part", toPath: file)
+        return file
+    }
+
+    /// Runs one scenario in a child `tripstream bench --scenario …` and reads its JSON line.
+    func runChild(_ s: BenchScenario, file: String, sortMemoryMiB: Int) throws -> BenchResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        p.arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
+                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + options.arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let line = data.split(separator: 0x0A).last else {
+            throw BenchError("scenario \(s.rawValue) failed (exit \(p.terminationStatus))")
+        }
+        return try JSONDecoder().decode(BenchResult.self, from: Data(line))
+    }
+
+    /// Fails on a gross regression of ratios measured in this run (machines here are too noisy for absolute times).
+    func checkGuard(_ results: [BenchResult]) throws {
+        guard let parse = results.first(where: { $0.scenario == "parse" }),
+              let replay = results.first(where: { $0.scenario == "replay" }),
+              let readMBs = parse.figures["read_mb_per_second"] else { throw BenchError("guard: missing results") }
+        let replayToParse = replay.rowsPerSecond / parse.rowsPerSecond
+        let parseToRead = parse.megabytesPerSecond / readMBs
+        say(String(format: "guard: replay/parse rows/s %.3f (floor %.2f), parse/read MB/s %.3f (floor %.2f)",
+                     replayToParse, Self.guardFloors.replayToParse, parseToRead, Self.guardFloors.parseToRead))
+        if replayToParse < Self.guardFloors.replayToParse || parseToRead < Self.guardFloors.parseToRead {
+            throw BenchError("performance regression: a ratio fell below its floor")
+        }
+        say("guard: ok")
     }
 }

@@ -15,27 +15,22 @@ enum BenchKafka {
         return cluster
     }
 
-    static func run(file: String, config: TripstreamConfig, rate: Double, tmp: String, logger: Logger) throws {
-        let dir = "\(tmp)/tripstream-bench-kafka-\(getpid())"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-
-        // Throughput: produce everything, then run over the complete topic.
+    /// Throughput (produce everything, then `run` over the complete topic), then produce→result latency with
+    /// `run` live while produce sends at `rate` rows/s with wall-clock timestamps.
+    static func run(file: String, config: TripstreamConfig, rate: Double, tmp dir: String, logger: Logger) throws -> BenchResult {
         let first = try cluster(config.tenant, ingestPartitions: 64)
         let kafka = KafkaConfig(bootstrapServers: first.bootstrapServers)
         let produced = try ProduceJob(input: file, kafka: kafka, config: config).run()
-        print(String(format: "produce  %9.3f s  %12.0f rows/s  delivered %lld, failed %lld  (64 partitions)",
-                     produced.seconds, Double(produced.rowsRead) / produced.seconds, produced.delivered, produced.failed))
         var job = RunJob(kafka: kafka, config: config, database: "\(dir)/t.sqlite")
         job.stateDirectory = "\(dir)/t.state"
         job.stopAtEnd = true
+        let cpu0 = Clock.cpuSeconds()
         let summary = try job.run(logger: logger)
-        print(String(format: "run      %9.3f s  %12.0f rows/s  consume → four queries → mirror → result topics → checkpoint",
-                     summary.seconds, Double(summary.counters.rowsRead) / summary.seconds)
-              + String(format: ", peak RSS %.1f MiB", Double(summary.peakRSSBytes) / 1_048_576))
+        var r = BenchResult(scenario: "kafka", rows: summary.counters.rowsRead, bytes: BenchScenario.fileSize(file),
+                            seconds: summary.seconds, cpuSeconds: Clock.cpuSeconds() - cpu0, peakRSSBytes: summary.peakRSSBytes)
+        r.figures["produce_rows_per_second"] = Double(produced.rowsRead) / produced.seconds
+        r.figures["produce_failed"] = Double(produced.failed)
 
-        // Latency: run live while produce sends at a fixed rate with wall-clock timestamps.
         let second = try cluster(config.tenant, ingestPartitions: 64)
         let kafka2 = KafkaConfig(bootstrapServers: second.bootstrapServers)
         var live = RunJob(kafka: kafka2, config: config, database: "\(dir)/l.sqlite")
@@ -58,13 +53,20 @@ enum BenchKafka {
         stop.set()
         done.wait()
         let sorted = latencies.milliseconds.sorted()
-        guard !sorted.isEmpty else { print("latency  no epoch completed"); return }
-        func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))] }
+        func pct(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))] }
         let epochMs = Double(config.epochRows) / rate * 1000
-        print(String(format: "latency  p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d epochs at %.0f rows/s (sent %.0f rows/s); "
-                     + "epoch interval %.0f ms, so p99 is %.1f ms beyond it",
-                     pct(0.5), pct(0.99), sorted.last!, sorted.count, rate, Double(paced.rowsRead) / paced.seconds,
-                     epochMs, pct(0.99)))
+        r.figures["latency_rate_rows_per_second"] = rate
+        r.figures["latency_sent_rows_per_second"] = Double(paced.rowsRead) / paced.seconds
+        r.figures["latency_p50_ms"] = pct(0.5)
+        r.figures["latency_p99_ms"] = pct(0.99)
+        r.figures["latency_epochs"] = Double(sorted.count)
+        r.figures["epoch_interval_ms"] = epochMs
+        r.note = String(format: "mock cluster in-process, 64 ingest partitions; produce %.0f rows/s; latency at %.0f rows/s: "
+                        + "p50 %.0f ms, p99 %.0f ms over %d epochs (epoch interval %.0f ms)",
+                        r.figures["produce_rows_per_second"]!, rate, pct(0.5), pct(0.99), sorted.count, epochMs)
+        r.targets = [.init("run rows/s", r.rowsPerSecond, atLeast: 200_000),
+                     .init("p99 beyond epoch interval ms", pct(0.99) - epochMs, atMost: 10)]
+        return r
     }
 }
 

@@ -60,8 +60,9 @@ final class ServingProcess: @unchecked Sendable {
     var url: String { foundURL ?? "" }
 
     /// SIGTERM, then the exit status and everything it printed.
+    @discardableResult
     func stop() -> (status: Int32, output: String) {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         let deadline = Date().addingTimeInterval(10)
         while !lock.withLock({ eof }) && Date() < deadline { usleep(10_000) }

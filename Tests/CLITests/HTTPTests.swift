@@ -10,6 +10,7 @@ import TripSQLite
         let dir = tempDir()
         let db = "\(dir)/m.sqlite"
         let server = try ServingProcess(["replay", fixture, "--db", db, "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
+        defer { server.stop() }
         let base = server.url
         let mirror = try SQLiteDatabase(path: db, readOnly: true)
 
@@ -112,6 +113,7 @@ import TripSQLite
         let db = "\(dir)/m.sqlite"
         try #require(try tripstream(["replay", fixture, "--db", db, "--quiet"]).status == 0)
         let server = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"])
+        defer { server.stop() }
         let cases: [(String, Int, String)] = [
             ("api/v1/queries/nope", 404, "unknown query nope"),
             ("api/v1/queries/trips_total?from=yesterday", 400, "from takes Unix seconds"),
@@ -153,6 +155,7 @@ import TripSQLite
 
         try "s3cret-token\n".write(toFile: "\(dir)/token", atomically: true, encoding: .utf8)
         let server = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0", "--http-token-file", "\(dir)/token"])
+        defer { server.stop() }
         let api = server.url + "api/v1/queries/trips_total"
         let health = try curl(server.url + "healthz")
         #expect(health.status == 200 && health.body == "{\"status\":\"ok\"}")  // details only with the token
@@ -177,6 +180,7 @@ import TripSQLite
         // The environment variable works as well.
         let envServer = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"],
                                            environment: ["TRIPSTREAM_HTTP_TOKEN": "from-env"])
+        defer { envServer.stop() }
         #expect(try curl(envServer.url + "api/v1/status").status == 401)
         #expect(try curl(envServer.url + "api/v1/status", headers: ["Authorization: Bearer from-env"]).status == 200)
         #expect(envServer.stop().status == 0)

@@ -19,6 +19,7 @@ import TripSQLite
         defer { _ = broker.stop() }
         let run = try ServingProcess(["run", "--brokers", broker.bootstrap, "--db", "\(dir)/k.sqlite", "--epoch-rows", "100",
                                       "--http", "127.0.0.1:0", "--log-level", "notice"])
+        defer { run.stop() }  // also when an expectation throws
         func scrape(until rows: Double) throws -> String {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -75,6 +76,7 @@ import TripSQLite
                                                   "--epoch-rows", "50", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
         let beta = try ServingProcess(starting: ["replay", fixture, "--db", shared, "--tenant", "beta",
                                                  "--epoch-rows", "70", "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
+        defer { alpha.stop(); beta.stop() }
         for (server, tenant) in [(alpha, "alpha"), (beta, "beta")] {
             let url = try server.waitForURL()
             let metrics = try curl(url + "metrics").body
