@@ -10,10 +10,11 @@ import TripSinks
 /// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
 /// the result topics, with Kafka offsets checkpointed in LMDB together with the window state.
 ///
-/// Epochs are cut at deterministic offsets: epoch k takes the next `epochRows / partitions` messages of every
-/// partition (partition 0's first, then 1's, …), so what an epoch contains depends only on the topic's data,
-/// never on when messages arrived. A restart re-reads exactly the same epochs. The price: an epoch waits until
-/// every partition has its share (an idle partition holds the stream; `--stop-at-end` finishes a finite topic).
+/// Epochs are cut at deterministic offsets (`EpochCut`): from every partition, the next messages up to an event
+/// time common to all partitions, found among each partition's next `epochRows / partitions` messages (partition
+/// 0's first, then 1's, …). What an epoch contains depends only on the topic's data, never on when messages
+/// arrived: a restart re-reads exactly the same epochs. The price: an epoch waits until every partition has
+/// its share (an idle partition holds the stream; `--stop-at-end` finishes a finite topic).
 public struct RunJob: Sendable {
     public var kafka: KafkaConfig
     public var config: TripstreamConfig
@@ -51,6 +52,8 @@ public struct RunJob: Sendable {
         var offset: Int64
         var timestampMs: Int64
         var value: [UInt8]
+        /// The event time the epoch cut sees (its predecessor's when the message has none).
+        var cutTime: EventTime
     }
 
     /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
@@ -103,12 +106,15 @@ public struct RunJob: Sendable {
                                   results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil,
                                   telemetry: telemetry)
 
-        var jsonDecoder = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
-        var csvDecoder = try csvHeader.map {
-            try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone, now: { Clock.wallMilliseconds() })
-        }
-        var tokenizer = CSVTokenizer()
+        var decoder = try MessageDecoder(config: config, csvHeader: csvHeader)
+        // A second decoder reads only the event time for the cut, interning into scratch space: the engine's
+        // state must not depend on how far ahead messages happened to be fetched.
+        var cutDecoder = try MessageDecoder(config: config, csvHeader: csvHeader)
+        var scratchLocations = StringInterner()
+        var lastCutTime = [EventTime](repeating: .min, count: partitions)
         let share = max(1, config.epochRows / partitions)
+        // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
+        let cut = EpochCut(share: share, aligned: partitions > 1 && config.timeColumn != .ingest)
         var buffers = [[Message]](repeating: [], count: partitions)
         var atEnd = [Bool](repeating: false, count: partitions)
         var consumed = checkpoint?.position ?? 0
@@ -117,47 +123,42 @@ public struct RunJob: Sendable {
         var finished = false
 
         while !finished {
-            // Fill every partition's share (or reach its end, when the end counts).
-            while !(0..<partitions).allSatisfy({ buffers[$0].count >= share || (stopAtEnd && atEnd[$0]) }) {
+            // Read until the cut is decided: every partition's share (or its end, when the end counts), and
+            // past the bound when many messages share its time.
+            var takes: [Int]?
+            while true {
+                let ended = atEnd.map { stopAtEnd && $0 }
+                if (0..<partitions).allSatisfy({ buffers[$0].count >= share || ended[$0] }) {
+                    takes = cut.decide(counts: buffers.map(\.count), ended: ended) { buffers[$0][$1].cutTime }
+                    if takes != nil { break }
+                }
                 if shouldStop() { break }
                 switch try consumer.poll(timeoutMs: 100, { m in
                     let p = Int(m.partition)
-                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value)))
+                    let value = Array(m.value)
+                    if cut.aligned, case .trip(let trip) = cutDecoder.decode(value, timestampMs: m.timestampMs,
+                                                                             locations: &scratchLocations) {
+                        lastCutTime[p] = trip.eventTime
+                    }
+                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: value, cutTime: lastCutTime[p]))
                     atEnd[p] = false
                 }) {
                 case .partitionEnd(_, let p, _): atEnd[Int(p)] = true
                 default: break
                 }
             }
-            if shouldStop() { break }
-            let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && buffers[$0].count <= share }
+            guard let takes, !shouldStop() else { break }
+            if scratchLocations.count > 100_000 { scratchLocations = StringInterner() }  // bounded scratch space
+            let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && takes[$0] == buffers[$0].count }
             var deadLetters: [DeadLetter] = []
             var newestInput: Int64 = .min
             for p in 0..<partitions {
-                let take = min(share, buffers[p].count)
+                let take = takes[p]
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
                     engine.state.counters.rowsRead += 1
                     newestInput = max(newestInput, m.timestampMs)
-                    let outcome: DecodeOutcome = m.value.withUnsafeBytes { bytes in
-                        if var decoder = csvDecoder {
-                            defer { csvDecoder = decoder }
-                            switch tokenizer.scan(bytes, from: 0, atEOF: true) {
-                            case .record(let end, _):
-                                let decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
-                                                             fields: tokenizer.fields, locations: &engine.state.locations)
-                                // A CSV line has no message timestamp of its own: take the message's.
-                                guard config.timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded else { return decoded }
-                                trip.eventTime = m.timestampMs
-                                return .trip(trip)
-                            case .malformed(let reason, _, _): return .rejected(reason)
-                            default: return .rejected("empty message")
-                            }
-                        }
-                        // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
-                        let time = config.timeColumn == .ingest ? Clock.wallMilliseconds() : m.timestampMs
-                        return jsonDecoder.decode(bytes, kafkaTimestampMs: time, locations: &engine.state.locations)
-                    }
+                    let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &engine.state.locations)
                     engine.accept(outcome, offset: m.offset, raw: { String(decoding: m.value, as: UTF8.self) },
                                   source: source, into: &deadLetters)
                     next[p] = m.offset + 1

@@ -1,0 +1,48 @@
+import TripCore
+
+/// Where `run` cuts the next epoch in each partition's buffered messages: a pure function of the buffered
+/// messages' event times, so a restart from the same offsets cuts the same epochs whatever the arrival timing.
+///
+/// Aligned cut (every event-time column but `ingest`): every partition must hold `share` messages (or be at its
+/// end, when the end counts). The bound is the earliest event time among the partitions' `share`-th messages;
+/// each partition contributes its messages before the first one at or after the bound. So all partitions move
+/// to the same event time, however unevenly they are filled: a dense partition is not left hours behind sparse
+/// ones (which made its rows late). When that takes nothing (many messages sharing the bound's time, as the
+/// portal's 15-minute rounding makes), messages up to and including the bound are taken, once every partition
+/// shows a message after it (or its end); if even that takes nothing (the bound's partition holds later times
+/// before it), that partition gives its `share`. A message without a usable event time is cut as its predecessor.
+///
+/// Count cut (one partition, or `ingest` time, which no data decides): `share` messages from every partition.
+struct EpochCut {
+    let share: Int
+    let aligned: Bool
+
+    /// Messages to take from each partition, or nil until more must be read.
+    /// - Parameters:
+    ///   - counts: buffered messages per partition.
+    ///   - time: the cut time of partition p's i-th buffered message.
+    ///   - ended: partition p is at its end and the end counts (`--stop-at-end`).
+    func decide(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
+        let partitions = counts.indices
+        guard partitions.allSatisfy({ counts[$0] >= share || ended[$0] }) else { return nil }
+        guard aligned else { return counts.map { min(share, $0) } }
+        let bound = partitions.filter { counts[$0] >= share }.map { time($0, share - 1) }.min() ?? .max
+        func prefix(_ p: Int, _ inEpoch: (EventTime) -> Bool) -> Int? {
+            for i in 0..<counts[p] where !inEpoch(time(p, i)) { return i }
+            return ended[p] ? counts[p] : nil
+        }
+        // Before the bound: every partition's end of that is within its first `share` (or it has ended).
+        let before = partitions.map { prefix($0) { $0 < bound } ?? counts[$0] }
+        if before.reduce(0, +) > 0 || bound == .max { return before }
+        var upTo: [Int] = []
+        for p in partitions {
+            guard let n = prefix(p, { $0 <= bound }) else { return nil }
+            upTo.append(n)
+        }
+        if upTo.reduce(0, +) > 0 { return upTo }
+        // Still nothing: the partition that set the bound holds later times before it (out of order). It gives
+        // its share as it stands, so the stream always moves on.
+        let first = partitions.first { counts[$0] >= share && time($0, share - 1) == bound }!
+        return partitions.map { $0 == first ? share : 0 }
+    }
+}
