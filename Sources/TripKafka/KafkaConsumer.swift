@@ -102,20 +102,12 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Number of partitions of `topic`, from the cluster's metadata.
     public func partitionCount(topic: String, timeoutMs: Int32 = 5000) throws -> Int {
-        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else {
-            throw KafkaError(code: rd_kafka_last_error(), operation: "opening topic \(topic)")
+        try withTopicMetadata(handle, topic: topic, timeoutMs: timeoutMs) { metadata in
+            guard metadata.topic_cnt == 1 else { return 0 }
+            let t = metadata.topics[0]
+            if t.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: t.err, operation: "reading metadata of \(topic)") }
+            return Int(t.partition_cnt)
         }
-        defer { rd_kafka_topic_destroy(rkt) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let rc = rd_kafka_metadata(handle, 0, rkt, &metadata, timeoutMs)
-        guard rc == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-            throw KafkaError(code: rc, operation: "reading metadata of \(topic)")
-        }
-        defer { rd_kafka_metadata_destroy(metadata) }
-        guard metadata.pointee.topic_cnt == 1 else { return 0 }
-        let t = metadata.pointee.topics[0]
-        if t.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: t.err, operation: "reading metadata of \(topic)") }
-        return Int(t.partition_cnt)
     }
 
     /// Consumes exactly these partitions from these offsets (`RD_KAFKA_OFFSET_BEGINNING` = -2, END = -1).

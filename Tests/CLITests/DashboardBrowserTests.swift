@@ -9,17 +9,8 @@ import TripSQLite
 
     /// The page's DOM after its scripts ran against `url` (virtual time lets the fetches finish).
     static func renderedDOM(_ url: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,1500",
-                       "--virtual-time-budget=8000", "--dump-dom", url]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try output(of: chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,1500",
+                                  "--virtual-time-budget=8000", "--dump-dom", url])
     }
 
     static func text(ofID id: String, in dom: String) -> String? {

@@ -82,21 +82,27 @@ struct HTTPReply {
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
 }
 
-/// One request with curl (a real HTTP client, independent of the server's code).
-func curl(_ url: String, method: String = "GET", headers: [String] = [], pathAsIs: Bool = false) throws -> HTTPReply {
+/// Runs a program to its end and returns its standard output (standard error discarded).
+func output(of program: String, _ arguments: [String]) throws -> String {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: headerFile) }
-    p.arguments = ["-sS", "-X", method, "-D", headerFile, "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"]
-        + (pathAsIs ? ["--path-as-is"] : []) + headers.flatMap { ["-H", $0] } + [url]
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
     try p.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// One request with curl (a real HTTP client, independent of the server's code).
+func curl(_ url: String, method: String = "GET", headers: [String] = [], pathAsIs: Bool = false) throws -> HTTPReply {
+    let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: headerFile) }
+    let text = try output(of: "/usr/bin/curl", ["-sS", "-X", method, "-D", headerFile, "-o", "-", "-w", "\n%{http_code}",
+                                                "--max-time", "30"]
+                          + (pathAsIs ? ["--path-as-is"] : []) + headers.flatMap { ["-H", $0] } + [url])
     guard let split = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: split)...]) else {
         throw ServingError("curl \(url) failed: \(text)")
     }
