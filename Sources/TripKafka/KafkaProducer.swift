@@ -16,12 +16,16 @@ final class DeliveryTracker: @unchecked Sendable {
     var failed: Int64 = 0
     var firstFailure: KafkaError?
     var onReport: ((DeliveryReport) -> Void)?
+    /// Messages sent and not yet reported, per tag (the caller's grouping, e.g. an epoch number).
+    var pendingByTag: [UInt: Int] = [:]
 
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
         let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let tag = UInt(bitPattern: m._private)
         lock.lock()
+        if let left = pendingByTag[tag] { pendingByTag[tag] = left > 1 ? left - 1 : nil }
         if let error {
             failed += 1
             if firstFailure == nil { firstFailure = error }
@@ -74,19 +78,24 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Queues one message (key and value are copied). When librdkafka's queue is full it serves delivery
     /// reports until there is room, so a fast producer is paced by the broker instead of failing.
+    /// `tag` groups messages for `hasUndelivered(throughTag:)` (e.g. the epoch they belong to).
     public func send(topic: String, key: [UInt8]?, value: [UInt8], partition: Int32 = RD_KAFKA_PARTITION_UA,
-                     timestampMs: Int64 = 0) throws {
+                     timestampMs: Int64 = 0, tag: UInt = 0) throws {
+        let opaque = UnsafeMutableRawPointer(bitPattern: tag)
         while true {
             let rc = value.withUnsafeBytes { v in
                 if let key {
                     return key.withUnsafeBytes { k in
                         tripstream_produce(handle, topic, partition, k.baseAddress, k.count, v.baseAddress, v.count,
-                                           timestampMs, nil)
+                                           timestampMs, opaque)
                     }
                 }
-                return tripstream_produce(handle, topic, partition, nil, 0, v.baseAddress, v.count, timestampMs, nil)
+                return tripstream_produce(handle, topic, partition, nil, 0, v.baseAddress, v.count, timestampMs, opaque)
             }
-            if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if rc == RD_KAFKA_RESP_ERR_NO_ERROR {
+                tracker.lock.withLock { tracker.pendingByTag[tag, default: 0] += 1 }
+                return
+            }
             if rc == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 rd_kafka_poll(handle, 100)
                 continue
@@ -99,6 +108,11 @@ public final class KafkaProducer: @unchecked Sendable {
     /// not wait for a metadata round trip: that wait showed as a 0.5–0.8 s first flush per topic on the dev broker.
     public func prepare(topics: [String], timeoutMs: Int32 = 5000) throws {
         for topic in topics { try withTopicMetadata(handle, topic: topic, timeoutMs: timeoutMs) { _ in } }
+    }
+
+    /// Whether some message sent with a tag ≤ `tag` has no delivery report yet (serve reports with `poll`).
+    public func hasUndelivered(throughTag tag: UInt) -> Bool {
+        tracker.lock.withLock { tracker.pendingByTag.keys.contains { $0 <= tag } }
     }
 
     /// Serves delivery reports waiting now (or within `timeoutMs`).

@@ -10,7 +10,9 @@ import TripSinks
 /// and is rethrown to the producer at its next `submit` or at `finish`.
 ///
 /// Commit order for each epoch: (1) the SQLite transaction with its results, dead letters and progress,
-/// (1b) with Kafka on, the result and dead-letter messages, all delivered, then (2) the LMDB checkpoint (state and source position as of the end of that epoch). A crash before (1)
+/// (1b) with Kafka on, the result and dead-letter messages queued, then (2) — once every one of them (and of the
+/// earlier epochs) is delivered — the LMDB checkpoint (state and source position as of the end of that epoch).
+/// The writer goes on with the next epochs while deliveries are under way (at most `maxAwaiting` wait). A crash before (1)
 /// leaves both at the previous checkpoint; between (1) and (2) the mirror holds one or more epochs past the
 /// checkpoint, which the restart recomputes and upserts again with identical values and keys; after (2)
 /// both agree. The checkpoint never gets ahead of the mirror, so no result can be lost.
@@ -76,52 +78,109 @@ final class MirrorWriter: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Epochs committed to the mirror (and handed to Kafka) whose checkpoint waits for their result messages to
+    /// be delivered. Only the writer thread touches it.
+    private var awaiting: [Job] = []
+    /// At most this many epochs wait for delivery before the writer waits too (each holds a state snapshot).
+    private let maxAwaiting = 4
+
     private func loop() {
+        do {
+            while let job = try nextJob() {
+                let start = Clock.monotonicSeconds()
+                try apply(job)
+                try settle(waitForAll: false)
+                condition.withLock {
+                    busySeconds += Clock.monotonicSeconds() - start
+                    queue.removeFirst()
+                    condition.broadcast()
+                }
+            }
+            try settle(waitForAll: true)
+            end(failure: nil)
+        } catch {
+            end(failure: error)
+        }
+    }
+
+    /// The next epoch to apply (left in the queue until applied), or nil once closed and drained. While it waits,
+    /// it keeps settling the epochs whose deliveries complete.
+    private func nextJob() throws -> Job? {
         while true {
             condition.lock()
-            while queue.isEmpty && !closed { condition.wait() }
-            guard let job = queue.first else {
-                done = true
-                condition.broadcast()
+            if let job = queue.first { condition.unlock(); return job }
+            if closed { condition.unlock(); return nil }
+            if awaiting.isEmpty {
+                condition.wait()
                 condition.unlock()
-                return
-            }
-            condition.unlock()
-            let start = Clock.monotonicSeconds()
-            do {
-                try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
-                                 beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
-                CrashPoints.reach(.afterSQLiteCommit)
-                do {
-                    try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
-                } catch {
-                    telemetry?.produceFailed()
-                    throw error
-                }
-                var checkpointSeconds: Double?
-                if let checkpoint = job.checkpoint, let store {
-                    let t0 = Clock.monotonicSeconds()
-                    try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
-                    checkpointSeconds = Clock.monotonicSeconds() - t0
-                    CrashPoints.reach(.afterLMDBCommit)
-                }
-                telemetry?.committed(job.output, counters: job.counters, deadLetters: job.deadLetters.count,
-                                     seconds: Clock.monotonicSeconds() - job.cutAt, checkpointSeconds: checkpointSeconds)
-            } catch {
-                condition.lock()
-                failure = error
-                queue.removeAll()
-                done = true
-                condition.broadcast()
+            } else {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.02))
                 condition.unlock()
-                return
+                try settle(waitForAll: false)
             }
-            condition.lock()
-            if let produced = job.newestInputMs { latenciesMs.append(Double(Clock.wallMilliseconds() - produced)) }
-            busySeconds += Clock.monotonicSeconds() - start
-            queue.removeFirst()
-            condition.broadcast()
-            condition.unlock()
         }
+    }
+
+    /// (1) the SQLite transaction, (1b) the result messages queued in Kafka; the checkpoint comes in `settle`.
+    private func apply(_ job: Job) throws {
+        try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
+                         beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
+        CrashPoints.reach(.afterSQLiteCommit)
+        do {
+            try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
+        } catch {
+            telemetry?.produceFailed()
+            throw error
+        }
+        telemetry?.committed(job.output, counters: job.counters, deadLetters: job.deadLetters.count,
+                             seconds: Clock.monotonicSeconds() - job.cutAt)
+        awaiting.append(job)
+        while awaiting.count > maxAwaiting { try settleFirst(wait: true) }
+    }
+
+    /// (2) the LMDB checkpoint of every waiting epoch, in order, whose results (and earlier ones) are delivered;
+    /// with `waitForAll`, waits for all of them. Without Kafka an epoch settles at once.
+    private func settle(waitForAll: Bool) throws {
+        while !awaiting.isEmpty {
+            guard try settleFirst(wait: waitForAll) else { return }
+        }
+    }
+
+    @discardableResult
+    private func settleFirst(wait: Bool) throws -> Bool {
+        guard let job = awaiting.first else { return false }
+        if let results {
+            do {
+                if wait {
+                    try results.waitDelivered(through: job.output.epoch)
+                } else if try !results.isDelivered(through: job.output.epoch) {
+                    return false
+                }
+            } catch {
+                telemetry?.produceFailed()
+                throw error
+            }
+        }
+        if let checkpoint = job.checkpoint, let store {
+            let t0 = Clock.monotonicSeconds()
+            try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
+            telemetry?.checkpointed(seconds: Clock.monotonicSeconds() - t0)
+            CrashPoints.reach(.afterLMDBCommit)
+        }
+        if let produced = job.newestInputMs {
+            let latency = Double(Clock.wallMilliseconds() - produced)
+            condition.withLock { latenciesMs.append(latency) }
+        }
+        awaiting.removeFirst()
+        return true
+    }
+
+    private func end(failure error: Error?) {
+        condition.lock()
+        failure = error
+        if error != nil { queue.removeAll() }
+        done = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -65,9 +65,8 @@ public final class PipelineTelemetry: Sendable {
     /// Counters restored from a checkpoint: later epochs report only what this process adds.
     func start(from counters: Counters) { reported.withLock { $0 = counters } }
 
-    /// One epoch is committed everywhere: `seconds` from its cut to the last commit, `checkpointSeconds` for the
-    /// LMDB write when it had one.
-    func committed(_ output: EpochOutput, counters: Counters, deadLetters: Int, seconds: Double, checkpointSeconds: Double?) {
+    /// One epoch's results are committed to the mirror and handed to Kafka: `seconds` from its cut until then.
+    func committed(_ output: EpochOutput, counters: Counters, deadLetters: Int, seconds: Double) {
         let before = reported.withLock { old in
             defer { old = counters }
             return old
@@ -84,12 +83,14 @@ public final class PipelineTelemetry: Sendable {
         // .min: no row yet; .max: end of input (every window closed) — neither is a time to plot.
         let marks = QueryName.allCases.map { output.watermarks[$0] }.filter { $0 != .min && $0 != .max }
         if let slowest = marks.min() { watermark.record(Double(slowest) / 1000) }
-        if let checkpointSeconds {
-            checkpointDuration.recordNanoseconds(Int64(checkpointSeconds * 1e9))
-            let now = Clock.wallMilliseconds()
-            lastCheckpoint.record(Double(now) / 1000)
-            live.withLock { $0.lastCheckpointWallMs = now }
-        }
+    }
+
+    /// An LMDB checkpoint was written in `seconds`.
+    func checkpointed(seconds: Double) {
+        checkpointDuration.recordNanoseconds(Int64(seconds * 1e9))
+        let now = Clock.wallMilliseconds()
+        lastCheckpoint.record(Double(now) / 1000)
+        live.withLock { $0.lastCheckpointWallMs = now }
     }
 
     func produceFailed() { produceErrors.increment() }

@@ -7,7 +7,9 @@ import TripKafka
 /// maps (the original field names: `window` {start, end}, total_fare, …, count), plus `tenant`,
 /// `window_start`/`window_end` (Unix seconds), `day`, `final`. The message key is the row's deterministic
 /// result key, so a re-emitted epoch overwrites with identical values: after any crash the compacted view
-/// (last value per key) equals an uninterrupted run. `write` returns only when every message is delivered.
+/// (last value per key) equals an uninterrupted run. `write` only queues an epoch's messages (tagged with the
+/// epoch); `isDelivered(through:)` tells when every message of that epoch and the earlier ones is delivered,
+/// which is when the epoch's checkpoint may be written.
 public final class ResultTopicSink: @unchecked Sendable {
     let producer: KafkaProducer
     let topics: TopicNames
@@ -21,6 +23,7 @@ public final class ResultTopicSink: @unchecked Sendable {
     }
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
+        tag = UInt(output.epoch)
         for r in output.sumFare {
             begin(.sumFareWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
             money("total_fare", r.totals.fare)
@@ -61,11 +64,33 @@ public final class ResultTopicSink: @unchecked Sendable {
                 + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
                 + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(d.raw))}"
             try producer.send(topic: topics.deadLetters, key: Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8),
-                              value: Array(value.utf8))
+                              value: Array(value.utf8), tag: tag)
         }
-        // Delivered before the checkpoint moves past this epoch: a failure stops the run, the restart re-sends.
-        try producer.flush(timeoutMs: 60_000)
+        producer.poll()  // serve the reports that have come in, so librdkafka's queue does not fill with them
         if let failure = producer.firstFailure { throw failure }
+    }
+
+    /// The epoch being written: the tag of its messages.
+    var tag: UInt = 0
+
+    /// Whether every message of epochs ≤ `epoch` is delivered (serving waiting reports first). A failed delivery
+    /// throws: the checkpoint must not move past it, and the restart re-sends.
+    func isDelivered(through epoch: Int64) throws -> Bool {
+        producer.poll()
+        if let failure = producer.firstFailure { throw failure }
+        return !producer.hasUndelivered(throughTag: UInt(epoch))
+    }
+
+    /// Waits (serving reports) until every message of epochs ≤ `epoch` is delivered, or fails after a minute.
+    func waitDelivered(through epoch: Int64) throws {
+        let deadline = Clock.monotonicSeconds() + 60
+        while try !isDelivered(through: epoch) {
+            guard Clock.monotonicSeconds() < deadline else {
+                throw KafkaError(configuration: "result messages of epoch \(epoch) still undelivered after 60 s",
+                                 operation: "delivering results")
+            }
+            producer.poll(timeoutMs: 20)
+        }
     }
 
     // One message is built into these reused buffers: no String per field, no allocation per message.
@@ -127,7 +152,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
         let prefix = "\(tenant)|\(query.rawValue)|"
         key.insert(contentsOf: prefix.utf8, at: 0)
-        try producer.send(topic: topics.results(query), key: key, value: value)
+        try producer.send(topic: topics.results(query), key: key, value: value, tag: tag)
         key.removeAll(keepingCapacity: true)
     }
 }
