@@ -127,9 +127,11 @@ public struct RunJob: Sendable {
             // past the bound when many messages share its time.
             var takes: [Int]?
             while true {
-                let ended = atEnd.map { stopAtEnd && $0 }
-                if (0..<partitions).allSatisfy({ buffers[$0].count >= share || ended[$0] }) {
-                    takes = cut.decide(counts: buffers.map(\.count), ended: ended) { buffers[$0][$1].cutTime }
+                // This test runs for every message read; EpochCut repeats it, but only once it holds.
+                if (0..<partitions).allSatisfy({ buffers[$0].count >= share || (stopAtEnd && atEnd[$0]) }) {
+                    takes = cut.decide(counts: buffers.map(\.count), ended: atEnd.map { stopAtEnd && $0 }) {
+                        buffers[$0][$1].cutTime
+                    }
                     if takes != nil { break }
                 }
                 if shouldStop() { break }
