@@ -121,7 +121,7 @@ enum BenchScenario: String, CaseIterable {
         let t0 = Clock.monotonicSeconds()
         let resumed = try replay([])
         let seconds = Clock.monotonicSeconds() - t0
-        guard resumed.status == 0, let rows = number(after: "rows read", in: resumed.output),
+        guard resumed.status == 0,
               let restoredAfter = resumed.output.firstMatch(of: /resumed after epoch ([0-9]+)/).flatMap({ Double($0.output.1) }) else {
             throw BenchError("the resumed replay failed: \(resumed.output)")
         }
@@ -131,7 +131,6 @@ enum BenchScenario: String, CaseIterable {
         // The work happens in child processes: their CPU time and largest resident set.
         let children = Self.childrenUsage()
         // rows/bytes 0: the resumed run's rate says nothing about start-up (its summary counts restored rows too).
-        _ = rows
         var r = BenchResult(scenario: "restart", rows: 0, bytes: 0, seconds: seconds,
                             cpuSeconds: children.cpu - children0.cpu, peakRSSBytes: children.maxRSS)
         r.figures = ["fresh_first_row_seconds": freshFirst, "restored_first_row_seconds": restoredFirst,
