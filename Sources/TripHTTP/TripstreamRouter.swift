@@ -39,7 +39,7 @@ enum TripstreamRouter {
         router.get("/healthz") { _, _ in token == nil ? try await status(served) : json("{\"status\":\"ok\"}") }
         router.get("/api/v1/status") { _, _ in try await status(served) }
         router.get("/metrics") { _, _ in
-            rss.set(Double(ProcessMemory.residentBytes()))
+            rss.set(Double(Clock.residentBytes()))
             var bytes: [UInt8] = []
             served.registry.emit(into: &bytes)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
