@@ -11,7 +11,6 @@ import TripEngine
 public final class PipelineTelemetry: Sendable {
     /// The live part of the status: what the mirror's tables do not hold.
     public struct Live: Sendable {
-        public var mode: String
         public var source: String
         /// Wall-clock ms of the last LMDB checkpoint commit, nil before the first.
         public var lastCheckpointWallMs: Int64?
@@ -20,7 +19,6 @@ public final class PipelineTelemetry: Sendable {
         public var running = true
     }
 
-    public let tenant: String
     private let live: Mutex<Live>
     /// Counters as of the last reported epoch: the baseline for the next deltas.
     private let reported: Mutex<Counters>
@@ -40,8 +38,7 @@ public final class PipelineTelemetry: Sendable {
     private let lastCheckpoint: Gauge
 
     public init(tenant: String, mode: String, source: String) {
-        self.tenant = tenant
-        live = Mutex(Live(mode: mode, source: source))
+        live = Mutex(Live(source: source))
         reported = Mutex(Counters())
         let t = [("tenant", tenant)]
         rowsRead = Counter(label: "tripstream_rows_read_total", dimensions: t)
