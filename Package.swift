@@ -32,8 +32,10 @@ let package = Package(
 
         // Value types shared by every stage: trips, time, windows, configuration.
         .target(name: "TripCore"),
+        // C: the tokenizer's 64-byte classifier (SSE2 compares + movemask; a byte loop off x86).
+        .target(name: "CCSVScan"),
         // Byte-level CSV tokenizer and the trip decoder (portal quirks, dead-letter reasons).
-        .target(name: "TripParsing", dependencies: ["TripCore"]),
+        .target(name: "TripParsing", dependencies: ["TripCore", "CCSVScan"]),
         // Record sources: chunked file/stdin reader with byte offsets; external sort by event time.
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
@@ -70,7 +72,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
-        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources"]),
+        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),

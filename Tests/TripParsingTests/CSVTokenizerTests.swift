@@ -1,5 +1,6 @@
 import Testing
 import TripParsing
+import TripFixtures
 
 @Suite struct CSVTokenizerTests {
     @Test func plainFieldsAndLineEnds() throws {
@@ -85,5 +86,83 @@ import TripParsing
             }
             #expect(rows == [["h1", "h2"], ["a,1", "b"], ["c", "d\"e"], ["f", "g"]], "cut at \(cut)")
         }
+    }
+    /// Random valid documents (long fields spanning the 64-byte blocks, quotes, escaped quotes, line breaks
+    /// inside quotes, CRLF and LF, lone CRs as data, blank lines, no final line end) come out as generated,
+    /// whether read whole or fed in random chunk sizes: the block scan and the byte scan must agree.
+    @Test func randomDocumentsInWholeAndInChunks() throws {
+        var rng = SplitMix64(seed: 42)
+        for round in 0..<300 {
+            let (text, expected) = randomDocument(&rng)
+            let whole = tokenize(text).map { try? $0.get() }
+            #expect(whole == expected.map { Optional($0) }, "round \(round) whole: \(text.debugDescription)")
+            let bytes = Array(text.utf8)
+            var tokenizer = CSVTokenizer()
+            var rows: [[String]] = []
+            var start = 0
+            var visible = min(bytes.count, 1 + Int(rng.next() % 200))
+            while start < bytes.count {
+                let atEOF = visible == bytes.count
+                let step: CSVScan = bytes.withUnsafeBytes { all in
+                    tokenizer.scan(UnsafeRawBufferPointer(rebasing: all[0..<visible]), from: start, atEOF: atEOF)
+                }
+                switch step {
+                case .needMore:
+                    visible = min(bytes.count, visible + 1 + Int(rng.next() % 200))
+                case .record(let end, let next):
+                    rows.append(bytes.withUnsafeBytes { all in
+                        tokenizer.fields.map { $0.string(in: UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+                    })
+                    start = next
+                case .blank(let next): start = next
+                case .malformed(let reason, _, _): Issue.record("malformed (\(reason)) in round \(round)"); return
+                }
+            }
+            #expect(rows == expected, "round \(round) in chunks: \(text.debugDescription)")
+        }
+    }
+
+    func randomDocument(_ rng: inout SplitMix64) -> (String, [[String]]) {
+        let plain = Array("abcXYZ019 .:$/-()")
+        var text = ""
+        var records: [[String]] = []
+        for r in 0..<(1 + Int(rng.next() % 12)) {
+            if rng.next() % 6 == 0 { text += rng.next() % 2 == 0 ? "\n" : "\r\n" }  // a blank line
+            var fields: [String] = []
+            let n = 1 + Int(rng.next() % 26)
+            for f in 0..<n {
+                if f > 0 { text += "," }
+                let length = Int(rng.next() % (rng.next() % 4 == 0 ? 150 : 20))
+                if rng.next() % 8 == 0 {
+                    var value = ""
+                    for _ in 0..<length {
+                        switch rng.next() % 12 {
+                        case 0: value += ","
+                        case 1: value += "\""
+                        case 2: value += "\n"
+                        case 3: value += "\r\n"
+                        default: value.append(plain[Int(rng.next() % UInt64(plain.count))])
+                        }
+                    }
+                    text += "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    fields.append(value)
+                } else {
+                    var value = ""
+                    for k in 0..<length {
+                        // A CR followed by a letter is data.
+                        if k > 0 && k < length - 1 && rng.next() % 40 == 0 { value += "\rq"; continue }
+                        value.append(plain[Int(rng.next() % UInt64(plain.count))])
+                    }
+                    text += value
+                    fields.append(value)
+                }
+            }
+            if fields == [""] { text += "x"; fields = ["x"] }  // an empty line is blank, not a record
+            records.append(fields)
+            let last = r == 11 || rng.next() % 5 == 0
+            if !last || rng.next() % 2 == 0 { text += rng.next() % 3 == 0 ? "\r\n" : "\n" }
+            if last { break }
+        }
+        return (text, records)
     }
 }
