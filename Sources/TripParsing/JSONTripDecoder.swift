@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TripCore
 
 /// Decodes one Kafka message value — a flat JSON object with the portal's fields in snake_case, as
@@ -10,12 +15,15 @@ public struct JSONTripDecoder {
     let timeKey: [UInt8]?
     static let keys: [[UInt8]] = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
         .map { Array($0.utf8) }
+    let timeName: String
+    static let moneyNames = ["fare", "tips", "trip_total"]
     var scratch: [UInt8] = []
 
     public init(timeColumn: TimeColumn, zone: ZoneRules) {
         self.timeColumn = timeColumn
         self.zone = zone
         timeKey = TripDecoder.timeColumnName(timeColumn).map { Array($0.utf8) }
+        timeName = TripDecoder.timeColumnName(timeColumn) ?? ""
     }
 
     /// A value's bytes in the message (quotes excluded) and whether it needs unescaping.
@@ -30,12 +38,14 @@ public struct JSONTripDecoder {
     /// Decodes `bytes`. `kafkaTimestampMs` is the message's timestamp, used when the time column is ingest.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, kafkaTimestampMs: Int64,
                                 locations: inout StringInterner) -> DecodeOutcome {
-        var values = [Value](repeating: Value(), count: 6)  // time, fare, tips, total, area, location
-        if let problem = scan(bytes, into: &values) { return .rejected(problem) }
+        // time, fare, tips, total, area, location
+        var values = (Value(), Value(), Value(), Value(), Value(), Value())
+        let problem = withUnsafeMutableBytes(of: &values) { scan(bytes, into: $0.baseAddress!.assumingMemoryBound(to: Value.self)) }
+        if let problem { return .rejected(problem) }
         var trip = Trip(eventTime: kafkaTimestampMs)
-        if let timeKey {
-            let name = String(decoding: timeKey, as: UTF8.self)
-            let v = values[0]
+        if timeKey != nil {
+            let name = timeName
+            let v = values.0
             guard !v.isNull else { return .rejected("missing \(name) (the event time)") }
             let field = slice(bytes, v)
             do {
@@ -46,9 +56,10 @@ public struct JSONTripDecoder {
                 return .rejected("bad \(name) \"\(String(decoding: field, as: UTF8.self))\": \(detail)")
             }
         }
-        let names = ["fare", "tips", "trip_total"]
-        for (i, name) in names.enumerated() where !values[i + 1].isNull {
-            let field = slice(bytes, values[i + 1])
+        for i in 0..<3 {
+            let v = i == 0 ? values.1 : i == 1 ? values.2 : values.3
+            guard !v.isNull else { continue }
+            let field = slice(bytes, v)
             do {
                 let cents = try FieldParsers.cents(field)
                 switch i {
@@ -57,11 +68,11 @@ public struct JSONTripDecoder {
                 default: trip.tripTotalCents = cents
                 }
             } catch {
-                return .rejected("non-numeric \(name) \"\(String(decoding: field, as: UTF8.self))\"")
+                return .rejected("non-numeric \(Self.moneyNames[i]) \"\(String(decoding: field, as: UTF8.self))\"")
             }
         }
-        if !values[4].isNull {
-            let field = slice(bytes, values[4])
+        if !values.4.isNull {
+            let field = slice(bytes, values.4)
             do {
                 if let area = try FieldParsers.integer(field) {
                     guard area >= 0 && area <= Int64(Int32.max) else { return .rejected("pickup_community_area out of range: \(area)") }
@@ -71,8 +82,8 @@ public struct JSONTripDecoder {
                 return .rejected("non-integer pickup_community_area \"\(String(decoding: field, as: UTF8.self))\"")
             }
         }
-        if !values[5].isNull {
-            let v = values[5]
+        if !values.5.isNull {
+            let v = values.5
             let field = FieldParsers.trimmed(slice(bytes, v))
             if !field.isEmpty {
                 if v.escaped {
@@ -91,71 +102,98 @@ public struct JSONTripDecoder {
     }
 
     /// Scans a flat object, recording the wanted keys' values; nil when well formed, else the problem.
-    func scan(_ p: UnsafeRawBufferPointer, into values: inout [Value]) -> String? {
+    /// Byte level on a raw pointer: strings are skipped eight bytes at a time, keys are matched by length
+    /// before bytes (most keys are not wanted), nothing is allocated unless the object is malformed.
+    func scan(_ buffer: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<Value>) -> String? {
+        guard let p = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return "not a JSON object" }
+        let n = buffer.count
         var i = 0
-        func skipSpace() { while i < p.count && (p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0A || p[i] == 0x0D) { i += 1 } }
-        /// Reads a string starting at the quote; returns its content range and whether it has escapes.
-        func string() -> (Int, Int, Bool)? {
-            guard i < p.count && p[i] == 0x22 else { return nil }
-            i += 1
-            let start = i
-            var escaped = false
-            while i < p.count && p[i] != 0x22 {
-                if p[i] == 0x5C { escaped = true; i += 1 }
-                i += 1
-            }
-            guard i < p.count else { return nil }
-            let end = i
-            i += 1
-            return (start, end, escaped)
-        }
-        skipSpace()
-        guard i < p.count && p[i] == 0x7B else { return "not a JSON object" }
+        Self.skipSpace(p, n, &i)
+        guard i < n && p[i] == 0x7B else { return "not a JSON object" }
         i += 1
-        skipSpace()
-        if i < p.count && p[i] == 0x7D { i += 1; skipSpace(); return i == p.count ? nil : "text after the JSON object" }
+        Self.skipSpace(p, n, &i)
+        if i < n && p[i] == 0x7D { i += 1; Self.skipSpace(p, n, &i); return i == n ? nil : "text after the JSON object" }
         while true {
-            skipSpace()
-            guard let (ks, ke, _) = string() else { return "malformed JSON at byte \(i): expected a key" }
-            skipSpace()
-            guard i < p.count && p[i] == 0x3A else { return "malformed JSON at byte \(i): expected ':'" }
+            Self.skipSpace(p, n, &i)
+            guard i < n && p[i] == 0x22, let (ks, ke, _) = Self.string(p, n, &i) else {
+                return "malformed JSON at byte \(i): expected a key"
+            }
+            Self.skipSpace(p, n, &i)
+            guard i < n && p[i] == 0x3A else { return "malformed JSON at byte \(i): expected ':'" }
             i += 1
-            skipSpace()
-            guard i < p.count else { return "malformed JSON: truncated" }
+            Self.skipSpace(p, n, &i)
+            guard i < n else { return "malformed JSON: truncated" }
             var v = Value()
             if p[i] == 0x22 {
-                guard let (s, e, esc) = string() else { return "malformed JSON at byte \(i): unterminated string" }
+                guard let (s, e, esc) = Self.string(p, n, &i) else { return "malformed JSON at byte \(i): unterminated string" }
                 v = Value(start: s, end: e, isString: true, escaped: esc, isNull: false)
             } else if p[i] == 0x7B || p[i] == 0x5B {
                 return "nested JSON values are not trip fields (byte \(i))"
             } else {
                 let s = i
-                while i < p.count && p[i] != 0x2C && p[i] != 0x7D && p[i] != 0x20 && p[i] != 0x0A && p[i] != 0x0D && p[i] != 0x09 { i += 1 }
-                let token = UnsafeRawBufferPointer(rebasing: p[s..<i])
-                if token.elementsEqual("null".utf8) {
-                    v = Value()
-                } else if token.elementsEqual("true".utf8) || token.elementsEqual("false".utf8) || !token.isEmpty {
+                while i < n && p[i] != 0x2C && p[i] != 0x7D && p[i] != 0x20 && p[i] != 0x0A && p[i] != 0x0D && p[i] != 0x09 { i += 1 }
+                if i == s { return "malformed JSON at byte \(s): expected a value" }
+                // `null` leaves the value missing; true, false and numbers are checked where used.
+                if !(i - s == 4 && p[s] == 0x6E && p[s + 1] == 0x75 && p[s + 2] == 0x6C && p[s + 3] == 0x6C) {
                     v = Value(start: s, end: i, isString: false, escaped: false, isNull: false)
-                } else {
-                    return "malformed JSON at byte \(s): expected a value"
                 }
             }
-            let key = UnsafeRawBufferPointer(rebasing: p[ks..<ke])
-            if let timeKey, key.elementsEqual(timeKey) {
-                values[0] = v
-            } else if let k = Self.keys.firstIndex(where: { key.elementsEqual($0) }) {
-                values[k + 1] = v
-            }
-            skipSpace()
-            guard i < p.count else { return "malformed JSON: truncated" }
+            if let slot = wantedSlot(p + ks, ke - ks) { values[slot] = v }
+            Self.skipSpace(p, n, &i)
+            guard i < n else { return "malformed JSON: truncated" }
             if p[i] == 0x2C { i += 1; continue }
             if p[i] == 0x7D {
                 i += 1
-                skipSpace()
-                return i == p.count ? nil : "text after the JSON object"
+                Self.skipSpace(p, n, &i)
+                return i == n ? nil : "text after the JSON object"
             }
             return "malformed JSON at byte \(i): expected ',' or '}'"
         }
+    }
+
+    /// The slot (0 = time, then `keys`) of a wanted key, or nil.
+    @inline(__always)
+    func wantedSlot(_ key: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+        if let timeKey, timeKey.count == length, Self.equal(key, timeKey) { return 0 }
+        for k in Self.keys.indices where Self.keys[k].count == length && Self.equal(key, Self.keys[k]) { return k + 1 }
+        return nil
+    }
+
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: [UInt8]) -> Bool {
+        b.withUnsafeBufferPointer { memcmp(a, $0.baseAddress!, $0.count) == 0 }
+    }
+
+    @inline(__always)
+    static func skipSpace(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) {
+        while i < n && (p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0A || p[i] == 0x0D) { i += 1 }
+    }
+
+    /// Reads a string starting at its opening quote: its content range and whether it has escapes.
+    /// Finds the next quote or backslash eight bytes at a time (the "has zero byte" trick, as the CSV scan).
+    @inline(__always)
+    static func string(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> (Int, Int, Bool)? {
+        i += 1
+        let start = i
+        var escaped = false
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while true {
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
+                let hits = ((q &- ones) & ~q | (b &- ones) & ~b) & highs
+                if hits != 0 { i += hits.trailingZeroBitCount >> 3; break }
+                i += 8
+            }
+            while i < n && p[i] != 0x22 && p[i] != 0x5C { i += 1 }
+            guard i < n else { i = n; return nil }
+            if p[i] == 0x22 { break }
+            escaped = true
+            i += 2  // the backslash and the escaped byte
+        }
+        let end = i
+        i += 1
+        return (start, end, escaped)
     }
 
     /// JSON string escapes (\" \\ \/ \b \f \n \r \t \uXXXX) into `scratch`.

@@ -75,4 +75,19 @@ import TripCore
         #expect(decode(#"{"trip_start_timestamp":1429333200,"fare":"7.6x"}"#).0 == .rejected("non-numeric fare \"7.6x\""))
         #expect(decode(#"{"trip_start_timestamp":1429333200,"x":{"y":1}}"#).0 == .rejected("nested JSON values are not trip fields (byte 39)"))
     }
+    /// Escapes at every position of long strings (the string scan reads eight bytes at a time), in a wanted
+    /// value and in skipped keys and values before it.
+    @Test func escapesAtEveryPositionOfLongStrings() {
+        for k in 0..<40 {
+            let plain = String(repeating: "x", count: k) + #"\"q\\"# + String(repeating: "y", count: 40 - k)
+            let expected = String(repeating: "x", count: k) + #""q\"# + String(repeating: "y", count: 40 - k)
+            let json = #"{"taxi_id":""# + plain + #"","trip_start_timestamp":1429333200,"pickup_centroid_location":""# + plain + #""}"#
+            let (outcome, locations) = decode(json)
+            guard case .trip(let t) = outcome, let id = t.pickupLocation else { Issue.record("k \(k): \(outcome)"); continue }
+            #expect(locations.string(id) == expected, "escape at \(k)")
+            #expect(t.eventTime == 1_429_333_200_000)
+        }
+        #expect(decode(#"{"trip_start_timestamp":1429333200,"taxi_id":"abcdefghijklmnop\"#).0
+                == .rejected("malformed JSON at byte 63: unterminated string"))  // the end
+    }
 }
