@@ -1,5 +1,16 @@
 /// JSON text for the few values tripstream writes by hand (CLI output, Kafka messages, connector config).
 public enum JSONText {
+    /// Appends `s` as a JSON string literal to `out` (no String made when nothing needs escaping).
+    public static func append(_ s: String, to out: inout [UInt8]) {
+        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            out.append(0x22)
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: string(s).utf8)
+        }
+    }
+
     /// A JSON string literal, escaped.
     public static func string(_ s: String) -> String {
         // Most values (locations, days, names) need no escaping at all.

@@ -5,6 +5,14 @@ public struct PerQuery<Value: Sendable & Equatable>: Sendable, Equatable {
     public var hotspotCommunityWindow: Value
     public var hotspotWindow: Value
 
+    /// Each query's value from `make`.
+    public init(_ make: (QueryName) -> Value) {
+        sumFareWindow = make(.sumFareWindow)
+        tripsTotal = make(.tripsTotal)
+        hotspotCommunityWindow = make(.hotspotCommunityWindow)
+        hotspotWindow = make(.hotspotWindow)
+    }
+
     public init(repeating value: Value) {
         sumFareWindow = value
         tripsTotal = value

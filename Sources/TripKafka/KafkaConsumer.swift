@@ -3,7 +3,9 @@ import Foundation
 
 /// A consumed message, borrowed: its key and value are valid only inside the `poll` callback.
 public struct KafkaMessageView {
-    public let topic: String
+    let topicHandle: OpaquePointer?
+    /// The message's topic (made on request: a String per message would cost an allocation on the hot path).
+    public var topic: String { topicHandle.map { String(cString: rd_kafka_topic_name($0)) } ?? "" }
     public let partition: Int32
     public let offset: Int64
     public let timestampMs: Int64
@@ -165,7 +167,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard let m = rd_kafka_consumer_poll(handle, timeoutMs) else { return .timeout }
         defer { rd_kafka_message_destroy(m) }
         let msg = m.pointee
-        let topic = msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        var topic: String { msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "" }
         if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
             return .partitionEnd(topic: topic, partition: msg.partition, offset: msg.offset)
         }
@@ -175,7 +177,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let ts = rd_kafka_message_timestamp(m, &tsType)
         try body(KafkaMessageView(
-            topic: topic, partition: msg.partition, offset: msg.offset, timestampMs: ts,
+            topicHandle: msg.rkt, partition: msg.partition, offset: msg.offset, timestampMs: ts,
             key: msg.key.map { UnsafeRawBufferPointer(start: $0, count: msg.key_len) },
             value: UnsafeRawBufferPointer(start: msg.payload, count: msg.len)))
         return .message

@@ -22,7 +22,6 @@ final class DeliveryTracker: @unchecked Sendable {
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         let tag = UInt(bitPattern: m._private)
         lock.lock()
         if let left = pendingByTag[tag] { pendingByTag[tag] = left > 1 ? left - 1 : nil }
@@ -34,7 +33,9 @@ final class DeliveryTracker: @unchecked Sendable {
         }
         let callback = onReport
         lock.unlock()
-        callback?(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+        guard let callback else { return }  // the topic's name is made only for a listener
+        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        callback(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
     }
 }
 
@@ -62,7 +63,25 @@ public final class KafkaProducer: @unchecked Sendable {
         handle = rk
     }
 
-    deinit { rd_kafka_destroy(handle) }
+    deinit {
+        for topic in topics.values { rd_kafka_topic_destroy(topic) }
+        rd_kafka_destroy(handle)
+    }
+
+    /// Topic handles by name, made on first use: librdkafka otherwise looks the topic up for every message.
+    private var topics: [String: OpaquePointer] = [:]
+    private let topicsLock = NSLock()
+
+    func topicHandle(_ name: String) throws -> OpaquePointer {
+        try topicsLock.withLock {
+            if let t = topics[name] { return t }
+            guard let t = rd_kafka_topic_new(handle, name, nil) else {
+                throw KafkaError(code: rd_kafka_last_error(), operation: "opening topic \(name)")
+            }
+            topics[name] = t
+            return t
+        }
+    }
 
     /// Called with every delivery report (from `poll`/`flush`, on the calling thread).
     public var onReport: ((DeliveryReport) -> Void)? {
@@ -82,15 +101,16 @@ public final class KafkaProducer: @unchecked Sendable {
     public func send(topic: String, key: [UInt8]?, value: [UInt8], partition: Int32 = RD_KAFKA_PARTITION_UA,
                      timestampMs: Int64 = 0, tag: UInt = 0) throws {
         let opaque = UnsafeMutableRawPointer(bitPattern: tag)
+        let rkt = try topicHandle(topic)
         while true {
             let rc = value.withUnsafeBytes { v in
                 if let key {
                     return key.withUnsafeBytes { k in
-                        tripstream_produce(handle, topic, partition, k.baseAddress, k.count, v.baseAddress, v.count,
+                        tripstream_produce(handle, rkt, partition, k.baseAddress, k.count, v.baseAddress, v.count,
                                            timestampMs, opaque)
                     }
                 }
-                return tripstream_produce(handle, topic, partition, nil, 0, v.baseAddress, v.count, timestampMs, opaque)
+                return tripstream_produce(handle, rkt, partition, nil, 0, v.baseAddress, v.count, timestampMs, opaque)
             }
             if rc == RD_KAFKA_RESP_ERR_NO_ERROR {
                 tracker.lock.withLock { tracker.pendingByTag[tag, default: 0] += 1 }

@@ -14,11 +14,16 @@ public final class ResultTopicSink: @unchecked Sendable {
     let producer: KafkaProducer
     let topics: TopicNames
     let tenant: String
+    /// Per query: its topic and its keys' `<tenant>|<query>|` prefix, made once.
+    let resultTopics: PerQuery<String>
+    let keyPrefixes: PerQuery<[UInt8]>
 
     public init(kafka: KafkaConfig, tenant: String) throws {
         producer = try KafkaProducer(config: kafka)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
+        resultTopics = PerQuery(topics.results)
+        keyPrefixes = PerQuery { Array("\(tenant)|\($0.rawValue)|".utf8) }
         try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
     }
 
@@ -33,6 +38,7 @@ public final class ResultTopicSink: @unchecked Sendable {
             try end(.sumFareWindow, final: r.final)
         }
         for r in output.tripsTotal {
+            beginKey(.tripsTotal)
             key.append(contentsOf: r.isoDay.utf8)
             beginValue()
             text("day", r.isoDay)
@@ -103,6 +109,7 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// Key `<start>|<end>` and value `{"tenant":…,"window":…,"window_start":…,"window_end":…`.
     func begin(_ query: QueryName, windowStart: EventTime, windowEnd: EventTime) {
         let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
+        beginKey(query)
         MessageBytes.decimal(start, into: &key)
         key.append(0x7C)
         MessageBytes.decimal(end, into: &key)
@@ -120,6 +127,11 @@ public final class ResultTopicSink: @unchecked Sendable {
     }
 
     lazy var tenantField: [UInt8] = Array("{\"tenant\":\(JSONText.string(tenant))".utf8)
+
+    func beginKey(_ query: QueryName) {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: keyPrefixes[query])
+    }
 
     func beginValue() {
         value.removeAll(keepingCapacity: true)
@@ -144,16 +156,13 @@ public final class ResultTopicSink: @unchecked Sendable {
 
     func text(_ field: StaticString, _ s: String) {
         name(field)
-        value.append(contentsOf: JSONText.string(s).utf8)
+        JSONText.append(s, to: &value)
     }
 
-    /// Closes the value with `"final"`, prefixes the key with `<tenant>|<query>|` and sends; clears the key.
+    /// Closes the value with `"final"` and sends.
     func end(_ query: QueryName, final: Bool) throws {
         value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
-        let prefix = "\(tenant)|\(query.rawValue)|"
-        key.insert(contentsOf: prefix.utf8, at: 0)
-        try producer.send(topic: topics.results(query), key: key, value: value, tag: tag)
-        key.removeAll(keepingCapacity: true)
+        try producer.send(topic: resultTopics[query], key: key, value: value, tag: tag)
     }
 }
 
