@@ -70,6 +70,12 @@ public struct StringInterner: Sendable, Equatable {
         }
     }
 
+    /// The bytes of string `id`, borrowed for `body`.
+    public func withBytes<R>(of id: LocationID, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let r = range(of: Int(id))
+        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[r])) }
+    }
+
     public func string(_ id: LocationID) -> String {
         String(decoding: arena[range(of: Int(id))], as: UTF8.self)
     }

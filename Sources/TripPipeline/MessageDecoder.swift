@@ -17,25 +17,24 @@ struct MessageDecoder {
         }
     }
 
-    mutating func decode(_ value: [UInt8], timestampMs: Int64, locations: inout StringInterner) -> DecodeOutcome {
-        value.withUnsafeBytes { bytes in
-            if var decoder = csv {
-                defer { csv = decoder }
-                switch tokenizer.scan(bytes, from: 0, atEOF: true) {
-                case .record(let end, _):
-                    let decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
-                                                 fields: tokenizer.fields, locations: &locations)
-                    // A CSV line has no message timestamp of its own: take the message's.
-                    guard timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded else { return decoded }
-                    trip.eventTime = timestampMs
-                    return .trip(trip)
-                case .malformed(let reason, _, _): return .rejected(reason)
-                default: return .rejected("empty message")
-                }
+    mutating func decode(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner) -> DecodeOutcome {
+        if var decoder = csv {
+            csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
+            defer { csv = decoder }
+            switch tokenizer.scan(bytes, from: 0, atEOF: true) {
+            case .record(let end, _):
+                let decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
+                                             fields: tokenizer.fields, locations: &locations)
+                // A CSV line has no message timestamp of its own: take the message's.
+                guard timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded else { return decoded }
+                trip.eventTime = timestampMs
+                return .trip(trip)
+            case .malformed(let reason, _, _): return .rejected(reason)
+            default: return .rejected("empty message")
             }
-            // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
-            let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
-            return json.decode(bytes, kafkaTimestampMs: time, locations: &locations)
         }
+        // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
+        let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
+        return json.decode(bytes, kafkaTimestampMs: time, locations: &locations)
     }
 }

@@ -51,9 +51,29 @@ public struct RunJob: Sendable {
     struct Message {
         var offset: Int64
         var timestampMs: Int64
+        /// The value's bytes (a dead letter's raw text, should the row be rejected or late).
         var value: [UInt8]
+        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids.
+        var outcome: DecodeOutcome
         /// The event time the epoch cut sees (its predecessor's when the message has none).
         var cutTime: EventTime
+    }
+
+    /// Locations of messages decoded on arrival, interned apart from the engine's table: the engine's state
+    /// must not depend on how far ahead messages happened to be fetched. When a message enters an epoch its
+    /// location is mapped into the engine's table (each arrival id is looked up there once).
+    struct ArrivalLocations {
+        var interner = StringInterner()
+        var engineIDs: [LocationID] = []
+
+        mutating func engineID(_ id: LocationID, in engine: inout StringInterner) -> LocationID {
+            let i = Int(id)
+            if i < engineIDs.count, engineIDs[i] >= 0 { return engineIDs[i] }
+            if i >= engineIDs.count { engineIDs.append(contentsOf: repeatElement(-1, count: i + 1 - engineIDs.count)) }
+            let mapped = interner.withBytes(of: id) { engine.intern($0) }
+            engineIDs[i] = mapped
+            return mapped
+        }
     }
 
     /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
@@ -107,10 +127,7 @@ public struct RunJob: Sendable {
                                   telemetry: telemetry)
 
         var decoder = try MessageDecoder(config: config, csvHeader: csvHeader)
-        // A second decoder reads only the event time for the cut, interning into scratch space: the engine's
-        // state must not depend on how far ahead messages happened to be fetched.
-        var cutDecoder = try MessageDecoder(config: config, csvHeader: csvHeader)
-        var scratchLocations = StringInterner()
+        var arrivals = ArrivalLocations()
         var lastCutTime = [EventTime](repeating: .min, count: partitions)
         let share = max(1, config.epochRows / partitions)
         // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
@@ -137,12 +154,10 @@ public struct RunJob: Sendable {
                 if shouldStop() { break }
                 switch try consumer.poll(timeoutMs: 100, { m in
                     let p = Int(m.partition)
-                    let value = Array(m.value)
-                    if cut.aligned, case .trip(let trip) = cutDecoder.decode(value, timestampMs: m.timestampMs,
-                                                                             locations: &scratchLocations) {
-                        lastCutTime[p] = trip.eventTime
-                    }
-                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: value, cutTime: lastCutTime[p]))
+                    let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
+                    if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
+                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value),
+                                              outcome: outcome, cutTime: lastCutTime[p]))
                     atEnd[p] = false
                 }) {
                 case .partitionEnd(_, let p, _): atEnd[Int(p)] = true
@@ -150,7 +165,6 @@ public struct RunJob: Sendable {
                 }
             }
             guard let takes, !shouldStop() else { break }
-            if scratchLocations.count > 100_000 { scratchLocations = StringInterner() }  // bounded scratch space
             let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && takes[$0] == buffers[$0].count }
             var deadLetters: [DeadLetter] = []
             var newestInput: Int64 = .min
@@ -160,7 +174,11 @@ public struct RunJob: Sendable {
                 for m in buffers[p].prefix(take) {
                     engine.state.counters.rowsRead += 1
                     newestInput = max(newestInput, m.timestampMs)
-                    let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &engine.state.locations)
+                    var outcome = m.outcome
+                    if case .trip(var trip) = outcome, let id = trip.pickupLocation {
+                        trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
+                        outcome = .trip(trip)
+                    }
                     engine.accept(outcome, offset: m.offset, raw: { String(decoding: m.value, as: UTF8.self) },
                                   source: source, into: &deadLetters)
                     next[p] = m.offset + 1
