@@ -2,11 +2,15 @@
 public enum JSONText {
     /// Appends `s` as a JSON string literal to `out` (no String made when nothing needs escaping).
     public static func append(_ s: String, to out: inout [UInt8]) {
-        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+        var s = s
+        let plain = s.withUTF8 { bytes in
+            for b in bytes where b == 0x22 || b == 0x5C || b < 0x20 { return false }
             out.append(0x22)
-            out.append(contentsOf: s.utf8)
+            out.append(contentsOf: bytes)
             out.append(0x22)
-        } else {
+            return true
+        }
+        if !plain {
             out.append(contentsOf: string(s).utf8)
         }
     }

@@ -6,11 +6,11 @@ public struct PerQuery<Value: Sendable & Equatable>: Sendable, Equatable {
     public var hotspotWindow: Value
 
     /// Each query's value from `make`.
-    public init(_ make: (QueryName) -> Value) {
-        sumFareWindow = make(.sumFareWindow)
-        tripsTotal = make(.tripsTotal)
-        hotspotCommunityWindow = make(.hotspotCommunityWindow)
-        hotspotWindow = make(.hotspotWindow)
+    public init(_ make: (QueryName) throws -> Value) rethrows {
+        sumFareWindow = try make(.sumFareWindow)
+        tripsTotal = try make(.tripsTotal)
+        hotspotCommunityWindow = try make(.hotspotCommunityWindow)
+        hotspotWindow = try make(.hotspotWindow)
     }
 
     public init(repeating value: Value) {

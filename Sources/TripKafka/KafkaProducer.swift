@@ -16,15 +16,29 @@ final class DeliveryTracker: @unchecked Sendable {
     var failed: Int64 = 0
     var firstFailure: KafkaError?
     var onReport: ((DeliveryReport) -> Void)?
-    /// Messages sent and not yet reported, per tag (the caller's grouping, e.g. an epoch number).
-    var pendingByTag: [UInt: Int] = [:]
+    /// Messages sent and not yet reported, per tag (the caller's grouping, e.g. an epoch number), in the order
+    /// tags were first used: a few entries (epochs in flight), so a scan beats hashing per message.
+    var pending: [(tag: UInt, count: Int)] = []
+
+    func sent(_ tag: UInt) {
+        if let last = pending.indices.last, pending[last].tag == tag {
+            pending[last].count += 1
+        } else if let i = pending.firstIndex(where: { $0.tag == tag }) {
+            pending[i].count += 1
+        } else {
+            pending.append((tag, 1))
+        }
+    }
 
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
         let tag = UInt(bitPattern: m._private)
         lock.lock()
-        if let left = pendingByTag[tag] { pendingByTag[tag] = left > 1 ? left - 1 : nil }
+        if let i = pending.firstIndex(where: { $0.tag == tag }) {
+            pending[i].count -= 1
+            if pending[i].count == 0 { pending.remove(at: i) }
+        }
         if let error {
             failed += 1
             if firstFailure == nil { firstFailure = error }
@@ -72,14 +86,21 @@ public final class KafkaProducer: @unchecked Sendable {
     private var topics: [String: OpaquePointer] = [:]
     private let topicsLock = NSLock()
 
-    func topicHandle(_ name: String) throws -> OpaquePointer {
+    /// A topic to send to; valid while this producer lives. Senders of many messages keep one instead of
+    /// naming the topic per message.
+    public struct Topic: @unchecked Sendable, Equatable {  // the handle is thread-safe in librdkafka
+        public let name: String
+        let handle: OpaquePointer
+    }
+
+    public func topic(_ name: String) throws -> Topic {
         try topicsLock.withLock {
-            if let t = topics[name] { return t }
+            if let t = topics[name] { return Topic(name: name, handle: t) }
             guard let t = rd_kafka_topic_new(handle, name, nil) else {
                 throw KafkaError(code: rd_kafka_last_error(), operation: "opening topic \(name)")
             }
             topics[name] = t
-            return t
+            return Topic(name: name, handle: t)
         }
     }
 
@@ -100,8 +121,13 @@ public final class KafkaProducer: @unchecked Sendable {
     /// `tag` groups messages for `hasUndelivered(throughTag:)` (e.g. the epoch they belong to).
     public func send(topic: String, key: [UInt8]?, value: [UInt8], partition: Int32 = RD_KAFKA_PARTITION_UA,
                      timestampMs: Int64 = 0, tag: UInt = 0) throws {
+        try send(to: self.topic(topic), key: key, value: value, partition: partition, timestampMs: timestampMs, tag: tag)
+    }
+
+    public func send(to topic: Topic, key: [UInt8]?, value: [UInt8], partition: Int32 = RD_KAFKA_PARTITION_UA,
+                     timestampMs: Int64 = 0, tag: UInt = 0) throws {
         let opaque = UnsafeMutableRawPointer(bitPattern: tag)
-        let rkt = try topicHandle(topic)
+        let rkt = topic.handle
         while true {
             let rc = value.withUnsafeBytes { v in
                 if let key {
@@ -113,14 +139,14 @@ public final class KafkaProducer: @unchecked Sendable {
                 return tripstream_produce(handle, rkt, partition, nil, 0, v.baseAddress, v.count, timestampMs, opaque)
             }
             if rc == RD_KAFKA_RESP_ERR_NO_ERROR {
-                tracker.lock.withLock { tracker.pendingByTag[tag, default: 0] += 1 }
+                tracker.lock.withLock { tracker.sent(tag) }
                 return
             }
             if rc == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 rd_kafka_poll(handle, 100)
                 continue
             }
-            throw KafkaError(code: rc, operation: "producing to \(topic)")
+            throw KafkaError(code: rc, operation: "producing to \(topic.name)")
         }
     }
 
@@ -132,7 +158,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Whether some message sent with a tag ≤ `tag` has no delivery report yet (serve reports with `poll`).
     public func hasUndelivered(throughTag tag: UInt) -> Bool {
-        tracker.lock.withLock { tracker.pendingByTag.keys.contains { $0 <= tag } }
+        tracker.lock.withLock { tracker.pending.contains { $0.tag <= tag } }
     }
 
     /// Serves delivery reports waiting now (or within `timeoutMs`).

@@ -14,55 +14,61 @@ public final class ResultTopicSink: @unchecked Sendable {
     let producer: KafkaProducer
     let topics: TopicNames
     let tenant: String
-    /// Per query: its topic and its keys' `<tenant>|<query>|` prefix, made once.
-    let resultTopics: PerQuery<String>
-    let keyPrefixes: PerQuery<[UInt8]>
+    /// Per query: its topic, opened once.
+    let resultTopics: PerQuery<KafkaProducer.Topic>
+    /// Builds one message at a time in reused buffers (a struct, moved out while an epoch is written).
+    var message: ResultMessageBuilder
 
     public init(kafka: KafkaConfig, tenant: String) throws {
         producer = try KafkaProducer(config: kafka)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
-        resultTopics = PerQuery(topics.results)
-        keyPrefixes = PerQuery { Array("\(tenant)|\($0.rawValue)|".utf8) }
         try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
+        let producer = producer, topics = topics
+        resultTopics = try PerQuery { try producer.topic(topics.results($0)) }
+        message = ResultMessageBuilder(tenant: tenant)
     }
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
         tag = UInt(output.epoch)
+        // A local builder: its buffers are mutated without the exclusivity checks a class property costs.
+        var m = ResultMessageBuilder(tenant: "")
+        swap(&m, &message)
+        defer { swap(&m, &message) }
         for r in output.sumFare {
-            begin(.sumFareWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            money("total_fare", r.totals.fare)
-            money("tips_fare", r.totals.tips)
-            money("total_trip_total", r.totals.tripTotal)
-            integer("trips", r.totals.trips)
-            try end(.sumFareWindow, final: r.final)
+            m.begin(.sumFareWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            m.money("total_fare", r.totals.fare)
+            m.money("tips_fare", r.totals.tips)
+            m.money("total_trip_total", r.totals.tripTotal)
+            m.integer("trips", r.totals.trips)
+            try send(&m, .sumFareWindow, final: r.final)
         }
         for r in output.tripsTotal {
-            beginKey(.tripsTotal)
-            key.append(contentsOf: r.isoDay.utf8)
-            beginValue()
-            text("day", r.isoDay)
-            integer("trips_total", r.totals.trips)
-            money("fare_total", r.totals.fare)
-            money("tips_avg", r.totals.tipsAverage)
-            money("trip_total_avg", r.totals.tripTotalAverage)
-            try end(.tripsTotal, final: r.final)
+            m.beginKey(.tripsTotal)
+            m.key.append(contentsOf: r.isoDay.utf8)
+            m.beginValue()
+            m.text("day", r.isoDay)
+            m.integer("trips_total", r.totals.trips)
+            m.money("fare_total", r.totals.fare)
+            m.money("tips_avg", r.totals.tipsAverage)
+            m.money("trip_total_avg", r.totals.tripTotalAverage)
+            try send(&m, .tripsTotal, final: r.final)
         }
         for r in output.communityHotspots {
-            begin(.hotspotCommunityWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            key.append(0x7C)
-            MessageBytes.decimal(Int64(r.communityArea), into: &key)
-            integer("pickup_community_area", Int64(r.communityArea))
-            integer("count", r.count)
-            try end(.hotspotCommunityWindow, final: r.final)
+            m.begin(.hotspotCommunityWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            m.key.append(0x7C)
+            MessageBytes.decimal(Int64(r.communityArea), into: &m.key)
+            m.integer("pickup_community_area", Int64(r.communityArea))
+            m.integer("count", r.count)
+            try send(&m, .hotspotCommunityWindow, final: r.final)
         }
         for r in output.locationHotspots {
-            begin(.hotspotWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            key.append(0x7C)
-            key.append(contentsOf: r.location.utf8)
-            text("pickup_centroid_location", r.location)
-            integer("count", r.count)
-            try end(.hotspotWindow, final: r.final)
+            m.begin(.hotspotWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
+            m.key.append(0x7C)
+            m.key.append(contentsOf: r.location.utf8)
+            m.text("pickup_centroid_location", r.location)
+            m.integer("count", r.count)
+            try send(&m, .hotspotWindow, final: r.final)
         }
         for d in deadLetters {
             let source = d.source ?? source
@@ -99,100 +105,9 @@ public final class ResultTopicSink: @unchecked Sendable {
         }
     }
 
-    // One message is built into these reused buffers: no String per field, no allocation per message.
-    var key: [UInt8] = []
-    var value: [UInt8] = []
-    /// `,"window":{…},"window_start":…,"window_end":…` of the last window seen (consecutive rows share it).
-    var windowFragment: [UInt8] = []
-    var fragmentWindow: (EventTime, EventTime) = (.min, .min)
-
-    /// Key `<start>|<end>` and value `{"tenant":…,"window":…,"window_start":…,"window_end":…`.
-    func begin(_ query: QueryName, windowStart: EventTime, windowEnd: EventTime) {
-        let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
-        beginKey(query)
-        MessageBytes.decimal(start, into: &key)
-        key.append(0x7C)
-        MessageBytes.decimal(end, into: &key)
-        beginValue()
-        if fragmentWindow != (windowStart, windowEnd) {
-            fragmentWindow = (windowStart, windowEnd)
-            windowFragment.removeAll(keepingCapacity: true)
-            windowFragment.append(contentsOf: ",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
-            windowFragment.append(contentsOf: ",\"window_start\":".utf8)
-            MessageBytes.decimal(start, into: &windowFragment)
-            windowFragment.append(contentsOf: ",\"window_end\":".utf8)
-            MessageBytes.decimal(end, into: &windowFragment)
-        }
-        value.append(contentsOf: windowFragment)
-    }
-
-    lazy var tenantField: [UInt8] = Array("{\"tenant\":\(JSONText.string(tenant))".utf8)
-
-    func beginKey(_ query: QueryName) {
-        key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: keyPrefixes[query])
-    }
-
-    func beginValue() {
-        value.removeAll(keepingCapacity: true)
-        value.append(contentsOf: tenantField)
-    }
-
-    func name(_ field: StaticString) {
-        value.append(contentsOf: ",\"".utf8)
-        value.append(contentsOf: UnsafeRawBufferPointer(start: field.utf8Start, count: field.utf8CodeUnitCount))
-        value.append(contentsOf: "\":".utf8)
-    }
-
-    func integer(_ field: StaticString, _ v: Int64) {
-        name(field)
-        MessageBytes.decimal(v, into: &value)
-    }
-
-    func money(_ field: StaticString, _ cents: Int64?) {
-        name(field)
-        MessageBytes.money(cents, into: &value)
-    }
-
-    func text(_ field: StaticString, _ s: String) {
-        name(field)
-        JSONText.append(s, to: &value)
-    }
-
-    /// Closes the value with `"final"` and sends.
-    func end(_ query: QueryName, final: Bool) throws {
-        value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
-        try producer.send(topic: resultTopics[query], key: key, value: value, tag: tag)
-    }
-}
-
-/// Number text straight into bytes.
-enum MessageBytes {
-    static func decimal(_ v: Int64, into out: inout [UInt8]) {
-        if v < 0 { out.append(0x2D) }
-        var magnitude = v.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
-                n += 1
-            } while magnitude > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
-        }
-    }
-
-    /// Cents as `units.cc` (`-1.05`, `0.00`), or `null`.
-    static func money(_ cents: Int64?, into out: inout [UInt8]) {
-        guard let cents else { out.append(contentsOf: "null".utf8); return }
-        if cents < 0 { out.append(0x2D) }
-        let a = cents.magnitude
-        decimal(Int64(a / 100), into: &out)
-        out.append(0x2E)
-        out.append(UInt8(a % 100 / 10) + 0x30)
-        out.append(UInt8(a % 10) + 0x30)
+    /// Closes the value with `"final"` and sends it to the query's topic.
+    func send(_ m: inout ResultMessageBuilder, _ query: QueryName, final: Bool) throws {
+        m.value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
+        try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
     }
 }
