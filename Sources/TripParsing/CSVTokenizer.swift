@@ -1,6 +1,9 @@
 import CCSVScan
 import Foundation
 
+/// The fields of one record, in order (a view of the tokenizer's reused storage).
+public typealias CSVFields = ArraySlice<CSVField>
+
 /// Bounds of one field inside a record, relative to the record's first byte. For a quoted field the bounds
 /// exclude the quotes; `escapedQuotes` says the content holds doubled quotes (`""`) still to be unescaped.
 public struct CSVField: Sendable, Equatable {
@@ -23,23 +26,28 @@ public enum CSVScan: Equatable {
 }
 
 /// Byte-level RFC 4180 tokenizer: commas, double quotes (with `""` escapes, commas and line breaks inside
-/// quotes), LF or CRLF line ends. Field bounds go into the reusable `fields` array: no allocation per row.
+/// quotes), LF or CRLF line ends. Field bounds go into a reusable array: no allocation per row.
 public struct CSVTokenizer {
-    public private(set) var fields: [CSVField] = []
+    /// Room for the fields of a record (grown when a record has more); the first `fieldCount` are the last
+    /// record's. Kept at full size so the block scan writes fields through one pointer per record.
+    var storage = [CSVField](repeating: CSVField(start: 0, end: 0, escapedQuotes: false), count: 32)
+    var fieldCount = 0
+    /// The fields of the last record scanned. A value like any slice, but one held past the next scan makes
+    /// that scan copy the storage: callers use it and let it go.
+    public var fields: CSVFields { storage[0..<fieldCount] }
     /// A quoted field longer than this is taken as an unterminated quote, so one stray `"` cannot swallow
     /// the rest of a file into one record.
     public var maxRecordBytes: Int
 
     public init(maxRecordBytes: Int = 1 << 16) {
         self.maxRecordBytes = maxRecordBytes
-        fields.reserveCapacity(32)
     }
 
     static let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
 
     /// Scans the record starting at `start`. `atEOF` says no bytes follow the buffer.
     public mutating func scan(_ buf: UnsafeRawBufferPointer, from start: Int, atEOF: Bool) -> CSVScan {
-        fields.removeAll(keepingCapacity: true)
+        fieldCount = 0
         let count = buf.count
         guard let base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return atEOF ? .blank(next: start) : .needMore
@@ -52,7 +60,7 @@ public struct CSVTokenizer {
         if i >= count { return atEOF || i > start ? .blank(next: i) : .needMore }
         if i > start { return .blank(next: i) }
         if let plain = scanPlain(base, count: count, from: start, atEOF: atEOF) { return plain }
-        fields.removeAll(keepingCapacity: true)
+        fieldCount = 0
 
         while true {
             // One field begins at i.
@@ -73,12 +81,12 @@ public struct CSVTokenizer {
                     if j - start > maxRecordBytes { return unterminated(base, count, start, atEOF: atEOF) }
                     j += 1
                 }
-                fields.append(CSVField(start: Int32(contentStart - start), end: Int32(j - start), escapedQuotes: escaped))
+                add(CSVField(start: Int32(contentStart - start), end: Int32(j - start), escapedQuotes: escaped))
                 i = j + 1
                 if i < count && base[i] != Self.comma && base[i] != Self.lf
                     && !(base[i] == Self.cr && (i + 1 >= count || base[i + 1] == Self.lf)) {
                     return malformedToLineEnd(base, count, start, from: i, atEOF: atEOF,
-                                              reason: "characters after the closing quote of field \(fields.count)")
+                                              reason: "characters after the closing quote of field \(fieldCount)")
                 }
             } else {
                 var j = Self.nextSpecial(base, from: i, count: count)
@@ -88,11 +96,11 @@ public struct CSVTokenizer {
                 }
                 if j < count && base[j] == Self.quote {
                     return malformedToLineEnd(base, count, start, from: j, atEOF: atEOF,
-                                              reason: "a quote inside unquoted field \(fields.count + 1)")
+                                              reason: "a quote inside unquoted field \(fieldCount + 1)")
                 }
                 if j >= count && !atEOF { return .needMore }
                 if j < count && base[j] == Self.cr && j + 1 >= count && !atEOF { return .needMore }
-                fields.append(CSVField(start: Int32(i - start), end: Int32(j - start), escapedQuotes: false))
+                add(CSVField(start: Int32(i - start), end: Int32(j - start), escapedQuotes: false))
                 i = j
             }
             // After a field: comma, line end or end of input.
@@ -105,7 +113,7 @@ public struct CSVTokenizer {
                 i += 1
                 if i >= count {
                     if !atEOF { return .needMore }
-                    fields.append(CSVField(start: Int32(i - start), end: Int32(i - start), escapedQuotes: false))
+                    add(CSVField(start: Int32(i - start), end: Int32(i - start), escapedQuotes: false))
                     return .record(end: i, next: i)
                 }
                 continue
@@ -117,44 +125,66 @@ public struct CSVTokenizer {
         }
     }
 
+    /// Appends a field (the byte-wise scan's way; the block scan writes through a pointer).
+    mutating func add(_ field: CSVField) {
+        if fieldCount == storage.count { storage += storage }
+        storage[fieldCount] = field
+        fieldCount += 1
+    }
+
     /// The common case, 64 bytes at a time: a record without quotes or lone CRs. The special bytes of each
     /// block come as one bit mask (SIMD compares), so the cost is per block and per field, not per byte.
-    /// Returns nil (fields half-filled) on anything else — a quote, a CR not before LF, a CR or the record's
-    /// end at the buffer's edge — and the byte-wise scan below takes the record from its start.
+    /// Returns nil on anything else — a quote, a CR not before LF, a CR or the record's end at the buffer's
+    /// edge, more fields than the storage holds (it grows first) — and the byte-wise scan takes the record
+    /// from its start.
     @inline(__always)
     mutating func scanPlain(_ base: UnsafePointer<UInt8>, count: Int, from start: Int, atEOF: Bool) -> CSVScan? {
-        var fieldStart = start
-        var block = start
-        while block < count {
-            let available = count - block
-            var mask = available >= 64 ? tripstream_csv_specials64(base + block)
-                : tripstream_csv_specials_tail(base + block, Int32(available))
-            while mask != 0 {
-                let k = block + mask.trailingZeroBitCount
-                mask &= mask &- 1
-                let b = base[k]
-                if b == Self.comma {
-                    fields.append(CSVField(start: Int32(fieldStart - start), end: Int32(k - start), escapedQuotes: false))
-                    fieldStart = k + 1
-                    continue
-                }
-                let next: Int
-                if b == Self.lf {
-                    next = k + 1
-                } else if b == Self.cr && k + 1 < count && base[k + 1] == Self.lf {
-                    next = k + 2
-                } else {
-                    return nil
-                }
-                fields.append(CSVField(start: Int32(fieldStart - start), end: Int32(k - start), escapedQuotes: false))
-                return .record(end: k, next: next)
+        guard count - start <= Int(Int32.max) else { return nil }  // field bounds are Int32
+        var n = 0
+        let result: CSVScan? = storage.withUnsafeMutableBufferPointer { out in
+            let capacity = out.count
+            guard let fields = out.baseAddress else { return nil }
+            @inline(__always) func field(_ from: Int, _ to: Int) -> Bool {
+                guard n < capacity else { return false }
+                fields[n] = CSVField(start: Int32(truncatingIfNeeded: from &- start),
+                                     end: Int32(truncatingIfNeeded: to &- start), escapedQuotes: false)
+                n &+= 1
+                return true
             }
-            block += 64
+            var fieldStart = start
+            var block = start
+            while block < count {
+                let available = count &- block
+                var mask = available >= 64 ? tripstream_csv_specials64(base + block)
+                    : tripstream_csv_specials_tail(base + block, Int32(available))
+                while mask != 0 {
+                    let k = block &+ mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    let b = base[k]
+                    if b == Self.comma {
+                        guard field(fieldStart, k) else { return nil }
+                        fieldStart = k &+ 1
+                        continue
+                    }
+                    let next: Int
+                    if b == Self.lf {
+                        next = k &+ 1
+                    } else if b == Self.cr && k &+ 1 < count && base[k &+ 1] == Self.lf {
+                        next = k &+ 2
+                    } else {
+                        return nil
+                    }
+                    return field(fieldStart, k) ? .record(end: k, next: next) : nil
+                }
+                block &+= 64
+            }
+            // No line end before the buffer's end: the last record of the input, or more must be read.
+            guard atEOF else { return .needMore }
+            return field(fieldStart, count) ? .record(end: count, next: count) : nil
         }
-        // No line end before the buffer's end: the last record of the input, or more must be read.
-        guard atEOF else { return .needMore }
-        fields.append(CSVField(start: Int32(fieldStart - start), end: Int32(count - start), escapedQuotes: false))
-        return .record(end: count, next: count)
+        if result == nil && n == storage.count { storage += storage }  // a record with more fields than room
+        fieldCount = n
+        return result
     }
 
     /// Index of the first comma, quote, LF or CR at or after `from` (or `count`), eight bytes at a time:

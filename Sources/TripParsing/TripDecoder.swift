@@ -58,7 +58,7 @@ public struct TripDecoder {
     }
 
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
-    public mutating func decode(_ record: UnsafeRawBufferPointer, fields: [CSVField],
+    public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields,
                                 locations: inout StringInterner) -> DecodeOutcome {
         guard fields.count == header.count else {
             return .rejected("expected \(header.count) fields as in the header, found \(fields.count)")
@@ -116,13 +116,13 @@ public struct TripDecoder {
 
     /// The event time alone (the sort key of `--order event-time`); nil when `decode` would reject the
     /// record for its field count or time. Ingest-time replays have no such key.
-    public func eventTime(_ record: UnsafeRawBufferPointer, fields: [CSVField]) -> EventTime? {
+    public func eventTime(_ record: UnsafeRawBufferPointer, fields: CSVFields) -> EventTime? {
         guard fields.count == header.count, let time else { return nil }
         guard let ts = try? FieldParsers.timestamp(fields[time].bytes(in: record)) else { return nil }
         return ts.eventTime(in: zone)
     }
 
-    func nonNumeric(_ index: Int, _ record: UnsafeRawBufferPointer, _ fields: [CSVField]) -> DecodeOutcome {
+    func nonNumeric(_ index: Int, _ record: UnsafeRawBufferPointer, _ fields: CSVFields) -> DecodeOutcome {
         .rejected("non-numeric \(header.names[index]) \"\(fields[index].string(in: record))\"")
     }
 

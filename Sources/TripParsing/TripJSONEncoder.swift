@@ -24,7 +24,7 @@ public struct TripJSONEncoder {
 
     /// Encodes one record; `eventTimestamp` (ISO 8601) is added unless the header already has that column.
     /// The result stays in `bytes` until the next call.
-    public mutating func encode(_ record: UnsafeRawBufferPointer, fields: [CSVField], eventTimestamp: String?) {
+    public mutating func encode(_ record: UnsafeRawBufferPointer, fields: CSVFields, eventTimestamp: String?) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(0x7B)
         var first = true

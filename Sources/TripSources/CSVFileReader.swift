@@ -46,7 +46,7 @@ public final class CSVFileReader: RecordSource {
         if ownsDescriptor { close(fd) }
     }
 
-    public var fields: [CSVField] { tokenizer.fields }
+    public var fields: CSVFields { tokenizer.fields }
     public var position: Int64 { bufferOffset + Int64(cursor) }
     public var progressDone: Int64 { position }
     public var progressTotal: Int64? { totalBytes }

@@ -42,14 +42,16 @@ public final class EventTimeSortedReader: RecordSource {
     public let name: String
     public let header: CSVHeader
     public let orderMode = "event-time"
-    public private(set) var fields: [CSVField] = []
+    /// The fields of the record last returned (none for a malformed one).
+    public var fields: CSVFields { lastMalformed ? [] : tokenizer.fields }
+    var lastMalformed = false
     public private(set) var position: Int64 = 0
     public private(set) var recordCount: Int64 = 0
     /// Called during pass 1 with bytes read so far and the file size.
     public var onSortProgress: ((Int64, Int64?) -> Void)?
 
     let reader: CSVFileReader
-    let keyOf: (UnsafeRawBufferPointer, [CSVField]) -> Int64
+    let keyOf: (UnsafeRawBufferPointer, CSVFields) -> Int64
     let memoryBudget: Int
     let spillDirectory: String
     let persistence: SortPersistence?
@@ -78,7 +80,7 @@ public final class EventTimeSortedReader: RecordSource {
     ///   - keyOf: the event time (ms) of a record's bytes and fields, or Int64.min when it has none.
     ///   - memoryBudget: bytes of records held in memory before a run is spilled.
     public init(path: String, memoryBudget: Int, spillDirectory: String, persistence: SortPersistence? = nil,
-                resume: SortResume? = nil, keyOf: @escaping (UnsafeRawBufferPointer, [CSVField]) -> Int64) throws {
+                resume: SortResume? = nil, keyOf: @escaping (UnsafeRawBufferPointer, CSVFields) -> Int64) throws {
         reader = try CSVFileReader(path: path)
         name = path
         header = reader.header
@@ -123,10 +125,10 @@ public final class EventTimeSortedReader: RecordSource {
         position += 1
         switch tokenizer.scan(record.bytes, from: 0, atEOF: true) {
         case .malformed(let reason, _, _):
-            fields = []
+            lastMalformed = true
             return RawRecord(offset: record.offset, bytes: record.bytes, malformed: reason)
         default:
-            fields = tokenizer.fields
+            lastMalformed = false
             return RawRecord(offset: record.offset, bytes: record.bytes, malformed: nil)
         }
     }

@@ -16,7 +16,7 @@ public protocol RecordSource: AnyObject {
     /// `file` or `event-time`.
     var orderMode: String { get }
     func next() throws -> RawRecord?
-    var fields: [CSVField] { get }
+    var fields: CSVFields { get }
     /// Where the record after the last one returned starts (byte offset, or sorted ordinal).
     var position: Int64 { get }
     /// Progress for display: units done and total, when known (bytes; or records once sorted).
