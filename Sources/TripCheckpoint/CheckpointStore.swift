@@ -3,8 +3,9 @@ import TripLMDB
 import TripSources
 
 /// The LMDB environment in a state directory: the config fingerprint and format (`meta`), the latest
-/// checkpoint (`checkpoint`) and the external sort's progress (`sort`). Every save is one write
-/// transaction, so a crash leaves either the previous checkpoint or the new one, never a mix.
+/// checkpoint (`checkpoint`), the external sort's progress (`sort`) and `run`'s epoch cuts decided by time
+/// (`cuts`). Every save is one write transaction, so a crash leaves either the previous checkpoint or the new
+/// one, never a mix.
 public final class CheckpointStore: @unchecked Sendable {
     public static let formatVersion: Int64 = 1
     public let directory: String
@@ -12,6 +13,7 @@ public final class CheckpointStore: @unchecked Sendable {
     let meta: LMDBDatabase
     let checkpoint: LMDBDatabase
     let sort: LMDBDatabase
+    let cuts: LMDBDatabase
 
     /// Opens (creating it if needed) the state in `directory` for a replay whose configuration has
     /// `fingerprint`. A state written under another fingerprint is refused unless `reset` wipes it.
@@ -47,7 +49,7 @@ public final class CheckpointStore: @unchecked Sendable {
             }
             return out
         }
-        let ours: Set<String> = ["meta", "checkpoint", "sort"]
+        let ours: Set<String> = ["meta", "checkpoint", "sort", "cuts"]
         if !names.isEmpty && !Set(names).isSubset(of: ours) {
             throw CheckpointError("\(directory) holds an LMDB environment that is not tripstream state "
                                   + "(databases: \(names.joined(separator: ", "))); use another --state directory")
@@ -55,6 +57,7 @@ public final class CheckpointStore: @unchecked Sendable {
         meta = try env.database(named: "meta", create: true)
         checkpoint = try env.database(named: "checkpoint", create: true)
         sort = try env.database(named: "sort", create: true)
+        cuts = try env.database(named: "cuts", create: true)
         if reset {
             try clear()
         }
@@ -84,6 +87,7 @@ public final class CheckpointStore: @unchecked Sendable {
             try txn.clear(meta)
             try txn.clear(checkpoint)
             try txn.clear(sort)
+            try txn.clear(cuts)
         }
     }
 
@@ -93,6 +97,7 @@ public final class CheckpointStore: @unchecked Sendable {
         try env.write { txn in
             try txn.clear(checkpoint)
             try txn.clear(sort)
+            try txn.clear(cuts)
         }
         if let files = try? FileManager.default.contentsOfDirectory(atPath: sortDirectory) {
             for f in files where f.hasPrefix("run-") { try? FileManager.default.removeItem(atPath: sortDirectory + "/" + f) }
@@ -132,6 +137,39 @@ public final class CheckpointStore: @unchecked Sendable {
             try txn.put(checkpoint, Self.key("run_offsets"), c.runOffsets.flatMap(Self.bytes))
             try txn.put(checkpoint, Self.key("state"), c.engineState)
             try txn.put(checkpoint, Self.key("finished"), Self.bytes(c.finished ? 1 : 0))
+            // Logged cuts up to this epoch are done with: its state is what a restart starts from.
+            let cursor = try txn.cursor(cuts)
+            var done: [[UInt8]] = []
+            var entry = try cursor.first()
+            while let e = entry, Self.int(e.key) <= c.epoch {
+                done.append(e.key)
+                entry = try cursor.next()
+            }
+            cursor.close()
+            for key in done { _ = try txn.delete(cuts, key) }
+        }
+    }
+
+    /// Logs where `run` ends epoch `epoch` in each partition (the next offsets), before the epoch's results
+    /// are written: for a cut decided by time rather than by the data alone, which a restart could not
+    /// otherwise repeat. Durable when this returns.
+    public func logCut(epoch: Int64, endOffsets: [Int64]) throws {
+        try env.write { txn in try txn.put(cuts, Self.bytes(epoch), endOffsets.flatMap(Self.bytes)) }
+    }
+
+    /// The logged cuts of epochs after `epoch` (the checkpoint's), by epoch.
+    public func loggedCuts(after epoch: Int64) throws -> [Int64: [Int64]] {
+        try env.read { txn in
+            let cursor = try txn.cursor(cuts)
+            defer { cursor.close() }
+            var out: [Int64: [Int64]] = [:]
+            var entry = try cursor.seek(Self.bytes(epoch + 1))
+            while let e = entry {
+                guard e.value.count % 8 == 0 else { throw CheckpointError("a damaged epoch cut in \(directory); use --reset") }
+                out[Self.int(e.key)] = stride(from: 0, to: e.value.count, by: 8).map { Self.int(Array(e.value[$0..<$0 + 8])) }
+                entry = try cursor.next()
+            }
+            return out
         }
     }
 

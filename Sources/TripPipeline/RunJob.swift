@@ -25,6 +25,10 @@ public struct RunJob: Sendable {
     public var reset = false
     /// Treat "every partition at its end" as the end of input: a final epoch makes every window final.
     public var stopAtEnd = false
+    /// Also cut an epoch once messages have waited this long (seconds) and every partition short of its
+    /// share is at its end: results keep coming at low rates and past idle partitions. Such a cut depends on
+    /// arrival timing, so it is logged in the state before the epoch runs and a restart repeats it.
+    public var maxEpochDelay: Double?
     /// Write results and dead letters to their topics (the mirror is always kept).
     public var resultTopics = true
     /// Values are CSV lines (with this header) instead of JSON objects.
@@ -74,6 +78,20 @@ public struct RunJob: Sendable {
             engineIDs[i] = mapped
             return mapped
         }
+    }
+
+    /// The messages to take for a logged cut (those before its end offsets), once every partition shows it has
+    /// them all: a message at or past the end, the last one before it, or the partition's end.
+    static func loggedTakes(_ ends: [Int64], buffers: [[Message]], next: [Int64], atEnd: [Bool]) -> [Int]? {
+        var takes: [Int] = []
+        for p in buffers.indices {
+            let n = buffers[p].prefix { $0.offset < ends[p] }.count
+            let complete = n < buffers[p].count || atEnd[p] || ends[p] <= max(next[p], 0)
+                || (n > 0 && buffers[p][n - 1].offset == ends[p] - 1)
+            guard complete else { return nil }
+            takes.append(n)
+        }
+        return takes
     }
 
     /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
@@ -134,6 +152,10 @@ public struct RunJob: Sendable {
         let cut = EpochCut(share: share, aligned: partitions > 1 && config.timeColumn != .ingest)
         var buffers = [[Message]](repeating: [], count: partitions)
         var atEnd = [Bool](repeating: false, count: partitions)
+        // Cuts a previous run of this state decided by time and logged: repeated exactly.
+        var logged = try store?.loggedCuts(after: checkpoint?.epoch ?? 0) ?? [:]
+        /// When the oldest message waiting for an epoch arrived (monotonic seconds).
+        var pendingSince: Double?
         var consumed = checkpoint?.position ?? 0
         var deadLetterCount: Int64 = 0
         let rowsBefore = engine.state.counters.rowsRead
@@ -143,17 +165,37 @@ public struct RunJob: Sendable {
             // Read until the cut is decided: every partition's share (or its end, when the end counts), and
             // past the bound when many messages share its time.
             var takes: [Int]?
+            let epoch = engine.state.epoch
             while true {
-                // This test runs for every message read; EpochCut repeats it, but only once it holds.
-                if (0..<partitions).allSatisfy({ buffers[$0].count >= share || (stopAtEnd && atEnd[$0]) }) {
-                    takes = cut.decide(counts: buffers.map(\.count), ended: atEnd.map { stopAtEnd && $0 }) {
-                        buffers[$0][$1].cutTime
+                if let planned = logged[epoch] {
+                    takes = Self.loggedTakes(planned, buffers: buffers, next: next, atEnd: atEnd)
+                    if takes != nil {
+                        logger.info("epoch \(epoch): repeating the cut logged before the restart (offsets \(planned))")
+                        logged[epoch] = nil
+                        break
                     }
-                    if takes != nil { break }
+                // This test runs for every message read; EpochCut repeats it, but only once it holds.
+                } else if (0..<partitions).allSatisfy({ buffers[$0].count >= share || (stopAtEnd && atEnd[$0]) }),
+                          let decided = cut.decide(counts: buffers.map(\.count), ended: atEnd.map { stopAtEnd && $0 },
+                                                   time: { buffers[$0][$1].cutTime }) {
+                    takes = decided
+                    break
+                } else if let delay = maxEpochDelay, let since = pendingSince, Clock.monotonicSeconds() - since >= delay,
+                          // Partitions at their end hold nothing back; one still delivering is waited for.
+                          let decided = cut.decide(counts: buffers.map(\.count), ended: atEnd,
+                                                   time: { buffers[$0][$1].cutTime }),
+                          decided.reduce(0, +) > 0 {
+                    let ends = (0..<partitions).map { decided[$0] > 0 ? buffers[$0][decided[$0] - 1].offset + 1 : next[$0] }
+                    try store?.logCut(epoch: epoch, endOffsets: ends)
+                    logger.debug("epoch \(epoch): cut after \(delay) s of waiting at offsets \(ends)")
+                    takes = decided
+                    break
                 }
                 if shouldStop() { break }
-                switch try consumer.poll(timeoutMs: 100, { m in
+                let wait = maxEpochDelay.flatMap { d in pendingSince.map { d - (Clock.monotonicSeconds() - $0) } } ?? 0.1
+                switch try consumer.poll(timeoutMs: Int32(max(1, min(100, wait * 1000))), { m in
                     let p = Int(m.partition)
+                    if pendingSince == nil { pendingSince = Clock.monotonicSeconds() }
                     let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
                     if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value),
@@ -186,6 +228,7 @@ public struct RunJob: Sendable {
                 }
                 buffers[p].removeFirst(take)
             }
+            pendingSince = buffers.contains { !$0.isEmpty } ? Clock.monotonicSeconds() : nil
             let cutAt = Clock.monotonicSeconds()
             let output = engine.endEpoch(endOfInput: endOfInput)
             let cp = store.map { _ in

@@ -20,9 +20,11 @@ struct RunCommand: ParsableCommand {
         deterministic result key (a re-sent result overwrites the same key with the same value); bad messages \
         go to the dead_letters table and <tenant>_deadLetters with topic, partition, offset and reason.
 
-        Epochs take the same number of messages from every partition, so their content depends only on the \
-        data; the partition offsets are checkpointed in LMDB with the window state after each epoch's results \
-        are committed and delivered, and a restart continues from them. SIGINT/SIGTERM stop cleanly between \
+        Epochs are cut where the data says (each partition's share of --epoch-rows, up to an event time \
+        common to all partitions), so their content depends only on the data; the partition offsets are \
+        checkpointed in LMDB with the window state after each epoch's results are committed and delivered, and \
+        a restart continues from them. That means an epoch waits for every partition's share: at low rates, or \
+        with a partition that receives nothing, use --max-epoch-delay. SIGINT/SIGTERM stop cleanly between \
         epochs. --stop-at-end treats "every partition at its end" as the end of input (all windows final).
         """)
 
@@ -52,6 +54,12 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "End when every partition is at its end: a final epoch makes every window final.")
     var stopAtEnd = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also cut an epoch once messages have waited this long and the partitions short of their share are at their "
+        + "end (idle or caught up). Such a cut depends on arrival timing: it is logged in the state before the epoch "
+        + "runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"))
+    var maxEpochDelay: Int?
+
     @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")
     var noResultTopics = false
 
@@ -71,6 +79,10 @@ struct RunCommand: ParsableCommand {
         job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)
         job.reset = reset
         job.stopAtEnd = stopAtEnd
+        if let maxEpochDelay {
+            guard maxEpochDelay > 0 else { throw ValidationError("--max-epoch-delay must be a positive number of milliseconds") }
+            job.maxEpochDelay = Double(maxEpochDelay) / 1000
+        }
         job.resultTopics = !noResultTopics
         if format == "csv" {
             let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"

@@ -24,6 +24,25 @@ import TripSources
         #expect(try reopened.load() == next)
     }
 
+    /// Cuts logged by time survive a reopen, are listed after a checkpoint's epoch, and a checkpoint drops those
+    /// up to its own epoch; a fresh start discards them.
+    @Test func loggedCutsLiveUntilTheirEpochIsCheckpointed() throws {
+        let dir = freshDirectory()
+        let store = try CheckpointStore(directory: dir, fingerprint: "config A", reset: false)
+        try store.logCut(epoch: 18, endOffsets: [10, -2])
+        try store.logCut(epoch: 19, endOffsets: [12, 3])
+        try store.logCut(epoch: 300, endOffsets: [1 << 40, 0])
+        let reopened = try CheckpointStore(directory: dir, fingerprint: "config A", reset: false)
+        #expect(try reopened.loggedCuts(after: 17) == [18: [10, -2], 19: [12, 3], 300: [1 << 40, 0]])
+        #expect(try reopened.loggedCuts(after: 18) == [19: [12, 3], 300: [1 << 40, 0]])
+        var c = sample
+        c.epoch = 19
+        try reopened.save(c)
+        #expect(try reopened.loggedCuts(after: 0) == [300: [1 << 40, 0]])
+        try reopened.discardProgress()
+        #expect(try reopened.loggedCuts(after: 0).isEmpty)
+    }
+
     @Test func aChangedConfigurationIsRefusedUntilReset() throws {
         let dir = freshDirectory()
         try CheckpointStore(directory: dir, fingerprint: "config A", reset: false).save(sample)

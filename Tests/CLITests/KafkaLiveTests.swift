@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TripSQLite
+
+/// `run` on a live topic: a partition that receives nothing, rows arriving in small bursts, and a restart in the
+/// middle of epochs that were cut by time (`--max-epoch-delay`).
+@Suite struct KafkaLiveTests {
+    /// `count` generated rows as CSV lines (no header), in time order.
+    func csvLines(_ dir: String, rows: Int, seed: Int) throws -> [String] {
+        let file = "\(dir)/rows-\(seed).csv"
+        #expect(try tripstream(["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "500", "-o", file]).status == 0)
+        return try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+    }
+
+    /// Rows read so far by the run writing `db` (0 before its first epoch is committed).
+    func rowsRead(_ db: String) -> Int64 {
+        guard FileManager.default.fileExists(atPath: db),
+              let rows = try? mirrorRows(db, "SELECT rows_read FROM progress") else { return 0 }
+        return rows.first?.first?.int64 ?? 0
+    }
+
+    func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+
+    /// Rows only in partition 0 of 4, far fewer than an epoch's share: without a delay no epoch is ever cut
+    /// (every partition's share is awaited); with `--max-epoch-delay` the rows are processed within seconds.
+    @Test func idlePartitionsAndLowRatesNeedTheEpochDelay() throws {
+        let dir = tempDir()
+        let lines = try csvLines(dir, rows: 30, seed: 31)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
+        defer { _ = broker.stop() }
+        #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "0"],
+                         stdin: lines.joined(separator: "\n") + "\n").status == 0)
+        let base = ["run", "--brokers", broker.bootstrap, "--format", "csv", "--epoch-rows", "400", "--no-result-topics"]
+
+        let waiting = try ServingProcess(starting: base + ["--db", "\(dir)/wait.sqlite"])
+        usleep(4_000_000)
+        #expect(rowsRead("\(dir)/wait.sqlite") == 0, "an epoch was cut without every partition's share")
+        #expect(waiting.stop().status == 0)
+
+        let live = try ServingProcess(starting: base + ["--db", "\(dir)/live.sqlite", "--max-epoch-delay", "300"])
+        let processed = waitFor(20) { rowsRead("\(dir)/live.sqlite") == 30 }
+        let (status, output) = live.stop()
+        #expect(processed, "rows read: \(rowsRead("\(dir)/live.sqlite")); \(output)")
+        #expect(status == 0, "\(output)")
+        let trips = try mirrorRows("\(dir)/live.sqlite", "SELECT SUM(trips_total) FROM trips_total")
+        #expect(trips.first?.first?.int64 == 30)
+    }
+
+    /// Three bursts of rows, each its own epoch (cut by time); the run dies right after the second epoch's
+    /// mirror commit (its checkpoint not written) and the third burst arrives while it is down. The restart
+    /// repeats the logged cut of epoch 2 — the second burst alone — instead of cutting bursts 2 and 3 together
+    /// as a fresh decision would: 3 epochs, every row once.
+    @Test func aRestartRepeatsTheCutsDecidedByTime() throws {
+        let dir = tempDir()
+        let lines = try csvLines(dir, rows: 30, seed: 32)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
+        defer { _ = broker.stop() }
+        func burst(_ k: Int) throws {
+            let part = lines[(k * 10)..<(k * 10 + 10)].joined(separator: "\n") + "\n"
+            #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "0"], stdin: part).status == 0)
+        }
+        let db = "\(dir)/k.sqlite"
+        let args = ["run", "--brokers", broker.bootstrap, "--format", "csv", "--epoch-rows", "400", "--no-result-topics",
+                    "--db", db, "--max-epoch-delay", "300", "--log-level", "info"]
+        let crashing = try ServingProcess(starting: args, environment: ["TRIPSTREAM_CRASH_AT": "after-sqlite-commit:2"])
+        try burst(0)
+        #expect(waitFor(20) { rowsRead(db) == 10 }, "first burst not processed: \(crashing.text)")
+        usleep(500_000)  // epoch 1 checkpointed (no result topics: at once)
+        try burst(1)
+        let (crashStatus, crashOutput) = crashing.stop(waitingForExit: 20)
+        #expect(crashStatus == 86, "expected the crash point's exit: \(crashOutput)")
+        #expect(rowsRead(db) == 20, "epoch 2 should be in the mirror (committed before the crash)")
+        try burst(2)
+
+        let resumed = try ServingProcess(starting: args)
+        let processed = waitFor(20) { rowsRead(db) == 30 }
+        let (status, output) = resumed.stop()
+        #expect(processed && status == 0, "\(output)")
+        #expect(output.contains("resuming after epoch 1"), "\(output)")
+        #expect(output.contains("epoch 2: repeating the cut logged before the restart"), "\(output)")
+        #expect(output.contains("epochs           3"), "\(output)")
+        let trips = try mirrorRows(db, "SELECT SUM(trips_total) FROM trips_total")
+        #expect(trips.first?.first?.int64 == 30)
+    }
+}
+
+extension ServingProcess {
+    /// Waits up to `seconds` for the process to end by itself (SIGKILL after that), then its status and output.
+    func stop(waitingForExit seconds: Double) -> (status: Int32, output: String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        return stop()
+    }
+}
