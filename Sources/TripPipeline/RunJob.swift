@@ -14,7 +14,8 @@ import TripSinks
 /// time common to all partitions, found among each partition's next `epochRows / partitions` messages (partition
 /// 0's first, then 1's, …). What an epoch contains depends only on the topic's data, never on when messages
 /// arrived: a restart re-reads exactly the same epochs. The price: an epoch waits until every partition has
-/// its share (an idle partition holds the stream; `--stop-at-end` finishes a finite topic).
+/// its share (`--stop-at-end` finishes a finite topic). With `maxEpochDelay`, epochs are also cut by time past
+/// idle or caught-up partitions; those cuts are logged in the state first, so a restart repeats them.
 public struct RunJob: Sendable {
     public var kafka: KafkaConfig
     public var config: TripstreamConfig
