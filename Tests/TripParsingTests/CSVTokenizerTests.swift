@@ -56,37 +56,43 @@ import TripFixtures
         #expect(try r[1].get() == ["q", "r"])
     }
 
+    /// Tokenizes `bytes` as a reader would: only the first `visible` bytes are there at first, and each
+    /// `.needMore` makes `more()` further bytes visible. The records' fields, or nil after a malformed one.
+    func tokenizeInChunks(_ bytes: [UInt8], visible first: Int, more: () -> Int) -> [[String]]? {
+        var tokenizer = CSVTokenizer()
+        var rows: [[String]] = []
+        var start = 0
+        var visible = first
+        while start < bytes.count {
+            let atEOF = visible == bytes.count
+            let step: CSVScan = bytes.withUnsafeBytes { all in
+                tokenizer.scan(UnsafeRawBufferPointer(rebasing: all[0..<visible]), from: start, atEOF: atEOF)
+            }
+            switch step {
+            case .needMore:
+                #expect(!atEOF)
+                visible = min(bytes.count, visible + more())
+            case .record(let end, let next):
+                rows.append(bytes.withUnsafeBytes { all in
+                    tokenizer.fields.map { $0.string(in: UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+                })
+                start = next
+            case .blank(let next): start = next
+            case .malformed: return nil
+            }
+        }
+        return rows
+    }
+
     /// Records split across buffer refills must come out the same as from one buffer.
     @Test func needMoreAcrossChunkBoundaries() throws {
-        let text = "h1,h2\n\"a,1\",b\r\nc,\"d\"\"e\"\nf,g"
-        let bytes = Array(text.utf8)
+        let bytes = Array("h1,h2\n\"a,1\",b\r\nc,\"d\"\"e\"\nf,g".utf8)
         for cut in 1..<bytes.count {
-            var tokenizer = CSVTokenizer()
-            var rows: [[String]] = []
-            var start = 0
-            var visible = cut
-            while start < bytes.count {
-                let atEOF = visible == bytes.count
-                let step: CSVScan = bytes.withUnsafeBytes { all in
-                    tokenizer.scan(UnsafeRawBufferPointer(rebasing: all[0..<visible]), from: start, atEOF: atEOF)
-                }
-                switch step {
-                case .needMore:
-                    #expect(!atEOF)
-                    visible = min(bytes.count, visible + 1)
-                case .record(let end, let next):
-                    rows.append(bytes.withUnsafeBytes { all in
-                        let rec = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                        return tokenizer.fields.map { $0.string(in: rec) }
-                    })
-                    start = next
-                case .blank(let next): start = next
-                case .malformed: Issue.record("unexpected malformed at cut \(cut)"); return
-                }
-            }
-            #expect(rows == [["h1", "h2"], ["a,1", "b"], ["c", "d\"e"], ["f", "g"]], "cut at \(cut)")
+            #expect(tokenizeInChunks(bytes, visible: cut, more: { 1 }) == [["h1", "h2"], ["a,1", "b"], ["c", "d\"e"], ["f", "g"]],
+                    "cut at \(cut)")
         }
     }
+
     /// Random valid documents (long fields spanning the 64-byte blocks, quotes, escaped quotes, line breaks
     /// inside quotes, CRLF and LF, lone CRs as data, blank lines, no final line end) come out as generated,
     /// whether read whole or fed in random chunk sizes: the block scan and the byte scan must agree.
@@ -97,27 +103,8 @@ import TripFixtures
             let whole = tokenize(text).map { try? $0.get() }
             #expect(whole == expected.map { Optional($0) }, "round \(round) whole: \(text.debugDescription)")
             let bytes = Array(text.utf8)
-            var tokenizer = CSVTokenizer()
-            var rows: [[String]] = []
-            var start = 0
-            var visible = min(bytes.count, 1 + Int(rng.next() % 200))
-            while start < bytes.count {
-                let atEOF = visible == bytes.count
-                let step: CSVScan = bytes.withUnsafeBytes { all in
-                    tokenizer.scan(UnsafeRawBufferPointer(rebasing: all[0..<visible]), from: start, atEOF: atEOF)
-                }
-                switch step {
-                case .needMore:
-                    visible = min(bytes.count, visible + 1 + Int(rng.next() % 200))
-                case .record(let end, let next):
-                    rows.append(bytes.withUnsafeBytes { all in
-                        tokenizer.fields.map { $0.string(in: UnsafeRawBufferPointer(rebasing: all[start..<end])) }
-                    })
-                    start = next
-                case .blank(let next): start = next
-                case .malformed(let reason, _, _): Issue.record("malformed (\(reason)) in round \(round)"); return
-                }
-            }
+            let rows = tokenizeInChunks(bytes, visible: min(bytes.count, 1 + Int(rng.next() % 200)),
+                                        more: { 1 + Int(rng.next() % 200) })
             #expect(rows == expected, "round \(round) in chunks: \(text.debugDescription)")
         }
     }
