@@ -168,7 +168,7 @@ public struct RunJob: Sendable {
             var takes: [Int]?
             let epoch = engine.state.epoch
             while true {
-                if let planned = logged[epoch] {
+                if !logged.isEmpty, let planned = logged[epoch] {
                     takes = Self.loggedTakes(planned, buffers: buffers, next: next, atEnd: atEnd)
                     if takes != nil {
                         logger.info("epoch \(epoch): repeating the cut logged before the restart (offsets \(planned))")
