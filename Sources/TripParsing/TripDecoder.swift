@@ -58,13 +58,16 @@ public struct TripDecoder {
     }
 
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
+    /// `knownEventTime`: what `eventTime(_:fields:)` gave for this record, if it was asked (not parsed again).
     public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields,
-                                locations: inout StringInterner) -> DecodeOutcome {
+                                locations: inout StringInterner, knownEventTime: EventTime? = nil) -> DecodeOutcome {
         guard fields.count == header.count else {
             return .rejected("expected \(header.count) fields as in the header, found \(fields.count)")
         }
         var trip = Trip(eventTime: 0)
-        if let time {
+        if time != nil, let knownEventTime {
+            trip.eventTime = knownEventTime
+        } else if let time {
             let f = fields[time].bytes(in: record)
             do {
                 guard let ts = try FieldParsers.timestamp(f) else {

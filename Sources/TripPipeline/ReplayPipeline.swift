@@ -95,7 +95,8 @@ public final class ReplayPipeline {
             if firstRow == nil { firstRow = Clock.secondsSinceProcessStart() }
             engine.state.counters.rowsRead += 1
             let outcome = record.malformed.map(DecodeOutcome.rejected)
-                ?? decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations)
+                ?? decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations,
+                                  knownEventTime: record.eventTime)
             engine.accept(outcome, offset: record.offset, raw: { String(decoding: record.bytes, as: UTF8.self) },
                           into: &deadLetters)
             inEpoch += 1

@@ -129,7 +129,8 @@ public final class EventTimeSortedReader: RecordSource {
             return RawRecord(offset: record.offset, bytes: record.bytes, malformed: reason)
         default:
             lastMalformed = false
-            return RawRecord(offset: record.offset, bytes: record.bytes, malformed: nil)
+            return RawRecord(offset: record.offset, bytes: record.bytes, malformed: nil,
+                             eventTime: record.key == .min ? nil : record.key)
         }
     }
 

@@ -6,6 +6,16 @@ public struct RawRecord {
     public let offset: Int64
     public let bytes: UnsafeRawBufferPointer
     public let malformed: String?
+    /// The record's event time when the source already computed it (the event-time sort's key): the decoder
+    /// need not parse the timestamp again.
+    public var eventTime: Int64?
+
+    public init(offset: Int64, bytes: UnsafeRawBufferPointer, malformed: String?, eventTime: Int64? = nil) {
+        self.offset = offset
+        self.bytes = bytes
+        self.malformed = malformed
+        self.eventTime = eventTime
+    }
 }
 
 /// A source of CSV records in processing order. The field bounds of the last record are in `fields`.
