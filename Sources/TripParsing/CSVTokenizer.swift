@@ -132,26 +132,38 @@ public struct CSVTokenizer {
         fieldCount += 1
     }
 
-    /// The common case, 64 bytes at a time: a record without quotes or lone CRs. The special bytes of each
-    /// block come as one bit mask (SIMD compares), so the cost is per block and per field, not per byte.
-    /// Returns nil on anything else — a quote, a CR not before LF, a CR or the record's end at the buffer's
-    /// edge, more fields than the storage holds (it grows first) — and the byte-wise scan takes the record
-    /// from its start.
+    /// The common case, 64 bytes at a time: plain fields and quoted ones (with `""`, commas and line breaks
+    /// inside). The special bytes of each block come as one bit mask (SIMD compares), so the cost is per block
+    /// and per field, not per byte. Returns nil on anything unusual — a quote inside an unquoted field, text
+    /// after a closing quote, a CR not before LF, a quoted field longer than `maxRecordBytes`, a quote, CR or
+    /// open quoted field at the buffer's edge, more fields than the storage holds (it grows first) — and the
+    /// byte-wise scan takes the record from its start (and names what is wrong, if anything is).
     @inline(__always)
     mutating func scanPlain(_ base: UnsafePointer<UInt8>, count: Int, from start: Int, atEOF: Bool) -> CSVScan? {
         guard count - start <= Int(Int32.max) else { return nil }  // field bounds are Int32
+        let maxQuoted = maxRecordBytes
         var n = 0
         let result: CSVScan? = storage.withUnsafeMutableBufferPointer { out in
             let capacity = out.count
             guard let fields = out.baseAddress else { return nil }
-            @inline(__always) func field(_ from: Int, _ to: Int) -> Bool {
+            @inline(__always) func field(_ from: Int, _ to: Int, _ escaped: Bool) -> Bool {
                 guard n < capacity else { return false }
                 fields[n] = CSVField(start: Int32(truncatingIfNeeded: from &- start),
-                                     end: Int32(truncatingIfNeeded: to &- start), escapedQuotes: false)
+                                     end: Int32(truncatingIfNeeded: to &- start), escapedQuotes: escaped)
                 n &+= 1
                 return true
             }
             var fieldStart = start
+            // A quoted field: where its opening quote is (-1: none), whether it is still open, where it closed,
+            // the second quote of a `""` pair (its bit comes next), and whether it had such pairs.
+            var opened = -1, inQuotes = false, closed = -1, pairEnd = -1, escaped = false
+            @inline(__always) func endField(at k: Int) -> Bool {
+                let ok = opened >= 0 ? field(opened &+ 1, closed, escaped) : field(fieldStart, k, false)
+                opened = -1
+                closed = -1
+                escaped = false
+                return ok
+            }
             var block = start
             while block < count {
                 let available = count &- block
@@ -161,9 +173,30 @@ public struct CSVTokenizer {
                     let k = block &+ mask.trailingZeroBitCount
                     mask &= mask &- 1
                     let b = base[k]
+                    if inQuotes {
+                        // Inside quotes only a quote matters: the end, or the first of a `""` pair.
+                        guard b == Self.quote, k != pairEnd else { continue }
+                        guard k &+ 1 < count, k &- start <= maxQuoted else { return nil }
+                        if base[k &+ 1] == Self.quote {
+                            pairEnd = k &+ 1
+                            escaped = true
+                        } else {
+                            inQuotes = false
+                            closed = k
+                        }
+                        continue
+                    }
+                    // After a closing quote the field must end at once.
+                    if closed >= 0 && k != closed &+ 1 { return nil }
                     if b == Self.comma {
-                        guard field(fieldStart, k) else { return nil }
+                        guard endField(at: k) else { return nil }
                         fieldStart = k &+ 1
+                        continue
+                    }
+                    if b == Self.quote {
+                        guard k == fieldStart else { return nil }  // a quote inside an unquoted field
+                        opened = k
+                        inQuotes = true
                         continue
                     }
                     let next: Int
@@ -174,13 +207,14 @@ public struct CSVTokenizer {
                     } else {
                         return nil
                     }
-                    return field(fieldStart, k) ? .record(end: k, next: next) : nil
+                    return endField(at: k) ? .record(end: k, next: next) : nil
                 }
                 block &+= 64
             }
             // No line end before the buffer's end: the last record of the input, or more must be read.
+            guard !inQuotes && closed < 0 else { return nil }
             guard atEOF else { return .needMore }
-            return field(fieldStart, count) ? .record(end: count, next: count) : nil
+            return endField(at: count) ? .record(end: count, next: count) : nil
         }
         if result == nil && n == storage.count { storage += storage }  // a record with more fields than room
         fieldCount = n
