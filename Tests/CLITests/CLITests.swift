@@ -122,5 +122,7 @@ func tempDir() -> String {
         try "".write(toFile: "\(dir)/empty.csv", atomically: true, encoding: .utf8)
         r = try tripstream(["replay", "\(dir)/empty.csv", "--db", "\(dir)/x.sqlite", "--order", "file"])
         #expect(r.status != 0 && r.stderr.contains("is empty"))
+        r = try tripstream(["run", "--brokers", "127.0.0.1:9", "--max-epoch-delay", "0", "--db", "\(dir)/x.sqlite"])
+        #expect(r.status != 0 && r.stderr.contains("--max-epoch-delay must be a positive number of milliseconds"))
     }
 }
