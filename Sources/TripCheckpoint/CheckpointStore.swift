@@ -74,7 +74,7 @@ public final class CheckpointStore: @unchecked Sendable {
                 + "results: use a new --state directory, or --reset to discard it and start from the beginning")
         }
         if stored == nil {
-            try env.write { txn in
+            try write { txn in
                 try txn.put(meta, Self.key("format"), Self.bytes(Self.formatVersion))
                 try txn.put(meta, Self.key("fingerprint"), Self.key(fingerprint))
             }
@@ -83,7 +83,7 @@ public final class CheckpointStore: @unchecked Sendable {
 
     /// Discards every checkpoint, sort progress and the fingerprint (the next open writes a new one).
     public func clear() throws {
-        try env.write { txn in
+        try write { txn in
             try txn.clear(meta)
             try txn.clear(checkpoint)
             try txn.clear(sort)
@@ -94,7 +94,7 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Forgets the checkpoint and the sort's progress (a finished replay, or a fresh start), keeping the
     /// fingerprint, and deletes the sort's run files.
     public func discardProgress() throws {
-        try env.write { txn in
+        try write { txn in
             try txn.clear(checkpoint)
             try txn.clear(sort)
             try txn.clear(cuts)
@@ -127,7 +127,7 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Saves a checkpoint: one write transaction, committed durably before this returns.
     /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
     public func save(_ c: Checkpoint, beforeCommit: () -> Void = {}) throws {
-        try env.write { txn in
+        try write { txn in
             defer { beforeCommit() }
             try txn.put(checkpoint, Self.key("epoch"), Self.bytes(c.epoch))
             try txn.put(checkpoint, Self.key("source"), Self.key(c.source))
@@ -154,7 +154,7 @@ public final class CheckpointStore: @unchecked Sendable {
     /// are written: for a cut decided by time rather than by the data alone, which a restart could not
     /// otherwise repeat. Durable when this returns.
     public func logCut(epoch: Int64, endOffsets: [Int64]) throws {
-        try env.write { txn in try txn.put(cuts, Self.bytes(epoch), endOffsets.flatMap(Self.bytes)) }
+        try write { txn in try txn.put(cuts, Self.bytes(epoch), endOffsets.flatMap(Self.bytes)) }
     }
 
     /// The logged cuts of epochs after `epoch` (the checkpoint's), by epoch.
@@ -185,7 +185,7 @@ public final class CheckpointStore: @unchecked Sendable {
     }
 
     public func saveSortManifest(_ m: SortManifest) throws {
-        try env.write { txn in
+        try write { txn in
             try txn.put(sort, Self.key("runs"), Self.bytes(Int64(m.runs)))
             try txn.put(sort, Self.key("input_offset"), Self.bytes(m.inputOffset))
             try txn.put(sort, Self.key("records"), Self.bytes(m.records))
@@ -198,6 +198,21 @@ public final class CheckpointStore: @unchecked Sendable {
         let dir = directory + "/sort"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
+    }
+
+    /// A write transaction whose failure names a full disk when the state's file system has no room left
+    /// (LMDB then reports what the write returned, e.g. an I/O error, which does not say why).
+    func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        do {
+            return try env.write(body)
+        } catch let error as LMDBError {
+            var fs = statvfs()
+            if statvfs(directory, &fs) == 0, UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < 1 << 20 {
+                throw CheckpointError("cannot write the checkpoint state in \(directory): the disk is full "
+                                      + "(\(UInt64(fs.f_bavail) * UInt64(fs.f_frsize)) bytes free; \(error.message))")
+            }
+            throw error
+        }
     }
 
     static func key(_ s: String) -> [UInt8] { Array(s.utf8) }
