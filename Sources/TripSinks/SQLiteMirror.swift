@@ -34,28 +34,55 @@ public final class SQLiteMirror {
                                                           "trip_total_avg", "final"], fixed: fixed),
             BatchedUpsert(table: "hotspot_community_window", columns: ["window_start", "window_end",
                                                                        "pickup_community_area", "count", "final"], fixed: fixed),
-            BatchedUpsert(table: "hotspot_window", columns: ["window_start", "window_end", "pickup_centroid_location",
-                                                             "count", "final"], fixed: fixed))
+            BatchedUpsert(table: "hotspot_window_by_id", columns: ["window_start", "window_end", "location_id",
+                                                                   "count", "final"], fixed: fixed))
         // Tenants may share the mirror from several processes: wait up to a minute for another's epoch
         // transaction (SQLite allows one writer at a time) rather than fail after the default 5 s.
         // 16 KiB pages for a new mirror (an existing one keeps its size): fewer, fuller B-tree pages for the
         // append-mostly result tables.
         try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;")
-        try db.execute(MirrorSchema.ddl)
-        let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
-        if let v = version?.string, v != String(MirrorSchema.version) {
-            throw SQLiteError(code: 0, message: "\(path) has mirror schema version \(v); this build writes version \(MirrorSchema.version)")
+        try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+        try db.transaction {
+            let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.string
+            if version == "1" {
+                try db.execute(MirrorSchema.migrationFrom1)
+            } else if let version, version != String(MirrorSchema.version) {
+                throw SQLiteError(code: 0, message: "\(path) has mirror schema version \(version); this build writes version \(MirrorSchema.version)")
+            }
+            try db.execute(MirrorSchema.ddl)
+            try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
         }
-        try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
+    }
+
+    /// Location texts → their ids in `locations`, as far as this process has looked them up (ids never change).
+    var locationIDs: [String: Int64] = [:]
+
+    /// The id of each location of `rows` (inserting the new ones), in row order.
+    func locationIDs(for rows: [LocationHotspotRow]) throws -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(rows.count)
+        for r in rows {
+            if let id = locationIDs[r.location] {
+                ids.append(id)
+                continue
+            }
+            try statement("INSERT OR IGNORE INTO locations(location) VALUES (?1)", tenantBound: false).run([.text(r.location)])
+            guard let id = try db.rows("SELECT id FROM locations WHERE location = ?", [.text(r.location)]).first?.first?.int64 else {
+                throw SQLiteError(code: 0, message: "location \(r.location) missing right after its insert")
+            }
+            locationIDs[r.location] = id
+            ids.append(id)
+        }
+        return ids
     }
 
     static func currency(_ cents: Int64?) -> Double? { cents.map { Double($0) / 100 } }
     static func seconds(_ ms: EventTime) -> Int64 { floorDiv(ms, 1000) }
 
-    /// A cached statement with the tenant bound as parameter 1 (bindings survive between runs).
-    func statement(_ sql: String) throws -> SQLiteStatement {
+    /// A cached statement, with the tenant bound as parameter 1 unless told otherwise (bindings survive between runs).
+    func statement(_ sql: String, tenantBound: Bool = true) throws -> SQLiteStatement {
         let s = try db.cached(sql)
-        try s.bind(text: tenant, at: 1)
+        if tenantBound { try s.bind(text: tenant, at: 1) }
         return s
     }
 
@@ -63,6 +90,19 @@ public final class SQLiteMirror {
     /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
     public func apply(_ output: EpochOutput, deadLetters: [DeadLetter], progress: EpochProgress,
                       counters: Counters, beforeCommit: () -> Void = {}) throws {
+        let known = locationIDs.count
+        do {
+            try applyInTransaction(output, deadLetters: deadLetters, progress: progress, counters: counters,
+                                   beforeCommit: beforeCommit)
+        } catch {
+            // Ids looked up in a transaction that rolled back may not exist: forget them.
+            if locationIDs.count != known { locationIDs = [:] }
+            throw error
+        }
+    }
+
+    func applyInTransaction(_ output: EpochOutput, deadLetters: [DeadLetter], progress: EpochProgress,
+                            counters: Counters, beforeCommit: () -> Void) throws {
         try db.transaction {
             defer { beforeCommit() }
             try writers.sumFare.write(output.sumFare, in: db) { r, s, i in
@@ -89,10 +129,12 @@ public final class SQLiteMirror {
                 try s.bind(r.count, at: i + 3)
                 try s.bind(r.final ? 1 : 0, at: i + 4)
             }
-            try writers.location.write(output.locationHotspots, in: db) { r, s, i in
+            let ids = try locationIDs(for: output.locationHotspots)
+            try writers.location.write(Array(zip(output.locationHotspots, ids)), in: db) { row, s, i in
+                let (r, id) = row
                 try s.bind(Self.seconds(r.windowStart), at: i)
                 try s.bind(Self.seconds(r.windowEnd), at: i + 1)
-                try s.bind(text: r.location, at: i + 2)
+                try s.bind(id, at: i + 2)
                 try s.bind(r.count, at: i + 3)
                 try s.bind(r.final ? 1 : 0, at: i + 4)
             }
@@ -141,7 +183,7 @@ public final class SQLiteMirror {
     public func clearTenant() throws {
         try db.transaction {
             for table in MirrorSchema.allTables {
-                try db.prepare("DELETE FROM \(table) WHERE tenant = ?").run([.text(tenant)])
+                try db.prepare("DELETE FROM \(MirrorSchema.storage(of: table)) WHERE tenant = ?").run([.text(tenant)])
             }
         }
     }

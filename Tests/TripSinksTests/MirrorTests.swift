@@ -60,6 +60,39 @@ func scratchPath(_ name: String) -> String {
         return (e.endEpoch(endOfInput: true), e.state.counters)
     }
 
+    /// A version-1 mirror (location text in `hotspot_window`'s key) is migrated when opened: the same rows
+    /// through the view, the texts in `locations`, other tenants' rows kept, and new epochs written as usual.
+    @Test func aVersion1MirrorIsMigrated() throws {
+        let path = scratchPath("v1.sqlite")
+        let old = try SQLiteDatabase(path: path)
+        try old.execute("""
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            INSERT INTO meta VALUES ('schema_version', '1');
+            CREATE TABLE hotspot_window(
+                tenant TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
+                pickup_centroid_location TEXT NOT NULL, count INTEGER NOT NULL, final INTEGER NOT NULL,
+                PRIMARY KEY (window_start, window_end, pickup_centroid_location, tenant)) WITHOUT ROWID;
+            INSERT INTO hotspot_window VALUES ('t1', 60, 120, 'POINT (1 2)', 3, 1), ('t1', 60, 120, 'POINT (3 4)', 1, 1),
+                ('t2', 90, 150, 'POINT (1 2)', 7, 0);
+            """)
+        let before = try old.rows("SELECT * FROM hotspot_window ORDER BY 1, 2, 3, 4")
+        let mirror = try SQLiteMirror(path: path, tenant: "t1")
+        #expect(try mirror.db.rows("SELECT * FROM hotspot_window ORDER BY 1, 2, 3, 4") == before)
+        #expect(try mirror.db.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == .text("2"))
+        #expect(try mirror.db.scalar("SELECT type FROM sqlite_master WHERE name = 'hotspot_window'") == .text("view"))
+        #expect(try mirror.db.scalar("SELECT COUNT(*) FROM locations") == .integer(2))
+        let (out, counters) = sampleOutput()
+        try mirror.apply(out, deadLetters: [], progress: EpochProgress(source: "f.csv", position: 1, orderMode: "file"),
+                         counters: counters)
+        let rows = try mirror.db.rows("SELECT pickup_centroid_location, count FROM hotspot_window WHERE tenant = 't1' AND window_start > 1000")
+        #expect(rows.count == out.locationHotspots.count && rows.allSatisfy { $0[0] == .text("POINT (-87.6 41.9)") })
+        try mirror.clearTenant()
+        #expect(try mirror.db.rows("SELECT tenant, count FROM hotspot_window") == [[.text("t2"), .integer(7)]])
+        // Reopening a version-2 mirror changes nothing.
+        let again = try SQLiteMirror(path: path, tenant: "t2")
+        #expect(try again.db.rows("SELECT * FROM hotspot_window") == [[.text("t2"), .integer(90), .integer(150), .text("POINT (1 2)"), .integer(7), .integer(0)]])
+    }
+
     @Test func applyingAnEpochTwiceChangesNothing() throws {
         let mirror = try SQLiteMirror(path: scratchPath("idem.sqlite"), tenant: "t1")
         let (out, counters) = sampleOutput()
@@ -99,7 +132,7 @@ func scratchPath(_ name: String) -> String {
         try b.apply(out, deadLetters: [], progress: progress, counters: counters)
         #expect(try MirrorComparison.compare(a.db, b.db, tenant: "t").allSatisfy(\.identical))
         try b.db.execute("UPDATE sum_fare_window SET total_fare = total_fare + 0.01 WHERE window_start = (SELECT MIN(window_start) FROM sum_fare_window)")
-        try b.db.execute("DELETE FROM hotspot_window WHERE (window_start, pickup_centroid_location) IN (SELECT window_start, pickup_centroid_location FROM hotspot_window LIMIT 1)")
+        try b.db.execute("DELETE FROM hotspot_window_by_id WHERE (window_start, location_id) IN (SELECT window_start, location_id FROM hotspot_window_by_id LIMIT 1)")
         let verdicts = try MirrorComparison.compare(a.db, b.db, tenant: "t")
         let fare = verdicts.first { $0.table == "sum_fare_window" }!
         #expect(!fare.identical && fare.onlyInFirst.count == 1 && fare.onlyInSecond.count == 1)
