@@ -12,6 +12,13 @@ public struct ZoneRules: Sendable, Equatable {
     /// `offsets[0]` applies before the first transition.
     @usableFromInline let transitions: [Int64]
     @usableFromInline let offsets: [Int64]
+    /// For each 2^22-second span (~48.5 days) from `bucketBase`, the index of the last transition at or before
+    /// the span's start: a lookup is one table read and at most a step or two forward (zones change offset
+    /// at most a few times a year), instead of a binary search over ~600 transitions. Outside the table the
+    /// binary search answers.
+    @usableFromInline let bucketBase: Int64
+    @usableFromInline let buckets: [Int32]
+    @usableFromInline static let bucketShift: Int64 = 22
 
     public static let utc = ZoneRules(identifier: "UTC", transitions: [Int64.min], offsets: [0])
 
@@ -19,6 +26,16 @@ public struct ZoneRules: Sendable, Equatable {
         self.identifier = identifier
         self.transitions = transitions
         self.offsets = offsets
+        bucketBase = -2_208_988_800  // 1900-01-01, where the table of transitions starts
+        let spans = Int((7_258_118_400 - bucketBase) >> Self.bucketShift) + 1  // through 2200
+        var buckets = [Int32](repeating: 0, count: spans)
+        var index = 0
+        for b in 0..<spans {
+            let start = bucketBase + (Int64(b) << Self.bucketShift)
+            while index + 1 < transitions.count && transitions[index + 1] <= start { index += 1 }
+            buckets[b] = Int32(index)
+        }
+        self.buckets = buckets
     }
 
     /// Loads the zone; nil when the identifier is unknown to the system's zone database.
@@ -44,7 +61,18 @@ public struct ZoneRules: Sendable, Equatable {
     /// Offset (seconds east of UTC) in force at a UTC instant given in Unix seconds.
     @inlinable
     public func offset(atUTC seconds: Int64) -> Int64 {
-        // Binary search for the last transition <= seconds.
+        let bucket = (seconds &- bucketBase) >> Self.bucketShift
+        if seconds >= bucketBase && bucket < buckets.count {
+            var i = Int(buckets[Int(bucket)])
+            while i + 1 < transitions.count && transitions[i + 1] <= seconds { i += 1 }
+            return offsets[i]
+        }
+        return searchedOffset(atUTC: seconds)
+    }
+
+    /// The binary search for the last transition <= seconds.
+    @inlinable
+    func searchedOffset(atUTC seconds: Int64) -> Int64 {
         var lo = 0
         var hi = transitions.count - 1
         while lo < hi {

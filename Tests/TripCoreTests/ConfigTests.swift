@@ -102,6 +102,21 @@ import Testing
         }
     }
 
+    /// The bucketed lookup agrees with the binary search everywhere: around every transition, at random
+    /// instants from 1800 to 2300, and at the table's edges.
+    @Test func zoneLookupTableAgreesWithTheSearch() {
+        for name in ["America/Chicago", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"] {
+            let zone = ZoneRules(identifier: name)!
+            var instants: [Int64] = [zone.bucketBase - 1, zone.bucketBase, 7_258_118_400, 7_258_118_401, 0, -1]
+            for t in zone.transitions.dropFirst() { instants += [t - 1, t, t + 1] }
+            var rng = SystemRandomNumberGenerator()
+            for _ in 0..<20_000 { instants.append(Int64.random(in: -5_364_662_400...10_413_792_000, using: &rng)) }
+            for t in instants where zone.offset(atUTC: t) != zone.searchedOffset(atUTC: t) {
+                Issue.record("\(name) at \(t): table \(zone.offset(atUTC: t)), search \(zone.searchedOffset(atUTC: t))")
+            }
+        }
+    }
+
     @Test func internerIsDeterministicAndRestorable() {
         var a = StringInterner()
         let ids = (0..<1000).map { a.intern("POINT (\($0 % 300) 1)") }
