@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Maps byte strings (pickup centroid locations) to dense ids without allocating a `String` per row.
 /// Ids are assigned in first-seen order, so the same input gives the same ids; the table is part of the
 /// engine's serialized state. Storage: one byte arena plus an open-addressing table of ids.
@@ -13,11 +19,27 @@ public struct StringInterner: Sendable, Equatable {
 
     public var count: Int { ends.count }
 
+    /// Deterministic across runs (unlike Hasher), eight bytes per step: a multiply-rotate mix of each word,
+    /// the tail bytes and the length. It only places ids in slots; ids themselves are first-seen order.
     @inlinable
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: deterministic across runs, unlike Hasher
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= bytes.count {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+                h ^= h >> 29
+                i += 8
+            }
+            var tail: UInt64 = 0
+            while i < bytes.count {
+                tail = tail << 8 | UInt64(base.load(fromByteOffset: i, as: UInt8.self))
+                i += 1
+            }
+            h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        }
+        return h ^ (h >> 32)
     }
 
     @inlinable
@@ -92,8 +114,5 @@ public struct StringInterner: Sendable, Equatable {
 
 @inlinable
 func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
-        return false
-    }
-    return true
+    memcmp(a, b, n) == 0
 }

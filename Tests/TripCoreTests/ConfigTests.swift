@@ -117,6 +117,24 @@ import Testing
         }
     }
 
+    /// Ids are first-seen order for any bytes: random strings of every length up to 50 (word-sized and tail
+    /// parts, shared prefixes, repeats, the empty string), checked against a dictionary.
+    @Test func internerMatchesADictionary() {
+        var rng = SystemRandomNumberGenerator()
+        var interner = StringInterner()
+        var reference: [[UInt8]: Int32] = [:]
+        let pool = (0..<600).map { _ in (0..<Int.random(in: 0...50, using: &rng)).map { _ in UInt8.random(in: 0x41...0x44, using: &rng) } }
+        for _ in 0..<5000 {
+            let s = pool[Int.random(in: 0..<pool.count, using: &rng)]
+            let expected = reference[s] ?? Int32(reference.count)
+            reference[s] = expected
+            let id = s.withUnsafeBytes { interner.intern($0) }
+            #expect(id == expected)
+        }
+        #expect(interner.count == reference.count)
+        #expect(StringInterner(strings: interner.strings) == interner)
+    }
+
     @Test func internerIsDeterministicAndRestorable() {
         var a = StringInterner()
         let ids = (0..<1000).map { a.intern("POINT (\($0 % 300) 1)") }
