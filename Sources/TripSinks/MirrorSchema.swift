@@ -56,14 +56,10 @@ public enum MirrorSchema {
             FROM hotspot_window_by_id h JOIN locations l ON l.id = h.location_id;
         """
 
-    /// Version 1 → 2, in one transaction: the location texts into `locations`, the rows into
+    /// Version 1 → 2, run after `ddl` in the same transaction (`ddl` has made the new tables; its view was a
+    /// no-op beside the old table of that name): the location texts into `locations`, the rows into
     /// `hotspot_window_by_id`, the old table replaced by the view.
     static let migrationFrom1 = """
-        CREATE TABLE locations(id INTEGER PRIMARY KEY, location TEXT NOT NULL UNIQUE);
-        CREATE TABLE hotspot_window_by_id(
-            tenant TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
-            location_id INTEGER NOT NULL, count INTEGER NOT NULL, final INTEGER NOT NULL,
-            PRIMARY KEY (window_start, window_end, location_id, tenant)) WITHOUT ROWID;
         INSERT INTO locations(location) SELECT DISTINCT pickup_centroid_location FROM hotspot_window ORDER BY 1;
         INSERT INTO hotspot_window_by_id
             SELECT h.tenant, h.window_start, h.window_end, l.id, h.count, h.final

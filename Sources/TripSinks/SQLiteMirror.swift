@@ -44,12 +44,11 @@ public final class SQLiteMirror {
         try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
         try db.transaction {
             let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.string
-            if version == "1" {
-                try db.execute(MirrorSchema.migrationFrom1)
-            } else if let version, version != String(MirrorSchema.version) {
+            if let version, version != "1" && version != String(MirrorSchema.version) {
                 throw SQLiteError(code: 0, message: "\(path) has mirror schema version \(version); this build writes version \(MirrorSchema.version)")
             }
             try db.execute(MirrorSchema.ddl)
+            if version == "1" { try db.execute(MirrorSchema.migrationFrom1) }
             try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
         }
     }
