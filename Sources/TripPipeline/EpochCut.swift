@@ -13,6 +13,12 @@ import TripCore
 /// before it), that partition gives its `share`. A message without a usable event time is cut as its predecessor.
 ///
 /// Count cut (one partition, or `ingest` time, which no data decides): `share` messages from every partition.
+///
+/// Delay cut (`--max-epoch-delay`, once the oldest buffered message has waited that long): no shares. Each
+/// partition still delivering has reached the latest event time among its buffered messages; the bound is the
+/// earliest of those, and each partition contributes its messages before the first one at or after it. A
+/// partition at its end does not hold the bound back; one with nothing buffered that is not at its end is
+/// waited for. This cut depends on what had arrived, so `run` logs it before the epoch runs.
 struct EpochCut {
     let share: Int
     let aligned: Bool
@@ -44,5 +50,18 @@ struct EpochCut {
         // its share as it stands, so the stream always moves on.
         let first = partitions.first { counts[$0] >= share && time($0, share - 1) == bound }!
         return partitions.map { $0 == first ? share : 0 }
+    }
+
+    /// Messages to take from each partition for a delay cut, or nil until more must be read.
+    /// - Parameter ended: partition p is at its end (caught up or idle).
+    func decideAfterDelay(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
+        let partitions = counts.indices
+        guard partitions.allSatisfy({ counts[$0] > 0 || ended[$0] }) else { return nil }
+        guard aligned else { return counts }
+        let bound = partitions.filter { counts[$0] > 0 && !ended[$0] }
+            .map { p in (0..<counts[p]).reduce(EventTime.min) { max($0, time(p, $1)) } }.min() ?? .max
+        let before = partitions.map { p in (0..<counts[p]).first { time(p, $0) >= bound } ?? counts[p] }
+        // Nothing before the bound (its partition holds only that time so far): wait for more.
+        return before.reduce(0, +) > 0 ? before : nil
     }
 }

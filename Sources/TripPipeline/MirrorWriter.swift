@@ -9,13 +9,14 @@ import TripSinks
 /// epochs wait; the producer blocks beyond that, so memory stays bounded. The first error stops the writer
 /// and is rethrown to the producer at its next `submit` or at `finish`.
 ///
-/// Commit order for each epoch: (1) the SQLite transaction with its results, dead letters and progress,
-/// (1b) with Kafka on, the result and dead-letter messages queued, then (2) — once every one of them (and of the
-/// earlier epochs) is delivered — the LMDB checkpoint (state and source position as of the end of that epoch).
-/// The writer goes on with the next epochs while deliveries are under way (at most `maxAwaiting` wait). A crash before (1)
-/// leaves both at the previous checkpoint; between (1) and (2) the mirror holds one or more epochs past the
-/// checkpoint, which the restart recomputes and upserts again with identical values and keys; after (2)
-/// both agree. The checkpoint never gets ahead of the mirror, so no result can be lost.
+/// Commit order for each epoch: (1) with Kafka on, the result and dead-letter messages queued (librdkafka sends
+/// them on its own threads while SQLite works), (2) the SQLite transaction with its results, dead letters and
+/// progress, then (3) — once every message of that epoch (and of the earlier ones) is delivered — the LMDB
+/// checkpoint (state and source position as of the end of that epoch). The writer goes on with the next epochs
+/// while deliveries are under way (at most `maxAwaiting` wait). A crash before (3) leaves the checkpoint at an
+/// earlier epoch while the mirror and the topics may hold later ones, which the restart recomputes and writes
+/// again with identical values and keys; after (3) all agree. The checkpoint never gets ahead of the mirror or
+/// the topics, so no result can be lost.
 final class MirrorWriter: @unchecked Sendable {
     struct Job {
         var output: EpochOutput
@@ -23,8 +24,8 @@ final class MirrorWriter: @unchecked Sendable {
         var progress: EpochProgress
         var counters: Counters
         var checkpoint: Checkpoint?
-        /// Wall-clock ms when the epoch's newest input was produced (latency measurement), if known.
-        var newestInputMs: Int64? = nil
+        /// Wall-clock ms when each of the epoch's inputs was produced (latency measurement; empty when off).
+        var inputTimesMs: [Int64] = []
         /// Monotonic seconds when the engine cut this epoch (the epoch-duration metric runs from here).
         var cutAt = Clock.monotonicSeconds()
     }
@@ -41,8 +42,8 @@ final class MirrorWriter: @unchecked Sendable {
     private var failure: Error?
     /// Seconds the writer thread spent applying epochs (for the debug log).
     private(set) var busySeconds = 0.0
-    /// Per epoch with `newestInputMs`: ms from that input's production until the epoch's results were
-    /// committed and delivered.
+    /// Per input in `inputTimesMs`: ms from its production until its epoch's results were visible (delivered
+    /// to the result topics; committed to the mirror without Kafka).
     private(set) var latenciesMs: [Double] = []
 
     init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil,
@@ -113,6 +114,12 @@ final class MirrorWriter: @unchecked Sendable {
             if awaiting.isEmpty {
                 condition.wait()
                 condition.unlock()
+            } else if let results {
+                condition.unlock()
+                // Deliveries pending: serve their reports as they come (the poll returns at the first one) and
+                // look for a new epoch every few ms; results count as visible only once delivered.
+                results.serveReports(timeoutMs: 5)
+                try settle(waitForAll: false)
             } else {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.02))
                 condition.unlock()
@@ -121,24 +128,24 @@ final class MirrorWriter: @unchecked Sendable {
         }
     }
 
-    /// (1) the SQLite transaction, (1b) the result messages queued in Kafka; the checkpoint comes in `settle`.
+    /// (1) the result messages queued in Kafka, (2) the SQLite transaction; the checkpoint comes in `settle`.
     private func apply(_ job: Job) throws {
-        try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
-                         beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
-        CrashPoints.reach(.afterSQLiteCommit)
         do {
             try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
         } catch {
             telemetry?.produceFailed()
             throw error
         }
+        try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
+                         beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
+        CrashPoints.reach(.afterSQLiteCommit)
         telemetry?.committed(job.output, counters: job.counters, deadLetters: job.deadLetters.count,
                              seconds: Clock.monotonicSeconds() - job.cutAt)
         awaiting.append(job)
         while awaiting.count > maxAwaiting { try settleFirst(wait: true) }
     }
 
-    /// (2) the LMDB checkpoint of every waiting epoch, in order, whose results (and earlier ones) are delivered;
+    /// (3) the LMDB checkpoint of every waiting epoch, in order, whose results (and earlier ones) are delivered;
     /// with `waitForAll`, waits for all of them. Without Kafka an epoch settles at once.
     private func settle(waitForAll: Bool) throws {
         while !awaiting.isEmpty {
@@ -161,15 +168,15 @@ final class MirrorWriter: @unchecked Sendable {
                 throw error
             }
         }
+        if !job.inputTimesMs.isEmpty {
+            let visible = Clock.wallMilliseconds()
+            condition.withLock { latenciesMs.append(contentsOf: job.inputTimesMs.lazy.map { Double(visible - $0) }) }
+        }
         if let checkpoint = job.checkpoint, let store {
             let t0 = Clock.monotonicSeconds()
             try store.save(checkpoint, beforeCommit: { CrashPoints.reach(.beforeLMDBCommit) })
             telemetry?.checkpointed(seconds: Clock.monotonicSeconds() - t0)
             CrashPoints.reach(.afterLMDBCommit)
-        }
-        if let produced = job.newestInputMs {
-            let latency = Double(Clock.wallMilliseconds() - produced)
-            condition.withLock { latenciesMs.append(latency) }
         }
         awaiting.removeFirst()
         return true

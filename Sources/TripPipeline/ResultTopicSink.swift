@@ -93,6 +93,11 @@ public final class ResultTopicSink: @unchecked Sendable {
         return !producer.hasUndelivered(throughTag: UInt(epoch))
     }
 
+    /// Serves delivery reports, waiting up to `timeoutMs` for the first.
+    func serveReports(timeoutMs: Int32) {
+        producer.poll(timeoutMs: timeoutMs)
+    }
+
     /// Waits (serving reports) until every message of epochs ≤ `epoch` is delivered, or fails after a minute.
     func waitDelivered(through epoch: Int64) throws {
         let deadline = Clock.monotonicSeconds() + 60

@@ -26,9 +26,10 @@ public struct RunJob: Sendable {
     public var reset = false
     /// Treat "every partition at its end" as the end of input: a final epoch makes every window final.
     public var stopAtEnd = false
-    /// Also cut an epoch once messages have waited this long (seconds) and every partition short of its
-    /// share is at its end: results keep coming at low rates and past idle partitions. Such a cut depends on
-    /// arrival timing, so it is logged in the state before the epoch runs and a restart repeats it.
+    /// Also cut an epoch once its oldest message has waited this long (seconds), without shares (see
+    /// `EpochCut.decideAfterDelay`): results come within about this delay at any rate and past idle partitions.
+    /// Such a cut depends on arrival timing, so it is logged in the state before the epoch runs and a restart
+    /// repeats it.
     public var maxEpochDelay: Double?
     /// Write results and dead letters to their topics (the mirror is always kept).
     public var resultTopics = true
@@ -38,7 +39,9 @@ public struct RunJob: Sendable {
     public var measureLatency = false
     /// Metrics and live status for the HTTP server, when one runs.
     public var telemetry: PipelineTelemetry?
-    /// Filled after `run` when `measureLatency`: ms from the newest input's production to delivered results.
+    /// Filled after `run` when `measureLatency`: for every message, ms from its production until its epoch's
+    /// results were delivered to the result topics (visible to their consumers), or committed to the mirror
+    /// without Kafka.
     public final class Latencies: @unchecked Sendable {
         public internal(set) var milliseconds: [Double] = []
         public init() {}
@@ -62,6 +65,8 @@ public struct RunJob: Sendable {
         var outcome: DecodeOutcome
         /// The event time the epoch cut sees (its predecessor's when the message has none).
         var cutTime: EventTime
+        /// When it arrived (monotonic seconds): the delay cut counts from the oldest waiting message.
+        var arrived: Double
     }
 
     /// Locations of messages decoded on arrival, interned apart from the engine's table: the engine's state
@@ -182,10 +187,8 @@ public struct RunJob: Sendable {
                     takes = decided
                     break
                 } else if let delay = maxEpochDelay, let since = pendingSince, Clock.monotonicSeconds() - since >= delay,
-                          // Partitions at their end hold nothing back; one still delivering is waited for.
-                          let decided = cut.decide(counts: buffers.map(\.count), ended: atEnd,
-                                                   time: { buffers[$0][$1].cutTime }),
-                          decided.reduce(0, +) > 0 {
+                          let decided = cut.decideAfterDelay(counts: buffers.map(\.count), ended: atEnd,
+                                                             time: { buffers[$0][$1].cutTime }) {
                     let ends = (0..<partitions).map { decided[$0] > 0 ? buffers[$0][decided[$0] - 1].offset + 1 : next[$0] }
                     try store?.logCut(epoch: epoch, endOffsets: ends)
                     logger.debug("epoch \(epoch): cut after \(delay) s of waiting at offsets \(ends)")
@@ -196,11 +199,12 @@ public struct RunJob: Sendable {
                 let wait = maxEpochDelay.flatMap { d in pendingSince.map { d - (Clock.monotonicSeconds() - $0) } } ?? 0.1
                 switch try consumer.poll(timeoutMs: Int32(max(1, min(100, wait * 1000))), { m in
                     let p = Int(m.partition)
-                    if pendingSince == nil { pendingSince = Clock.monotonicSeconds() }
+                    let arrived = Clock.monotonicSeconds()
+                    if pendingSince == nil { pendingSince = arrived }
                     let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
                     if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value),
-                                              outcome: outcome, cutTime: lastCutTime[p]))
+                                              outcome: outcome, cutTime: lastCutTime[p], arrived: arrived))
                     atEnd[p] = false
                 }) {
                 case .partitionEnd(_, let p, _): atEnd[Int(p)] = true
@@ -210,13 +214,13 @@ public struct RunJob: Sendable {
             guard let takes, !shouldStop() else { break }
             let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && takes[$0] == buffers[$0].count }
             var deadLetters: [DeadLetter] = []
-            var newestInput: Int64 = .min
+            var inputTimes: [Int64] = []
             for p in 0..<partitions {
                 let take = takes[p]
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
                     engine.state.counters.rowsRead += 1
-                    newestInput = max(newestInput, m.timestampMs)
+                    if measureLatency { inputTimes.append(m.timestampMs) }
                     var outcome = m.outcome
                     if case .trip(var trip) = outcome, let id = trip.pickupLocation {
                         trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
@@ -229,7 +233,7 @@ public struct RunJob: Sendable {
                 }
                 buffers[p].removeFirst(take)
             }
-            pendingSince = buffers.contains { !$0.isEmpty } ? Clock.monotonicSeconds() : nil
+            pendingSince = buffers.compactMap { $0.first?.arrived }.min()
             let cutAt = Clock.monotonicSeconds()
             let output = engine.endEpoch(endOfInput: endOfInput)
             let cp = store.map { _ in
@@ -239,7 +243,7 @@ public struct RunJob: Sendable {
             try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
                                                progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
                                                counters: engine.state.counters, checkpoint: cp,
-                                               newestInputMs: measureLatency && newestInput != .min ? newestInput : nil,
+                                               inputTimesMs: inputTimes,
                                                cutAt: cutAt))
             if let telemetry {
                 telemetry.setLag((0..<partitions).reduce(Int64(0)) { sum, p in

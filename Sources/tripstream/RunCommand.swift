@@ -55,9 +55,10 @@ struct RunCommand: ParsableCommand {
     var stopAtEnd = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Also cut an epoch once messages have waited this long and the partitions short of their share are at their "
-        + "end (idle or caught up). Such a cut depends on arrival timing: it is logged in the state before the epoch "
-        + "runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"))
+        "Also cut an epoch once its oldest message has waited this long: everything up to the event time that every "
+        + "partition still delivering has reached (idle or caught-up partitions do not hold it back), so results "
+        + "come within about this delay. Such a cut depends on arrival timing: it is logged in the state before the "
+        + "epoch runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"))
     var maxEpochDelay: Int?
 
     @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")

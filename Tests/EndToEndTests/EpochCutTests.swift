@@ -37,4 +37,29 @@ import Testing
         // Next: nothing before or at the bound 1 (p0 opens with 5): p0, which set the bound, gives its share.
         #expect(decide([[5, 1, 7], [6, 8]], share: 2) == [2, 0])
     }
+
+    func afterDelay(_ parts: [[Int64]], ended: [Bool]? = nil, aligned: Bool = true) -> [Int]? {
+        EpochCut(share: 1000, aligned: aligned)
+            .decideAfterDelay(counts: parts.map(\.count), ended: ended ?? parts.map { _ in false }) { parts[$0][$1] }
+    }
+
+    @Test func aDelayCutTakesUpToTheTimeEveryDeliveringPartitionReached() {
+        // No shares: p1 has reached t = 4, p0 t = 9; both give their messages before 4.
+        #expect(afterDelay([[1, 3, 5, 9], [2, 4]]) == [2, 1])
+        // A partition's reach is its latest time, not its last message's: p0 reached 8 (its 2 is out of order),
+        // so the bound is 8, not 2 or 9.
+        #expect(afterDelay([[1, 7, 2, 8], [6, 9]]) == [3, 1])
+        // A partition at its end does not bound (everything it holds is in); one with nothing that has not
+        // ended is waited for.
+        #expect(afterDelay([[1, 3, 5, 9], [2, 4]], ended: [false, true]) == [3, 2])
+        #expect(afterDelay([[1, 3, 5, 9], []]) == nil)
+        // p0 alone bounds: its messages at its reach (9) wait, as more at 9 may follow.
+        #expect(afterDelay([[1, 3, 5, 9], []], ended: [false, true]) == [3, 0])
+        // Every partition at its end: all of it.
+        #expect(afterDelay([[1, 3], [2, 4]], ended: [true, true]) == [2, 2])
+        // Nothing before the bound yet (all at one 15-minute time): wait.
+        #expect(afterDelay([[900, 900], [900]]) == nil)
+        // Without alignment (one partition, ingest time): everything buffered.
+        #expect(afterDelay([[5, 1, 7]], aligned: false) == [3])
+    }
 }
