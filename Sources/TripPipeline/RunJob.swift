@@ -172,6 +172,8 @@ public struct RunJob: Sendable {
             // past the bound when many messages share its time.
             var takes: [Int]?
             let epoch = engine.state.epoch
+            /// The delay has passed (`maxEpochDelay`), and every message already fetched has been read.
+            var delayDue = false, drained = false
             while true {
                 if !logged.isEmpty, let planned = logged[epoch] {
                     takes = Self.loggedTakes(planned, buffers: buffers, next: next, atEnd: atEnd)
@@ -186,18 +188,22 @@ public struct RunJob: Sendable {
                                                    time: { buffers[$0][$1].cutTime }) {
                     takes = decided
                     break
-                } else if let delay = maxEpochDelay, let since = pendingSince, Clock.monotonicSeconds() - since >= delay,
+                } else if delayDue, drained,
                           let decided = cut.decideAfterDelay(counts: buffers.map(\.count), ended: atEnd,
                                                              time: { buffers[$0][$1].cutTime }) {
                     let ends = (0..<partitions).map { decided[$0] > 0 ? buffers[$0][decided[$0] - 1].offset + 1 : next[$0] }
                     try store?.logCut(epoch: epoch, endOffsets: ends)
-                    logger.debug("epoch \(epoch): cut after \(delay) s of waiting at offsets \(ends)")
+                    logger.debug("epoch \(epoch): cut after \(maxEpochDelay ?? 0) s of waiting at offsets \(ends)")
                     takes = decided
                     break
                 }
                 if shouldStop() { break }
                 let wait = maxEpochDelay.flatMap { d in pendingSince.map { d - (Clock.monotonicSeconds() - $0) } } ?? 0.1
-                switch try consumer.poll(timeoutMs: Int32(max(1, min(100, wait * 1000))), { m in
+                delayDue = wait <= 0
+                // Once the delay is due, first read what librdkafka has already fetched: after a slow epoch (the
+                // writer held the loop back) a cut of only what was buffered would be tiny, and tiny epochs would
+                // keep the loop behind.
+                let result = try consumer.poll(timeoutMs: delayDue && !drained ? 0 : Int32(max(1, min(100, wait * 1000))), { m in
                     let p = Int(m.partition)
                     let arrived = Clock.monotonicSeconds()
                     if pendingSince == nil { pendingSince = arrived }
@@ -206,10 +212,12 @@ public struct RunJob: Sendable {
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value),
                                               outcome: outcome, cutTime: lastCutTime[p], arrived: arrived))
                     atEnd[p] = false
-                }) {
+                })
+                switch result {
                 case .partitionEnd(_, let p, _): atEnd[Int(p)] = true
                 default: break
                 }
+                drained = delayDue && result == .timeout
             }
             guard let takes, !shouldStop() else { break }
             let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && takes[$0] == buffers[$0].count }
