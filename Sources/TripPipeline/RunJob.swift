@@ -114,7 +114,7 @@ public struct RunJob: Sendable {
                     _ = try consumer.partitionCount(topic: name)
                 } catch {
                     throw KafkaError(configuration: "result topic \(name) is not available (\(error)); create the tenant's "
-                                     + "topics (tripstream dev-broker does) or run with --no-result-topics", operation: "run")
+                                     + "topics (tripstream create-topics; dev-broker does it itself) or run with --no-result-topics", operation: "run")
                 }
             }
         }

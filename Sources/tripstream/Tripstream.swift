@@ -17,7 +17,7 @@ struct Tripstream: ParsableCommand {
 
         Start with:  tripstream replay fixtures/trips-2k.csv  then  tripstream query trips_total
         """,
-        subcommands: [ReplayCommand.self, QueryCommand.self, VerifyRecoveryCommand.self, DevBrokerCommand.self,
+        subcommands: [ReplayCommand.self, QueryCommand.self, VerifyRecoveryCommand.self, DevBrokerCommand.self, CreateTopicsCommand.self,
                       ProduceCommand.self, RunCommand.self, ServeCommand.self, CassandraSchemaCommand.self, ConnectConfigCommand.self,
                       GenerateCommand.self, BenchCommand.self,
                       ConfigCommand.self],

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TripFixtures
+import TripPipeline
 import TripSQLite
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -124,5 +125,27 @@ func tempDir() -> String {
         #expect(r.status != 0 && r.stderr.contains("is empty"))
         r = try tripstream(["run", "--brokers", "127.0.0.1:9", "--max-epoch-delay", "0", "--db", "\(dir)/x.sqlite"])
         #expect(r.status != 0 && r.stderr.contains("--max-epoch-delay must be a positive number of milliseconds"))
+        r = try tripstream(["create-topics", "--brokers", "127.0.0.1:9", "--partitions", "0"])
+        #expect(r.status != 0 && r.stderr.contains("--partitions must be 1 to 100000"))
+    }
+
+    /// `create-topics` plans the tenant's six topics (compacted result topics) and, against the dev broker (no
+    /// controller), fails within its --timeout with librdkafka's reason instead of hanging or claiming success.
+    @Test func createTopicsNamesTheTenantsTopicsAndFailsClearlyWithoutAController() throws {
+        let broker = try DevBroker(["--brokers", "1"])
+        defer { _ = broker.stop() }
+        let start = Date()
+        let r = try tripstream(["create-topics", "--brokers", broker.bootstrap, "--tenant", "acme", "--timeout", "1000"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("creating topics") && r.stderr.contains("controller"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 15)
+        let plan = TopicPlan.topics(tenant: "acme", ingestPartitions: 8, partitions: nil, replicationFactor: 3, compact: true)
+        #expect(plan.map(\.name) == ["acme_ingestData", "acme_deadLetters", "acme_sumFareWindowStream", "acme_tripsTotalStream",
+                                     "acme_hotspotCommunityPickupWindowStream", "acme_hotspotWindowStream"])
+        #expect(plan.map(\.partitions) == [8, -1, -1, -1, -1, -1])
+        #expect(plan.allSatisfy { $0.replicationFactor == 3 })
+        #expect(plan.map { $0.settings["cleanup.policy"] } == [nil, nil, "compact", "compact", "compact", "compact"])
+        let help = try tripstream(["create-topics", "--help"])
+        #expect(help.stdout.contains("dev-broker") && help.stdout.contains("cleanup.policy=compact"))
     }
 }

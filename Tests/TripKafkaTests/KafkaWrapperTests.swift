@@ -133,6 +133,29 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
         #expect(reports.first?.error?.message.lowercased().contains("timed out") == true, "\(String(describing: reports.first?.error))")
     }
 
+    /// The Admin API wrapper against the mock cluster. librdkafka 2.0.2's mock has no controller, so the request
+    /// fails as a whole with librdkafka's own error, within the timeout asked for (the success path needs a real
+    /// cluster). A topic the client itself rejects (0 partitions) fails before anything is sent.
+    @Test func createTopicsReportsTheMocksMissingControllerInTime() throws {
+        let cluster = try KafkaMockCluster()
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers))
+        let start = Date()
+        do {
+            let outcomes = try admin.createTopics([.init(name: "new", partitions: 3, replicationFactor: 1,
+                                                         settings: ["cleanup.policy": "compact"])], timeoutMs: 1500)
+            Issue.record("the mock answered CreateTopics (\(outcomes)): test the success path here instead")
+        } catch let e as KafkaError {
+            #expect(e.message.contains("controller") && e.message.contains("Timed out"), "\(e)")
+        }
+        #expect(Date().timeIntervalSince(start) < 8)
+        do {
+            _ = try admin.createTopics([.init(name: "bad", partitions: 0, replicationFactor: 1)], timeoutMs: 1000)
+            Issue.record("0 partitions accepted")
+        } catch let e as KafkaError {
+            #expect(e.message.hasPrefix("bad: ") && e.message.contains("partitions"), "\(e)")
+        }
+    }
+
     @Test func invalidPropertiesNameTheKey() {
         do {
             _ = try KafkaProducer(config: KafkaConfig(bootstrapServers: "127.0.0.1:1", ["no.such.property": "1"]))
