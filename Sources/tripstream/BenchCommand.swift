@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("guard"), help: "Regression guard: parse and replay of --rows (default 200000); exit 1 on a gross regression.")
     var guardRun = false
 
-    @Option(name: .long, help: "Directory for generated files, mirrors and sort runs.")
+    @Option(name: .long, help: "Directory for generated files, mirrors and sort runs (created if missing).")
     var tmp = FileManager.default.temporaryDirectory.path
 
     @Flag(name: .long, help: "The Kafka scenario only (same as --scenarios kafka).")
@@ -75,6 +75,11 @@ struct BenchCommand: ParsableCommand {
             encoder.outputFormatting = .sortedKeys
             FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
             return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create --tmp \(tmp): \(error.localizedDescription)")
         }
         let chosen: [BenchScenario]
         if guardRun {
