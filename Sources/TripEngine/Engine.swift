@@ -135,7 +135,7 @@ public struct Engine: Sendable {
             let name = named[Int($1)] ?? names.string($1)
             named[Int($1)] = name
             return LocationHotspotRow(windowStart: $0, windowEnd: $0 + location.window.length, location: name,
-                                      count: $2, final: $3)
+                                      count: $2, final: $3, locationID: $1)
         }
         state.counters.emittedByQuery.sumFareWindow += Int64(out.sumFare.count)
         state.counters.emittedByQuery.tripsTotal += Int64(out.tripsTotal.count)

@@ -32,6 +32,14 @@ public struct LocationHotspotRow: Sendable, Equatable {
     public var location: String
     public var count: Int64
     public var final: Bool
+    /// The location's id in the emitting engine's interner (-1 if unknown): lets a sink cache per location
+    /// without hashing its text. Not part of the row's value: two engines may number locations differently.
+    public var locationID: LocationID = -1
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.windowStart == b.windowStart && a.windowEnd == b.windowEnd && a.location == b.location && a.count == b.count
+            && a.final == b.final
+    }
 }
 
 /// What one epoch changed, per query and output mode, sorted by key: what sinks apply.

@@ -51,10 +51,12 @@ public struct CheckpointPlan {
 /// checkpoint is due) the engine state and source position are saved in LMDB.
 public final class ReplayPipeline {
     public let config: TripstreamConfig
-    public private(set) var engine: Engine
+    /// The engine and the decoder are used several times per row, never re-entrantly: exempt from the dynamic
+    /// exclusivity check a class's stored property otherwise pays on every access.
+    @exclusivity(unchecked) public private(set) var engine: Engine
     let source: RecordSource
     let writer: MirrorWriter?
-    var decoder: TripDecoder
+    @exclusivity(unchecked) var decoder: TripDecoder
     let logger: Logger
     public var onProgress: ((ReplayProgress) -> Void)?
     var deadLetterCount: Int64 = 0

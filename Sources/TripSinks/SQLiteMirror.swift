@@ -54,25 +54,40 @@ public final class SQLiteMirror {
     }
 
     /// Location texts → their ids in `locations`, as far as this process has looked them up (ids never change).
-    var locationIDs: [String: Int64] = [:]
+    /// Both caches are used by one thread at a time and never re-entrantly (no dynamic exclusivity checks).
+    @exclusivity(unchecked) var locationIDs: [String: Int64] = [:]
+    /// The same by the emitting engine's location id (`LocationHotspotRow.locationID`), without hashing the
+    /// text. The text is compared before an entry is used, so rows of another engine cannot take a wrong id.
+    @exclusivity(unchecked) var byEngineID: [(text: String, id: Int64)?] = []
 
     /// The id of each location of `rows` (inserting the new ones), in row order.
     func locationIDs(for rows: [LocationHotspotRow]) throws -> [Int64] {
         var ids: [Int64] = []
         ids.reserveCapacity(rows.count)
         for r in rows {
-            if let id = locationIDs[r.location] {
-                ids.append(id)
+            let e = Int(r.locationID)
+            if e >= 0, e < byEngineID.count, let cached = byEngineID[e], cached.text == r.location {
+                ids.append(cached.id)
                 continue
             }
-            try statement("INSERT OR IGNORE INTO locations(location) VALUES (?1)", tenantBound: false).run([.text(r.location)])
-            guard let id = try db.rows("SELECT id FROM locations WHERE location = ?", [.text(r.location)]).first?.first?.int64 else {
-                throw SQLiteError(code: 0, message: "location \(r.location) missing right after its insert")
+            let id = try locationID(of: r.location)
+            if e >= 0 {
+                if e >= byEngineID.count { byEngineID.append(contentsOf: repeatElement(nil, count: e + 1 - byEngineID.count)) }
+                byEngineID[e] = (r.location, id)
             }
-            locationIDs[r.location] = id
             ids.append(id)
         }
         return ids
+    }
+
+    func locationID(of text: String) throws -> Int64 {
+        if let id = locationIDs[text] { return id }
+        try statement("INSERT OR IGNORE INTO locations(location) VALUES (?1)", tenantBound: false).run([.text(text)])
+        guard let id = try db.rows("SELECT id FROM locations WHERE location = ?", [.text(text)]).first?.first?.int64 else {
+            throw SQLiteError(code: 0, message: "location \(text) missing right after its insert")
+        }
+        locationIDs[text] = id
+        return id
     }
 
     static func currency(_ cents: Int64?) -> Double? { cents.map { Double($0) / 100 } }
@@ -95,7 +110,10 @@ public final class SQLiteMirror {
                                    beforeCommit: beforeCommit)
         } catch {
             // Ids looked up in a transaction that rolled back may not exist: forget them.
-            if locationIDs.count != known { locationIDs = [:] }
+            if locationIDs.count != known {
+                locationIDs = [:]
+                byEngineID = []
+            }
             throw error
         }
     }

@@ -60,6 +60,30 @@ func scratchPath(_ name: String) -> String {
         return (e.endEpoch(endOfInput: true), e.state.counters)
     }
 
+    /// The mirror caches location ids by the engine's location id, but two engines may number locations
+    /// differently: rows whose engine id 0 means another text must get that text's own id, and rows without
+    /// an engine id still work.
+    @Test func locationIDsFromAnotherEngineDoNotMixUpTexts() throws {
+        let mirror = try SQLiteMirror(path: scratchPath("ids.sqlite"), tenant: "t")
+        let progress = EpochProgress(source: "f.csv", position: 1, orderMode: "file")
+        func epoch(_ n: Int64, _ rows: [(String, LocationID)]) -> EpochOutput {
+            var out = EpochOutput(epoch: n)
+            out.locationHotspots = rows.enumerated().map { i, r in
+                LocationHotspotRow(windowStart: n * 60_000, windowEnd: n * 60_000 + 60_000, location: r.0, count: Int64(i + 1),
+                                   final: true, locationID: r.1)
+            }
+            return out
+        }
+        try mirror.apply(epoch(1, [("POINT (1 1)", 0), ("POINT (2 2)", 1)]), deadLetters: [], progress: progress, counters: Counters())
+        try mirror.apply(epoch(2, [("POINT (3 3)", 0), ("POINT (1 1)", 1), ("POINT (2 2)", -1)]), deadLetters: [],
+                         progress: progress, counters: Counters())
+        let rows = try mirror.db.rows("SELECT window_start, pickup_centroid_location, count FROM hotspot_window ORDER BY 1, 2")
+        #expect(rows == [[.integer(60), .text("POINT (1 1)"), .integer(1)], [.integer(60), .text("POINT (2 2)"), .integer(2)],
+                         [.integer(120), .text("POINT (1 1)"), .integer(2)], [.integer(120), .text("POINT (2 2)"), .integer(3)],
+                         [.integer(120), .text("POINT (3 3)"), .integer(1)]])
+        #expect(try mirror.db.scalar("SELECT COUNT(*) FROM locations") == .integer(3))
+    }
+
     /// A version-1 mirror (location text in `hotspot_window`'s key) is migrated when opened: the same rows
     /// through the view, the texts in `locations`, other tenants' rows kept, and new epochs written as usual.
     @Test func aVersion1MirrorIsMigrated() throws {
