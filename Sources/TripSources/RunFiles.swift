@@ -8,38 +8,56 @@ import Darwin
 final class RunFileWriter {
     let fd: Int32
     let path: String
-    var buffer: [UInt8] = []
+    /// Records are framed here by raw stores (one per header field, one copy of the bytes), then written.
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    var used = 0
 
     init(path: String) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SourceError("cannot create sort run \(path): \(String(cString: strerror(errno)))") }
-        buffer.reserveCapacity(1 << 20)
+        guard fd >= 0 else {
+            buffer.deallocate()
+            throw SourceError("cannot create sort run \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit {
+        buffer.deallocate()
+        if fd >= 0 { Glibc.close(fd) }
+    }
 
+    /// One record: key, offset, length (little-endian Int64, Int64, Int32), then its bytes.
     func write(key: Int64, offset: Int64, bytes: UnsafeRawBufferPointer) throws {
-        withUnsafeBytes(of: key.littleEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: offset.littleEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: Int32(bytes.count).littleEndian) { buffer.append(contentsOf: $0) }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
+        if used + 20 + bytes.count > buffer.count { try flush() }
+        var header = (key.littleEndian, offset.littleEndian, Int32(bytes.count).littleEndian)
+        if 20 + bytes.count > buffer.count {  // a record larger than the buffer goes straight out
+            try withUnsafeBytes(of: &header) { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<20])) }
+            try writeAll(bytes)
+            return
+        }
+        let base = buffer.baseAddress! + used
+        base.storeBytes(of: header.0, as: Int64.self)
+        (base + 8).storeBytes(of: header.1, as: Int64.self)
+        (base + 16).storeBytes(of: header.2, as: Int32.self)
+        if let source = bytes.baseAddress { (base + 20).copyMemory(from: source, byteCount: bytes.count) }
+        used += 20 + bytes.count
     }
 
     func flush() throws {
-        try buffer.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = Glibc.write(fd, b.baseAddress! + done, b.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SourceError("cannot write sort run \(path): \(String(cString: strerror(errno)))")
-                }
-                done += n
+        try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+        used = 0
+    }
+
+    func writeAll(_ b: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < b.count {
+            let n = Glibc.write(fd, b.baseAddress! + done, b.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SourceError("cannot write sort run \(path): \(String(cString: strerror(errno)))")
             }
+            done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     func finish() throws {
