@@ -13,8 +13,11 @@ public struct JSONTripDecoder {
     public let timeColumn: TimeColumn
     public let zone: ZoneRules
     let timeKey: [UInt8]?
-    static let keys: [[UInt8]] = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
-        .map { Array($0.utf8) }
+    /// The wanted keys with their value slots (0 = the time column, then fare, tips, trip_total,
+    /// pickup_community_area, pickup_centroid_location), and a bit per key length among them: most keys in a
+    /// message are not wanted, and their length alone rejects them.
+    let wanted: [(key: [UInt8], slot: Int)]
+    let wantedLengths: UInt64
     let timeName: String
     static let moneyNames = ["fare", "tips", "trip_total"]
     var scratch: [UInt8] = []
@@ -24,6 +27,9 @@ public struct JSONTripDecoder {
         self.zone = zone
         timeKey = TripDecoder.timeColumnName(timeColumn).map { Array($0.utf8) }
         timeName = TripDecoder.timeColumnName(timeColumn) ?? ""
+        let fields = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
+        wanted = (timeKey.map { [($0, 0)] } ?? []) + fields.enumerated().map { (Array($1.utf8), $0 + 1) }
+        wantedLengths = wanted.reduce(0) { $1.key.count < 64 ? $0 | 1 << UInt64($1.key.count) : $0 }
     }
 
     /// A value's bytes in the message (quotes excluded) and whether it needs unescaping.
@@ -151,11 +157,11 @@ public struct JSONTripDecoder {
         }
     }
 
-    /// The slot (0 = time, then `keys`) of a wanted key, or nil.
+    /// The slot of a wanted key (see `wanted`), or nil.
     @inline(__always)
     func wantedSlot(_ key: UnsafePointer<UInt8>, _ length: Int) -> Int? {
-        if let timeKey, timeKey.count == length, Self.equal(key, timeKey) { return 0 }
-        for k in Self.keys.indices where Self.keys[k].count == length && Self.equal(key, Self.keys[k]) { return k + 1 }
+        guard length < 64, wantedLengths & (1 << UInt64(length)) != 0 else { return nil }
+        for w in wanted where w.key.count == length && Self.equal(key, w.key) { return w.slot }
         return nil
     }
 
