@@ -55,9 +55,13 @@ public final class KafkaConsumer: @unchecked Sendable {
         properties["group.id"] = groupID
         if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
         if properties["enable.partition.eof"] == nil { properties["enable.partition.eof"] = "true" }
-        // Bound librdkafka's prefetch queue (64 MB by default): tripstream buffers epochs itself. Much smaller
-        // starves the fetcher (0.5 s waits between fetches, measured on the dev broker); 32 MB does not.
-        if properties["queued.max.messages.kbytes"] == nil { properties["queued.max.messages.kbytes"] = "32768" }
+        // librdkafka's prefetch queue. When it is full, librdkafka 2.0 pauses fetching for a fixed second (no
+        // fetch.queue.backoff.ms before 2.2; librdkafka issue #2879), so it must hold about a second of what
+        // `run` consumes, or a catching-up run idles: with 32 MB, a 100 k-message topic (90 MB) took 1.2–1.4 s
+        // in half the runs instead of 0.7–0.8 s, ~0.7 s of it waiting. 128 MB ≈ 1 s at 140 k messages/s of
+        // 900 bytes; the message-count threshold (100 000 by default) is raised so that the size governs.
+        if properties["queued.max.messages.kbytes"] == nil { properties["queued.max.messages.kbytes"] = "131072" }
+        if properties["queued.min.messages"] == nil { properties["queued.min.messages"] = "1000000" }
         // A stream engine wants new messages soon, not batches after half a second.
         if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "50" }
         // A checkpointed offset the broker no longer has is data loss: fail loudly instead of skipping.
