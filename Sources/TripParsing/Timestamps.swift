@@ -28,6 +28,37 @@ extension FieldParsers {
     public static func timestamp(_ raw: UnsafeRawBufferPointer) throws(FieldError) -> ParsedTimestamp? {
         let p = trimmed(raw)
         if p.isEmpty { return nil }
+        if let ms = portalLayout(p) { return .local(ms) }
+        return try generalTimestamp(p)
+    }
+
+    /// The portal's own layout, `MM/DD/YYYY hh:mm:ss AM`, at its fixed positions (nearly every row): read
+    /// without the general cursor. Anything else, including an out-of-range value, is left to the general
+    /// path (nil), which gives the same result for this layout and names what is wrong.
+    @inline(__always)
+    static func portalLayout(_ p: UnsafeRawBufferPointer) -> EventTime? {
+        guard p.count == 22 else { return nil }
+        let b = p.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        guard b[2] == 0x2F, b[5] == 0x2F, b[10] == 0x20, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x20,
+              b[21] | 0x20 == 0x6D else { return nil }
+        let meridiem = b[20] | 0x20
+        guard meridiem == 0x61 || meridiem == 0x70 else { return nil }
+        @inline(__always) func two(_ i: Int) -> Int64 {
+            let high = b[i] &- 0x30, low = b[i + 1] &- 0x30
+            return high < 10 && low < 10 ? Int64(high) * 10 + Int64(low) : -1
+        }
+        let month = two(0), day = two(3), century = two(6), yy = two(8), hour = two(11), minute = two(14), second = two(17)
+        guard month >= 1, month <= 12, day >= 1, century >= 0, yy >= 0, hour >= 1, hour <= 12,
+              minute >= 0, minute <= 59, second >= 0, second <= 59 else { return nil }
+        let year = century * 100 + yy
+        guard day <= Int64(CivilDate.daysInMonth(year: Int(year), month: Int(month))) else { return nil }
+        let dayNumber = Int64(CivilDate.dayNumber(year: Int(year), month: Int(month), day: Int(day)))
+        let hour24 = hour % 12 + (meridiem == 0x70 ? 12 : 0)
+        return ((dayNumber * 24 + hour24) * 60 + minute) * 60_000 + second * 1000
+    }
+
+    /// Every accepted format, with the reason when a field is not one of them.
+    static func generalTimestamp(_ p: UnsafeRawBufferPointer) throws(FieldError) -> ParsedTimestamp? {
         var c = ByteCursor(p)
         let (first, firstDigits) = c.number(max: 13)
         guard firstDigits > 0 else { throw .badTimestamp(formatHint) }

@@ -43,6 +43,44 @@ import TripCore
         #expect(try parseTime("") == nil)
     }
 
+    /// The fixed-position fast path for `MM/DD/YYYY hh:mm:ss AM` agrees with the general parser wherever it
+    /// answers, declines whatever is out of range (so the general parser names it), and answers for nearly
+    /// every valid portal timestamp.
+    @Test func portalLayoutFastPathAgreesWithTheGeneralParser() throws {
+        var state: UInt64 = 0x1234_5678
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var answered = 0, valid = 0
+        for _ in 0..<20_000 {
+            // Mostly valid values, sometimes just out of range; sometimes a byte replaced by anything.
+            let month = next(14), day = next(33), hour = next(14), minute = next(61), second = next(61)
+            let year = [1999, 2000, 2015, 2016, 2023, 2100][next(6)]
+            let meridiem = ["AM", "PM", "am", "pm", "XM", "A "][next(6)]
+            var bytes = Array("\(two(month))/\(two(day))/\(year) \(two(hour)):\(two(minute)):\(two(second)) \(meridiem)".utf8)
+            if next(8) == 0 { bytes[next(bytes.count)] = UInt8(next(128)) }
+            let isValid = (1...12).contains(month) && day >= 1 && day <= CivilDate.daysInMonth(year: year, month: month)
+                && (1...12).contains(hour) && minute <= 59 && second <= 59 && ["AM", "PM", "am", "pm"].contains(meridiem)
+            // .none: the parser threw; .some(x): it returned x.
+            func outcome(_ parse: () throws(FieldError) -> ParsedTimestamp?) -> ParsedTimestamp?? {
+                do { return .some(try parse()) } catch { return .none }
+            }
+            bytes.withUnsafeBytes { p in
+                let general = outcome { () throws(FieldError) in try FieldParsers.generalTimestamp(p) }
+                if let fast = FieldParsers.portalLayout(p) {
+                    answered += 1
+                    #expect(general == .some(.local(fast)), "\(String(decoding: bytes, as: UTF8.self))")
+                }
+                #expect(outcome { () throws(FieldError) in try FieldParsers.timestamp(p) } == general)
+            }
+            if isValid { valid += 1 }
+        }
+        // Valid ones unless a random byte broke them: the fast path takes at least those intact.
+        #expect(valid > 1_000 && answered >= valid * 7 / 8, "answered \(answered) of \(valid) valid")
+    }
+
     @Test func isoAndUnixTimestamps() throws {
         #expect(try parseTime("2015-04-18T05:00:00Z") == .instant(utc(2015, 4, 18, 5)))
         #expect(try parseTime("2015-04-18T00:00:00-05:00") == .instant(utc(2015, 4, 18, 5)))
