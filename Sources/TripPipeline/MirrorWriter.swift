@@ -45,6 +45,8 @@ final class MirrorWriter: @unchecked Sendable {
     /// Per input in `inputTimesMs`: ms from its production until its epoch's results were visible (delivered
     /// to the result topics; committed to the mirror without Kafka).
     private(set) var latenciesMs: [Double] = []
+    /// Per epoch: the latency of its newest input (how earlier versions measured, kept for comparison).
+    private(set) var newestLatenciesMs: [Double] = []
 
     init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil,
          telemetry: PipelineTelemetry? = nil, depth: Int = 2) {
@@ -67,7 +69,9 @@ final class MirrorWriter: @unchecked Sendable {
         condition.broadcast()
     }
 
-    var latencies: [Double] { condition.withLock { latenciesMs } }
+    var latencies: (perInput: [Double], newestPerEpoch: [Double]) {
+        condition.withLock { (latenciesMs, newestLatenciesMs) }
+    }
 
     /// Waits until every submitted epoch is applied (or the writer failed).
     func finish() throws {
@@ -170,7 +174,10 @@ final class MirrorWriter: @unchecked Sendable {
         }
         if !job.inputTimesMs.isEmpty {
             let visible = Clock.wallMilliseconds()
-            condition.withLock { latenciesMs.append(contentsOf: job.inputTimesMs.lazy.map { Double(visible - $0) }) }
+            condition.withLock {
+                latenciesMs.append(contentsOf: job.inputTimesMs.lazy.map { Double(visible - $0) })
+                newestLatenciesMs.append(Double(visible - job.inputTimesMs.max()!))
+            }
         }
         if let checkpoint = job.checkpoint, let store {
             let t0 = Clock.monotonicSeconds()

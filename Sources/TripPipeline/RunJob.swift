@@ -44,6 +44,8 @@ public struct RunJob: Sendable {
     /// without Kafka.
     public final class Latencies: @unchecked Sendable {
         public internal(set) var milliseconds: [Double] = []
+        /// Per epoch, its newest input's latency only (the measure before every input counted).
+        public internal(set) var newestPerEpochMilliseconds: [Double] = []
         public init() {}
     }
     public var latencies = Latencies()
@@ -264,7 +266,7 @@ public struct RunJob: Sendable {
             finished = endOfInput
         }
         try writer.finish()
-        latencies.milliseconds = writer.latencies
+        (latencies.milliseconds, latencies.newestPerEpochMilliseconds) = writer.latencies
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,
