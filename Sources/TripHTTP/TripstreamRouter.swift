@@ -43,7 +43,7 @@ enum TripstreamRouter {
             var bytes: [UInt8] = []
             served.registry.emit(into: &bytes)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                            body: .init(byteBuffer: ByteBuffer(bytes: MetricHelp.adding(to: bytes))))
         }
         router.get("/api/v1/queries/:name") { request, context in
             let name = context.parameters.get("name") ?? ""

@@ -96,6 +96,15 @@ import TripSQLite
         #expect(metricValue(metrics.body, "tripstream_epoch_duration_seconds_count") == 1)
         #expect(metricValue(metrics.body, "tripstream_checkpoint_duration_seconds_count") == 1)
         #expect((metricValue(metrics.body, "tripstream_process_resident_memory_bytes") ?? 0) > 1_000_000)
+        // Every family has one HELP line, right before its TYPE line.
+        let lines = metrics.body.split(separator: "\n")
+        let types = lines.enumerated().filter { $0.element.hasPrefix("# TYPE ") }
+        #expect(types.count >= 10)
+        for (i, line) in types {
+            let name = line.split(separator: " ")[2]
+            #expect(i > 0 && lines[i - 1].hasPrefix("# HELP \(name) ") && lines[i - 1].count > "# HELP \(name) ".count + 5, "\(line)")
+            #expect(lines.filter { $0.hasPrefix("# HELP \(name) ") }.count == 1, "\(name)")
+        }
 
         // The page itself: self-contained HTML (no external scripts or styles).
         let page = try curl(base)
