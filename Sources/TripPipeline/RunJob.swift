@@ -61,8 +61,10 @@ public struct RunJob: Sendable {
     struct Message {
         var offset: Int64
         var timestampMs: Int64
-        /// The value's bytes (a dead letter's raw text, should the row be rejected or late).
-        var value: [UInt8]
+        /// Where the value's bytes are in its partition's byte buffer (a dead letter's raw text, should the row
+        /// be rejected or late): one growing buffer per partition instead of an allocation per message.
+        var valueStart: Int
+        var valueCount: Int
         /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids.
         var outcome: DecodeOutcome
         /// The event time the epoch cut sees (its predecessor's when the message has none).
@@ -159,6 +161,7 @@ public struct RunJob: Sendable {
         // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
         let cut = EpochCut(share: share, aligned: partitions > 1 && config.timeColumn != .ingest)
         var buffers = [[Message]](repeating: [], count: partitions)
+        var valueBytes = [[UInt8]](repeating: [], count: partitions)
         var atEnd = [Bool](repeating: false, count: partitions)
         // Cuts a previous run of this state decided by time and logged: repeated exactly.
         var logged = try store?.loggedCuts(after: checkpoint?.epoch ?? 0) ?? [:]
@@ -211,7 +214,10 @@ public struct RunJob: Sendable {
                     if pendingSince == nil { pendingSince = arrived }
                     let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
                     if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
-                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, value: Array(m.value),
+                    let valueStart = valueBytes[p].count
+                    valueBytes[p].append(contentsOf: m.value)
+                    buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs,
+                                              valueStart: valueStart, valueCount: m.value.count,
                                               outcome: outcome, cutTime: lastCutTime[p], arrived: arrived))
                     atEnd[p] = false
                 })
@@ -236,12 +242,16 @@ public struct RunJob: Sendable {
                         trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
                         outcome = .trip(trip)
                     }
-                    engine.accept(outcome, offset: m.offset, raw: { String(decoding: m.value, as: UTF8.self) },
+                    engine.accept(outcome, offset: m.offset,
+                                  raw: { String(decoding: valueBytes[p][m.valueStart..<m.valueStart + m.valueCount], as: UTF8.self) },
                                   source: source, into: &deadLetters)
                     next[p] = m.offset + 1
                     consumed += 1
                 }
+                let used = take < buffers[p].count ? buffers[p][take].valueStart : valueBytes[p].count
                 buffers[p].removeFirst(take)
+                valueBytes[p].removeFirst(used)
+                for i in buffers[p].indices { buffers[p][i].valueStart -= used }
             }
             pendingSince = buffers.compactMap { $0.first?.arrived }.min()
             let cutAt = Clock.monotonicSeconds()
