@@ -162,6 +162,9 @@ public struct RunJob: Sendable {
         let cut = EpochCut(share: share, aligned: partitions > 1 && config.timeColumn != .ingest)
         var buffers = [[Message]](repeating: [], count: partitions)
         var valueBytes = [[UInt8]](repeating: [], count: partitions)
+        // Room for a share of ~1 KB messages up front (epochRows KB in all; pages are touched only when used):
+        // growing from empty copied more than the per-message allocations this buffer replaces.
+        for p in 0..<partitions { valueBytes[p].reserveCapacity(max(1 << 16, share * 1024)) }
         var atEnd = [Bool](repeating: false, count: partitions)
         // Cuts a previous run of this state decided by time and logged: repeated exactly.
         var logged = try store?.loggedCuts(after: checkpoint?.epoch ?? 0) ?? [:]
@@ -250,8 +253,14 @@ public struct RunJob: Sendable {
                 }
                 let used = take < buffers[p].count ? buffers[p][take].valueStart : valueBytes[p].count
                 buffers[p].removeFirst(take)
-                valueBytes[p].removeFirst(used)
-                for i in buffers[p].indices { buffers[p][i].valueStart -= used }
+                // Bytes before `used` are done with: dropped at once when nothing waits, else only once they are
+                // most of the buffer (moving the waiting messages' bytes at every cut would cost more than it saves).
+                if buffers[p].isEmpty {
+                    valueBytes[p].removeAll(keepingCapacity: true)
+                } else if used > valueBytes[p].count / 2 {
+                    valueBytes[p].removeFirst(used)
+                    for i in buffers[p].indices { buffers[p][i].valueStart -= used }
+                }
             }
             pendingSince = buffers.compactMap { $0.first?.arrived }.min()
             let cutAt = Clock.monotonicSeconds()

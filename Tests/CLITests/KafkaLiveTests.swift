@@ -125,6 +125,44 @@ extension KafkaLiveTests {
     }
 }
 
+extension KafkaLiveTests {
+    /// Bad and late messages are dead-lettered by `run` with their exact text, partition and offset (the
+    /// values live in one byte buffer per partition, reused across epochs).
+    @Test func deadLettersCarryEachMessagesOwnText() throws {
+        let dir = tempDir()
+        let good = try csvLines(dir, rows: 40, seed: 34)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
+        defer { _ = broker.stop() }
+        // Per partition: good rows with bad ones between them; the partition's first row again at the very end,
+        // hours behind the watermark by then (late for every query).
+        var expectedBad: [[SQLiteValue]] = []
+        var expectedLate = Set<[SQLiteValue]>()
+        for p in 0..<2 {
+            var values: [String] = []
+            for (i, line) in good.enumerated() where i % 2 == p {
+                values.append(line)
+                if i % 7 == 3 { values.append("bad line \(p)-\(i), not a trip") }
+            }
+            values.append(good[p])
+            let source = "tenantstreamapp_ingestData[\(p)]"
+            for (offset, v) in values.enumerated() where v.hasPrefix("bad line") {
+                expectedBad.append([.text(source), .integer(Int64(offset)), .text(v)])
+            }
+            expectedLate.insert([.text(source), .integer(Int64(values.count - 1)), .text(good[p])])
+            #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "\(p)"],
+                             stdin: values.joined(separator: "\n") + "\n").status == 0)
+        }
+        let db = "\(dir)/d.sqlite"
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--format", "csv", "--epoch-rows", "10",
+                                  "--no-result-topics", "--stop-at-end", "--db", db])
+        #expect(run.status == 0, "\(run.stderr)")
+        let bad = try mirrorRows(db, "SELECT source, position, raw FROM dead_letters WHERE query = '' ORDER BY source, position")
+        #expect(bad == expectedBad.sorted { ($0[0].string!, $0[1].int64!) < ($1[0].string!, $1[1].int64!) })
+        let lateRows = try mirrorRows(db, "SELECT DISTINCT source, position, raw FROM dead_letters WHERE reason = 'late'")
+        #expect(Set(lateRows) == expectedLate, "\(lateRows)")
+    }
+}
+
 extension ServingProcess {
     /// Waits up to `seconds` for the process to end by itself (SIGKILL after that), then its status and output.
     func stop(waitingForExit seconds: Double) -> (status: Int32, output: String) {
