@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TripCore
 @testable import TripParsing
@@ -20,6 +21,39 @@ import TripCore
         #expect(throws: FieldError.notANumber) { try cents("abc") }
         #expect(throws: FieldError.notANumber) { try cents("$") }
         #expect(throws: FieldError.notANumber) { try cents(".") }
+    }
+
+    /// The one-pass path for `12.34` / `$12.34` agrees with the general money parser wherever it answers, and
+    /// answers for those forms; `cents` gives the general parser's outcome for everything.
+    @Test func plainMoneyFastPathAgreesWithTheGeneralParser() {
+        var state: UInt64 = 99
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        func outcome(_ parse: () throws(FieldError) -> Int64?) -> Int64?? {
+            do { return .some(try parse()) } catch { return .none }
+        }
+        var answered = 0, plainForms = 0
+        for _ in 0..<20_000 {
+            var text = ["", "", "$", "-", "+", "$-", " "][next(7)]
+            text += String((0..<next(18)).map { _ in Character(String(next(10))) })
+            if next(6) == 0 { text += "," + String(next(1000)) }
+            if next(5) != 0 { text += "." + String((0..<[2, 2, 2, 0, 1, 3][next(6)]).map { _ in Character(String(next(10))) }) }
+            if next(10) == 0 { text += ["x", " ", "$", ".", "5"][next(5)] }
+            let bytes = Array(text.utf8)
+            let isPlain = text.range(of: #"^\$?[0-9]{1,15}\.[0-9]{2}$"#, options: .regularExpression) != nil
+            if isPlain { plainForms += 1 }
+            bytes.withUnsafeBytes { p in
+                let general = outcome { () throws(FieldError) in try FieldParsers.generalCents(FieldParsers.trimmed(p)) }
+                if let fast = FieldParsers.plainCents(FieldParsers.trimmed(p)) {
+                    answered += 1
+                    #expect(general == .some(fast), "\(text)")
+                }
+                #expect(outcome { () throws(FieldError) in try FieldParsers.cents(p) } == general, "\(text)")
+            }
+        }
+        #expect(plainForms > 2_000 && answered >= plainForms, "answered \(answered), plain \(plainForms)")
     }
 
     @Test func integers() throws {
