@@ -118,15 +118,12 @@ final class MirrorWriter: @unchecked Sendable {
             if awaiting.isEmpty {
                 condition.wait()
                 condition.unlock()
-            } else if let results {
-                condition.unlock()
-                // Deliveries pending: serve their reports as they come (the poll returns at the first one) and
-                // look for a new epoch every few ms; results count as visible only once delivered.
-                results.serveReports(timeoutMs: 5)
-                try settle(waitForAll: false)
             } else {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.02))
                 condition.unlock()
+                // Deliveries pending (only with Kafka: without it an epoch settles as soon as it is applied): serve
+                // their reports as they come (the poll returns at the first one) and look for a new epoch every
+                // few ms; results count as visible only once delivered.
+                results?.serveReports(timeoutMs: 5)
                 try settle(waitForAll: false)
             }
         }
