@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TripCore
 import TripEngine
 import TripSQLite
@@ -40,7 +43,19 @@ public final class SQLiteMirror {
         // transaction (SQLite allows one writer at a time) rather than fail after the default 5 s.
         // 16 KiB pages for a new mirror (an existing one keeps its size): fewer, fuller B-tree pages for the
         // append-mostly result tables.
-        try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;")
+        // Switching a new file to WAL upgrades a read lock; when two processes do it at once, SQLite answers one
+        // of them "busy" at once instead of waiting (waiting would deadlock), so that step is retried.
+        try db.execute("PRAGMA busy_timeout=60000")
+        var attempts = 0
+        while true {
+            do {
+                try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                break
+            } catch let error as SQLiteError where error.code == 5 && attempts < 3000 {  // SQLITE_BUSY; ≤ 60 s
+                attempts += 1
+                usleep(20_000)
+            }
+        }
         try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
         try db.transaction {
             let version = try db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")?.string

@@ -60,6 +60,22 @@ func scratchPath(_ name: String) -> String {
         return (e.endEpoch(endOfInput: true), e.state.counters)
     }
 
+    /// Many writers opening one new mirror at the same moment (tenants started together): each switch to WAL
+    /// that SQLite answers "busy" at once is retried, so every open succeeds.
+    @Test func writersOpeningANewMirrorTogetherAllSucceed() throws {
+        for round in 0..<5 {
+            let path = scratchPath("together-\(round).sqlite")
+            let failures = NSLock()
+            nonisolated(unsafe) var errors: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 8) { i in
+                do { _ = try SQLiteMirror(path: path, tenant: "t\(i)") } catch {
+                    failures.withLock { errors.append("\(error)") }
+                }
+            }
+            #expect(errors.isEmpty, "round \(round): \(errors)")
+        }
+    }
+
     /// The mirror caches location ids by the engine's location id, but two engines may number locations
     /// differently: rows whose engine id 0 means another text must get that text's own id, and rows without
     /// an engine id still work.
