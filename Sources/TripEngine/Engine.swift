@@ -169,23 +169,9 @@ public struct Engine: Sendable {
             }
         }
         if finalMask.contains(true) { open.removeAll { finalMask[$0] } }
-        // Sort 16-byte keys, not the rows: (start, group with its sign flipped so that it orders as unsigned,
-        // then the index). Indexes are unique, so this is the stable order by key.
-        var order = picked.indices.map { i in
-            SortKey(start: picked[i].key.start,
-                    rest: UInt64(UInt32(bitPattern: picked[i].key.group) ^ 0x8000_0000) << 32 | UInt64(i))
-        }
-        order.sort()
-        return order.map { k in
-            let p = picked[Int(truncatingIfNeeded: k.rest & 0xFFFF_FFFF)]
+        return KeyOrder.sortedIndices(picked.map(\.key)).map { i in
+            let p = picked[i]
             return row(p.key.start, p.key.group, p.value, p.final)
         }
     }
-}
-
-/// An emitted row's place in key order: window start, then group and index packed in one word.
-struct SortKey: Comparable {
-    var start: EventTime
-    var rest: UInt64
-    static func < (a: Self, b: Self) -> Bool { a.start < b.start || (a.start == b.start && a.rest < b.rest) }
 }
