@@ -46,6 +46,9 @@ public final class SQLiteMirror {
         // Switching a new file to WAL upgrades a read lock; when two processes do it at once, SQLite answers one
         // of them "busy" at once instead of waiting (waiting would deadlock), so that step is retried.
         try db.execute("PRAGMA busy_timeout=60000")
+        // Statement journals (a multi-row upsert that meets existing keys keeps one, see `BatchedUpsert`) in
+        // memory: SQLite otherwise writes them to temporary files in /var/tmp once they pass 64 KiB.
+        try db.execute("PRAGMA temp_store=MEMORY")
         var attempts = 0
         while true {
             do {
