@@ -15,9 +15,22 @@ public struct StringInterner: Sendable, Equatable {
     /// Slot → id + 1 (0 = empty). Power-of-two size, at most half full.
     @usableFromInline var slots: [Int32] = Array(repeating: 0, count: 64)
 
+    /// Strings of ids 0 ..< its count, each made once (`cacheStrings()`): every result row of a location shares
+    /// one storage, so a sink comparing texts finds them identical at once. Derived, so not compared.
+    public private(set) var cachedStrings: [String] = []
+
     public init() {}
 
     public var count: Int { ends.count }
+
+    /// Same strings under the same ids.
+    public static func == (a: Self, b: Self) -> Bool { a.ends == b.ends && a.arena == b.arena }
+
+    /// Makes the Strings of the ids added since the last call.
+    public mutating func cacheStrings() {
+        guard cachedStrings.count < count else { return }
+        cachedStrings += (cachedStrings.count..<count).map { string(LocationID($0)) }
+    }
 
     /// Deterministic across runs (unlike Hasher), eight bytes per step: a multiply-rotate mix of each word,
     /// the tail bytes and the length. It only places ids in slots; ids themselves are first-seen order.

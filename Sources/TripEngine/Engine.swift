@@ -127,15 +127,12 @@ public struct Engine: Sendable {
         }
         let location = config.hotspotWindow
         let locationWM = out.watermarks.hotspotWindow
-        let names = state.locations
-        // One String per location and epoch, shared by its rows (not one allocation per row).
-        var named = [String?](repeating: nil, count: names.count)
+        state.locations.cacheStrings()
+        let names = state.locations.cachedStrings
         out.locationHotspots = Self.emit(&state.location, retained: &state.retainedLocation, mode: location.mode,
                                          epoch: epoch, isFinal: { s, _ in s + location.window.length <= locationWM }) {
-            let name = named[Int($1)] ?? names.string($1)
-            named[Int($1)] = name
-            return LocationHotspotRow(windowStart: $0, windowEnd: $0 + location.window.length, location: name,
-                                      count: $2, final: $3, locationID: $1)
+            LocationHotspotRow(windowStart: $0, windowEnd: $0 + location.window.length, location: names[Int($1)],
+                               count: $2, final: $3, locationID: $1)
         }
         state.counters.emittedByQuery.sumFareWindow += Int64(out.sumFare.count)
         state.counters.emittedByQuery.tripsTotal += Int64(out.tripsTotal.count)

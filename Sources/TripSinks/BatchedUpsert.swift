@@ -10,18 +10,21 @@ import TripSQLite
 /// every multi-row statement that may abort or replace half-way a statement journal (a copy of each page it
 /// changes, in a temporary file once past 64 KiB), and `OR IGNORE` needs none. A 1 M-row replay made ~54 000
 /// such 16 KiB writes to /var/tmp without this.
-struct BatchedUpsert {
+final class BatchedUpsert {
     let ignorePrefix: String
     let replacePrefix: String
     let rowSQL: String
     let columns: Int32
     let batchSize: Int
+    /// Prepared statements by batch size, `OR IGNORE` and `OR REPLACE` (from the database's cache, held here so
+    /// that each batch does not build and hash its SQL again).
+    var statements: [Int: (ignore: SQLiteStatement, replace: SQLiteStatement)] = [:]
 
     /// - Parameters:
     ///   - columns: the bound columns, in order.
     ///   - fixed: columns with the same SQL literal in every row (the tenant: validated to letters, digits
     ///     and `_-.`, so safe as a literal).
-    init(table: String, columns: [String], fixed: [(column: String, literal: String)], batchSize: Int = 64) {
+    init(table: String, columns: [String], fixed: [(column: String, literal: String)], batchSize: Int = 256) {
         let target = "INTO \(table)(" + (fixed.map(\.column) + columns).joined(separator: ", ") + ") VALUES "
         ignorePrefix = "INSERT OR IGNORE " + target
         replacePrefix = "INSERT OR REPLACE " + target
@@ -32,34 +35,39 @@ struct BatchedUpsert {
 
     /// Writes `rows`; `bind(row, statement, first)` binds one row's columns from parameter index `first` on.
     func write<Row>(_ rows: [Row], in db: SQLiteDatabase, bind: (Row, SQLiteStatement, Int32) throws -> Void) throws {
+        try write(count: rows.count, in: db) { i, s, first in try bind(rows[i], s, first) }
+    }
+
+    /// Writes rows 0 ..< `count`; `bind(i, statement, first)` binds row i's columns from parameter index `first` on.
+    func write(count: Int, in db: SQLiteDatabase, bind: (Int, SQLiteStatement, Int32) throws -> Void) throws {
         var i = 0
-        if rows.count >= batchSize {
-            let values = Array(repeating: rowSQL, count: batchSize).joined(separator: ", ")
-            let insert = try db.cached(ignorePrefix + values)
-            var replace: SQLiteStatement?
-            while i + batchSize <= rows.count {
-                if replace == nil {
-                    for k in 0..<batchSize { try bind(rows[i + k], insert, Int32(k) * columns + 1) }
-                    try insert.execute()
-                    if db.changes == batchSize {
-                        i += batchSize
-                        continue
-                    }
-                    replace = try db.cached(replacePrefix + values)
+        var replacing = false
+        // Full batches, then the rest in batches of a quarter size, and so on down to single rows (an epoch's
+        // last rows of a table would otherwise cost a statement each).
+        var size = batchSize
+        while i < count {
+            guard count - i >= size else { size = max(1, size / 4); continue }
+            let pair = try statements(size: size, in: db)
+            if !replacing {
+                for k in 0..<size { try bind(i + k, pair.ignore, Int32(k) * columns + 1) }
+                try pair.ignore.execute()
+                if db.changes == size {
+                    i += size
+                    continue
                 }
-                let upsert = replace!
-                for k in 0..<batchSize { try bind(rows[i + k], upsert, Int32(k) * columns + 1) }
-                try upsert.execute()
-                i += batchSize
+                replacing = true
             }
+            for k in 0..<size { try bind(i + k, pair.replace, Int32(k) * columns + 1) }
+            try pair.replace.execute()
+            i += size
         }
-        guard i < rows.count else { return }
-        // One row per statement: no statement journal either way.
-        let single = try db.cached(replacePrefix + rowSQL)
-        while i < rows.count {
-            try bind(rows[i], single, 1)
-            try single.execute()
-            i += 1
-        }
+    }
+
+    func statements(size: Int, in db: SQLiteDatabase) throws -> (ignore: SQLiteStatement, replace: SQLiteStatement) {
+        if let pair = statements[size] { return pair }
+        let values = Array(repeating: rowSQL, count: size).joined(separator: ", ")
+        let pair = (try db.cached(ignorePrefix + values), try db.cached(replacePrefix + values))
+        statements[size] = pair
+        return pair
     }
 }

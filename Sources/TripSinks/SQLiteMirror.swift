@@ -76,7 +76,9 @@ public final class SQLiteMirror {
     @exclusivity(unchecked) var locationIDs: [String: Int64] = [:]
     /// The same by the emitting engine's location id (`LocationHotspotRow.locationID`), without hashing the
     /// text. The text is compared before an entry is used, so rows of another engine cannot take a wrong id.
-    @exclusivity(unchecked) var byEngineID: [(text: String, id: Int64)?] = []
+    /// Two arrays indexed by that id: the text and its mirror id (-1: none yet).
+    @exclusivity(unchecked) var engineTexts: [String] = []
+    @exclusivity(unchecked) var engineIDs: [Int64] = []
 
     /// The id of each location of `rows` (inserting the new ones), in row order.
     func locationIDs(for rows: [LocationHotspotRow]) throws -> [Int64] {
@@ -84,14 +86,19 @@ public final class SQLiteMirror {
         ids.reserveCapacity(rows.count)
         for r in rows {
             let e = Int(r.locationID)
-            if e >= 0, e < byEngineID.count, let cached = byEngineID[e], cached.text == r.location {
-                ids.append(cached.id)
+            // The engine hands every row of a location the same String, so this compare is usually by identity.
+            if e >= 0, e < engineIDs.count, engineIDs[e] >= 0, engineTexts[e] == r.location {
+                ids.append(engineIDs[e])
                 continue
             }
             let id = try locationID(of: r.location)
             if e >= 0 {
-                if e >= byEngineID.count { byEngineID.append(contentsOf: repeatElement(nil, count: e + 1 - byEngineID.count)) }
-                byEngineID[e] = (r.location, id)
+                if e >= engineIDs.count {
+                    engineIDs.append(contentsOf: repeatElement(-1, count: e + 1 - engineIDs.count))
+                    engineTexts.append(contentsOf: repeatElement("", count: e + 1 - engineTexts.count))
+                }
+                engineIDs[e] = id
+                engineTexts[e] = r.location
             }
             ids.append(id)
         }
@@ -130,7 +137,8 @@ public final class SQLiteMirror {
             // Ids looked up in a transaction that rolled back may not exist: forget them.
             if locationIDs.count != known {
                 locationIDs = [:]
-                byEngineID = []
+                engineTexts = []
+                engineIDs = []
             }
             throw error
         }
@@ -164,12 +172,13 @@ public final class SQLiteMirror {
                 try s.bind(r.count, at: i + 3)
                 try s.bind(r.final ? 1 : 0, at: i + 4)
             }
-            let ids = try locationIDs(for: output.locationHotspots)
-            try writers.location.write(Array(zip(output.locationHotspots, ids)), in: db) { row, s, i in
-                let (r, id) = row
+            let rows = output.locationHotspots
+            let ids = try locationIDs(for: rows)
+            try writers.location.write(count: rows.count, in: db) { k, s, i in
+                let r = rows[k]
                 try s.bind(Self.seconds(r.windowStart), at: i)
                 try s.bind(Self.seconds(r.windowEnd), at: i + 1)
-                try s.bind(id, at: i + 2)
+                try s.bind(ids[k], at: i + 2)
                 try s.bind(r.count, at: i + 3)
                 try s.bind(r.final ? 1 : 0, at: i + 4)
             }

@@ -35,12 +35,13 @@ import TripSQLite
             for r in rows { expected[r.k] = r.v }
             #expect(try contents(db) == expected)
         }
-        try apply((0..<30).map { ($0, $0) })                          // three batches of new keys and a tail of 6
+        try apply((0..<30).map { ($0, $0) })                          // three batches of 8 new keys, a tail of 2 + 2 + 2
         try apply((0..<30).map { ($0, $0) })                          // the same again (a re-applied epoch)
         try apply((20..<60).map { ($0, $0 * 10) })                    // first batch half old keys, new values
         try apply((100..<107).map { ($0, 1) } + [(5, -5)] + (107..<130).map { ($0, 1) })  // one old key, last in its batch
         try apply((200..<216).map { ($0, 2) } + (0..<8).map { ($0, 7) })  // new batches first, then a conflicting one
-        #expect(expected.count == 30 + 30 + 30 + 16)
+        try apply((300..<310).map { ($0, 3) } + [(0, 99)])          // 8, then 2 new, then 1 old in the tail
+        #expect(expected.count == 30 + 30 + 30 + 16 + 10)
     }
 
     @Test func aNullInANotNullColumnStillFails() throws {
