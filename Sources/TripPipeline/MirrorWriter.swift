@@ -42,6 +42,8 @@ final class MirrorWriter: @unchecked Sendable {
     private var failure: Error?
     /// Seconds the writer thread spent applying epochs (for the debug log).
     private(set) var busySeconds = 0.0
+    /// Seconds the producer spent blocked in `submit` because `depth` epochs were waiting (the mirror is the bound).
+    private(set) var producerWaitSeconds = 0.0
     /// Per input in `inputTimesMs`: ms from its production until its epoch's results were visible (delivered
     /// to the result topics; committed to the mirror without Kafka).
     private(set) var latenciesMs: [Double] = []
@@ -63,7 +65,11 @@ final class MirrorWriter: @unchecked Sendable {
     func submit(_ job: Job) throws {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= depth && failure == nil { condition.wait() }
+        if queue.count >= depth && failure == nil {
+            let t0 = Clock.monotonicSeconds()
+            while queue.count >= depth && failure == nil { condition.wait() }
+            producerWaitSeconds += Clock.monotonicSeconds() - t0
+        }
         if let failure { throw failure }
         queue.append(job)
         condition.broadcast()

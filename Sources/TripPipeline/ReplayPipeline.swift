@@ -116,7 +116,7 @@ public final class ReplayPipeline {
         try commitEpoch(endOfInput: true, deadLetters: &deadLetters)
         try writer?.finish()
         report(phase: "done", start: start)
-        logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(writer?.busySeconds ?? 0) s (own thread)")
+        logger.debug("time in endEpoch \(endEpochSeconds) s, in the mirror \(writer?.busySeconds ?? 0) s (own thread), waiting for the mirror \(writer?.producerWaitSeconds ?? 0) s")
         if checkpoints != nil, let sorter = source as? EventTimeSortedReader { sorter.removeRuns() }
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfterEpoch, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
