@@ -95,4 +95,34 @@ public final class SQLiteDatabase {
     }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Called after each commit in WAL mode with the number of frames in the write-ahead log. Setting it turns
+    /// off SQLite's automatic checkpoint on this connection (`wal_autocheckpoint` uses the same hook): the
+    /// handler decides when the log is copied back. It runs on the committing thread; it must not use this
+    /// connection.
+    public func onWALCommit(_ handler: @escaping (Int) -> Void) {
+        let box = WALHookBox(handler)
+        walHook = box
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            Unmanaged<WALHookBox>.fromOpaque(context!).takeUnretainedValue().handler(Int(frames))
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    final class WALHookBox {
+        let handler: (Int) -> Void
+        init(_ handler: @escaping (Int) -> Void) { self.handler = handler }
+    }
+    /// Keeps the hook's handler alive as long as the connection.
+    var walHook: WALHookBox?
+
+    /// `PRAGMA wal_checkpoint(PASSIVE)`: copies what no reader still needs from the log back into the database
+    /// without waiting for any lock. Returns (frames in the log, frames copied).
+    @discardableResult
+    public func checkpointPassive() throws -> (log: Int, copied: Int) {
+        var log: Int32 = 0, copied: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        guard rc == SQLITE_OK || rc == SQLITE_BUSY else { throw error(rc, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        return (Int(log), Int(copied))
+    }
 }

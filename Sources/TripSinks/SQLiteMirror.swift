@@ -23,11 +23,30 @@ public final class SQLiteMirror {
     public let db: SQLiteDatabase
     public let tenant: String
 
+    let checkpointer: WALCheckpointer?
+
+    deinit { checkpointer?.stop() }
+
     /// Multi-row upserts of the four result tables.
     let writers: (sumFare: BatchedUpsert, tripsTotal: BatchedUpsert, community: BatchedUpsert, location: BatchedUpsert)
 
-    public init(path: String, tenant: String) throws {
+    /// Who copies the write-ahead log back into the database.
+    public enum WALCheckpoints: Sendable {
+        /// SQLite itself, inside the commit that takes the log past 1 000 pages (a replay: its writer never
+        /// pauses, so a thread of its own could not finish the copy anyway, and would take CPU from it).
+        case inCommit
+        /// A thread of its own once the log holds `pages` pages, and the writer itself past `writerLimit`
+        /// (a live `run`: the commit of an epoch must not wait for the copy; see `WALCheckpointer`).
+        case background(pages: Int = 1000, writerLimit: Int = 4000)
+    }
+
+    public init(path: String, tenant: String, walCheckpoints: WALCheckpoints = .inCommit) throws {
         db = try SQLiteDatabase(path: path)
+        if case .background(let pages, let limit) = walCheckpoints {
+            checkpointer = WALCheckpointer(path: path, threshold: pages, limit: limit)
+        } else {
+            checkpointer = nil
+        }
         self.tenant = try TripstreamConfig.validTenant(tenant, key: "tenant")
         let fixed = [(column: "tenant", literal: "'\(self.tenant)'")]
         writers = (
@@ -68,6 +87,15 @@ public final class SQLiteMirror {
             try db.execute(MirrorSchema.ddl)
             if version == "1" { try db.execute(MirrorSchema.migrationFrom1) }
             try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
+        }
+        // From here on the log is copied back on a thread of its own, not inside the commit that fills it.
+        guard let checkpointer else { return }
+        db.onWALCommit { [unowned db] frames in
+            // Inside the hook, as SQLite's own automatic checkpoint runs; busy (the thread is copying) is fine.
+            if checkpointer.committed(frames: frames) {
+                checkpointer.waitIdle()
+                _ = try? db.checkpointPassive()
+            }
         }
     }
 
