@@ -11,6 +11,19 @@ public struct KafkaConfig: Sendable, Equatable {
         self.properties["bootstrap.servers"] = bootstrapServers
     }
 
+    /// Sets `key` unless the user already did (tripstream's defaults never override an explicit `-X`).
+    public mutating func setDefault(_ key: String, _ value: String) {
+        if properties[key] == nil { properties[key] = value }
+    }
+
+    /// Defaults of every tripstream client. `socket.nagle.disable`: librdkafka leaves Nagle's algorithm on, so a
+    /// small request or response written while the peer delays its ACK waits up to ~40 ms; Kafka's own Java
+    /// clients and brokers set TCP_NODELAY. On the mock cluster, 1 000 messages (acks=all, linger.ms=0, reports
+    /// polled until all came) took 41–49 ms in 12 of 15 tries with it on, 1.0–1.1 ms with it off.
+    mutating func setClientDefaults() {
+        setDefault("socket.nagle.disable", "true")
+    }
+
     public subscript(key: String) -> String? {
         get { properties[key] }
         set { properties[key] = newValue }
@@ -47,3 +60,14 @@ public struct KafkaConfig: Sendable, Equatable {
     }
 }
 
+
+/// The value librdkafka holds for `key` in the configuration of a client handle (what a client really uses,
+/// defaults included); nil for an unknown key.
+func effectiveConfigValue(_ handle: OpaquePointer, _ key: String) -> String? {
+    guard let conf = rd_kafka_conf(handle) else { return nil }
+    var size = 0
+    guard rd_kafka_conf_get(conf, key, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+    var buffer = [CChar](repeating: 0, count: size)
+    guard rd_kafka_conf_get(conf, key, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+    return errorText(buffer)
+}

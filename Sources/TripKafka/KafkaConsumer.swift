@@ -53,6 +53,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                 onRebalance: (@Sendable (Rebalance) -> [TopicPartition]?)? = nil) throws {
         var properties = config
         properties["group.id"] = groupID
+        properties.setClientDefaults()
         if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
         if properties["enable.partition.eof"] == nil { properties["enable.partition.eof"] = "true" }
         // librdkafka's prefetch queue. When it is full, librdkafka 2.0 pauses fetching for a fixed second (no
@@ -100,6 +101,9 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// A failure inside the last rebalance (librdkafka calls back without a way to throw), if any.
     public var rebalanceFailure: KafkaError? { rebalance?.failure }
+
+    /// The value this client uses for a librdkafka property (defaults included).
+    public func configValue(_ key: String) -> String? { effectiveConfigValue(handle, key) }
 
     deinit {
         rd_kafka_consumer_close(handle)

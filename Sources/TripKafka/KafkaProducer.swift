@@ -61,7 +61,8 @@ public final class KafkaProducer: @unchecked Sendable {
 
     public init(config: KafkaConfig) throws {
         var properties = config
-        if properties["enable.idempotence"] == nil { properties["enable.idempotence"] = "true" }
+        properties.setDefault("enable.idempotence", "true")
+        properties.setClientDefaults()
         let conf = try properties.make(operation: "configuring the producer")
         tracker = DeliveryTracker()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(tracker).toOpaque())
@@ -76,6 +77,9 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         handle = rk
     }
+
+    /// The value this client uses for a librdkafka property (defaults included).
+    public func configValue(_ key: String) -> String? { effectiveConfigValue(handle, key) }
 
     deinit {
         for topic in topics.values { rd_kafka_topic_destroy(topic) }

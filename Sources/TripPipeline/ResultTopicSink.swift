@@ -20,6 +20,11 @@ public final class ResultTopicSink: @unchecked Sendable {
     var message: ResultMessageBuilder
 
     public init(kafka: KafkaConfig, tenant: String) throws {
+        var kafka = kafka
+        // An epoch's messages are queued in one burst and then waited for: lingering only holds back its last,
+        // partly filled batches (librdkafka's default is 5 ms). In the bench's live run, 1 ms took p50 latency
+        // from 25 to 22 ms and the epoch's newest message from 16 to 13 ms, at the same throughput.
+        kafka.setDefault("linger.ms", "1")
         producer = try KafkaProducer(config: kafka)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant

@@ -169,4 +169,24 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
         let parsed = try? KafkaConfig.parseProperties("# c\nsecurity.protocol = SASL_SSL\n\nsasl.mechanism=PLAIN\n")
         #expect(parsed == ["security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"])
     }
+
+    /// Nagle's algorithm is off in every client unless the user says otherwise (librdkafka's default is on,
+    /// which held small requests ~40 ms on loopback), and the other defaults yield to an explicit setting too.
+    @Test func clientDefaultsAreInEffectAndYieldToExplicitSettings() throws {
+        let servers = "127.0.0.1:1"
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: servers))
+        #expect(producer.configValue("socket.nagle.disable") == "true")
+        #expect(producer.configValue("enable.idempotence") == "true")
+        let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: servers), groupID: "g")
+        #expect(consumer.configValue("socket.nagle.disable") == "true")
+        #expect(consumer.configValue("fetch.wait.max.ms") == "50")
+
+        let explicit = KafkaConfig(bootstrapServers: servers, ["socket.nagle.disable": "false", "fetch.wait.max.ms": "7"])
+        #expect(try KafkaProducer(config: KafkaConfig(bootstrapServers: servers, ["socket.nagle.disable": "false"]))
+            .configValue("socket.nagle.disable") == "false")
+        let tuned = try KafkaConsumer(config: explicit, groupID: "g")
+        #expect(tuned.configValue("socket.nagle.disable") == "false")
+        #expect(tuned.configValue("fetch.wait.max.ms") == "7")
+        #expect(producer.configValue("no.such.property") == nil)
+    }
 }
