@@ -18,6 +18,8 @@ import TripSinks
 /// idle or caught-up partitions; those cuts are logged in the state first, so a restart repeats them.
 public struct RunJob: Sendable {
     public var kafka: KafkaConfig
+    /// Properties for the consumer only, over `kafka` (which the result producer shares).
+    public var consumerProperties: [String: String] = [:]
     public var config: TripstreamConfig
     public var topic: String?
     public var group: String?
@@ -108,7 +110,9 @@ public struct RunJob: Sendable {
     public func run(logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ReplaySummary {
         let start = Clock.monotonicSeconds()
         let topicName = topic ?? TopicNames(tenant: config.tenant).ingest
-        let consumer = try KafkaConsumer(config: kafka, groupID: group ?? "tripstream-\(config.tenant)")
+        var consumerConfig = kafka
+        for (key, value) in consumerProperties { consumerConfig[key] = value }
+        let consumer = try KafkaConsumer(config: consumerConfig, groupID: group ?? "tripstream-\(config.tenant)")
         let partitions = try consumer.partitionCount(topic: topicName)
         guard partitions > 0 else { throw KafkaError(configuration: "topic \(topicName) has no partitions", operation: "run") }
         if resultTopics {

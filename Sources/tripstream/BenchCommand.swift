@@ -16,7 +16,8 @@ struct BenchCommand: ParsableCommand {
           event-time  the same in event-time order with the external sort in --sort-memory MiB
                       (default: a quarter of the file, at most 64); target ≥ 300 k rows/s
           kafka       produce, then run → result topics on an in-process mock cluster, then latency
-                      at --kafka-rate; targets ≥ 200 k rows/s, p99 ≤ epoch interval + 10 ms
+                      at --kafka-rate for each of --kafka-intervals; targets ≥ 200 k rows/s,
+                      p99 ≤ epoch interval + 10 ms
           restart     start-up to the first row, fresh and restoring a state checkpointed after 90 %
                       of the epochs; targets ≤ 50 ms and ≤ 1 s
         Prints a table; --json FILE writes every figure. --guard compares ratios measured in the same run \
@@ -41,6 +42,11 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Rows per second for the Kafka latency measurement.")
     var kafkaRate = 50_000.0
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Epoch intervals of the Kafka latency runs, ms, one live run each (--max-epoch-delay; default: 20 and "
+        + "the time --epoch-rows take at --kafka-rate, 200 by default).", valueName: "ms[,ms…]"))
+    var kafkaIntervals: String?
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
@@ -70,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         if let scenario {
             guard let s = BenchScenario(rawValue: scenario), let input else { throw ValidationError("bad --scenario") }
             let result = try s.run(file: input, config: config, sortMemoryMiB: sortMemory ?? 64, kafkaRate: kafkaRate,
-                                   tmp: tmp, logger: logger)
+                                   kafkaIntervalsMs: try intervals(config), tmp: tmp, logger: logger)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
@@ -81,6 +87,7 @@ struct BenchCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot create --tmp \(tmp): \(error.localizedDescription)")
         }
+        _ = try intervals(config)  // a bad list fails now, not in the Kafka scenario's child
         let chosen: [BenchScenario]
         if guardRun {
             chosen = [.parse, .replay]
@@ -138,6 +145,15 @@ struct BenchCommand: ParsableCommand {
         if guardRun { try checkGuard(all) }
     }
 
+    /// The Kafka latency runs' epoch intervals, ms.
+    func intervals(_ config: TripstreamConfig) throws -> [Double] {
+        guard let kafkaIntervals else { return [20, Double(config.epochRows) / kafkaRate * 1000] }
+        return try kafkaIntervals.split(separator: ",").map {
+            guard let ms = Double($0), ms > 0 else { throw ValidationError("--kafka-intervals takes positive milliseconds, got \($0)") }
+            return ms
+        }
+    }
+
     /// A line on standard output at once (each scenario's line as it finishes, also when piped).
     func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
@@ -161,7 +177,8 @@ struct BenchCommand: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         p.arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
-                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + options.arguments
+                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervals.map { ["--kafka-intervals", $0] } ?? [])
+            + options.arguments
         let out = Pipe()
         p.standardOutput = out
         try p.run()

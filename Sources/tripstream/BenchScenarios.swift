@@ -13,7 +13,7 @@ enum BenchScenario: String, CaseIterable {
         (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
     }
 
-    func run(file: String, config: TripstreamConfig, sortMemoryMiB: Int, kafkaRate: Double, tmp: String,
+    func run(file: String, config: TripstreamConfig, sortMemoryMiB: Int, kafkaRate: Double, kafkaIntervalsMs: [Double], tmp: String,
              logger: Logger) throws -> BenchResult {
         let dir = "\(tmp)/tripstream-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -45,7 +45,8 @@ enum BenchScenario: String, CaseIterable {
             }
             return r
         case .kafka:
-            return try BenchKafka.run(file: file, config: config, rate: kafkaRate, tmp: dir, logger: logger)
+            return try BenchKafka.run(file: file, config: config, rate: kafkaRate, intervalsMs: kafkaIntervalsMs, tmp: dir,
+                                      logger: logger)
         case .restart:
             return try Self.restart(file: file, bytes: bytes, config: config, dir: dir)
         }
