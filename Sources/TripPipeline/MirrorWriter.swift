@@ -26,6 +26,8 @@ final class MirrorWriter: @unchecked Sendable {
         var checkpoint: Checkpoint?
         /// Wall-clock ms when each of the epoch's inputs was produced (latency measurement; empty when off).
         var inputTimesMs: [Int64] = []
+        /// Wall-clock ms when each input arrived in the process (parallel to `inputTimesMs`; empty when off).
+        var arrivalTimesMs: [Int64] = []
         /// Monotonic seconds when the engine cut this epoch (the epoch-duration metric runs from here).
         var cutAt = Clock.monotonicSeconds()
     }
@@ -49,6 +51,8 @@ final class MirrorWriter: @unchecked Sendable {
     private(set) var latenciesMs: [Double] = []
     /// Per epoch: the latency of its newest input (how earlier versions measured, kept for comparison).
     private(set) var newestLatenciesMs: [Double] = []
+    /// Per input in `arrivalTimesMs`: ms from its arrival until its epoch's results were visible.
+    private(set) var sinceArrivalMs: [Double] = []
 
     init(mirror: SQLiteMirror, store: CheckpointStore?, results: ResultTopicSink? = nil,
          telemetry: PipelineTelemetry? = nil, depth: Int = 2) {
@@ -75,8 +79,8 @@ final class MirrorWriter: @unchecked Sendable {
         condition.broadcast()
     }
 
-    var latencies: (perInput: [Double], newestPerEpoch: [Double]) {
-        condition.withLock { (latenciesMs, newestLatenciesMs) }
+    var latencies: (perInput: [Double], newestPerEpoch: [Double], sinceArrival: [Double]) {
+        condition.withLock { (latenciesMs, newestLatenciesMs, sinceArrivalMs) }
     }
 
     /// Waits until every submitted epoch is applied (or the writer failed).
@@ -180,6 +184,7 @@ final class MirrorWriter: @unchecked Sendable {
             condition.withLock {
                 latenciesMs.append(contentsOf: job.inputTimesMs.lazy.map { Double(visible - $0) })
                 newestLatenciesMs.append(Double(visible - job.inputTimesMs.max()!))
+                sinceArrivalMs.append(contentsOf: job.arrivalTimesMs.lazy.map { Double(visible - $0) })
             }
         }
         if let checkpoint = job.checkpoint, let store {

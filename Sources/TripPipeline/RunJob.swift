@@ -46,6 +46,9 @@ public struct RunJob: Sendable {
     /// without Kafka.
     public final class Latencies: @unchecked Sendable {
         public internal(set) var milliseconds: [Double] = []
+        /// The same from the message's arrival in `run` (tripstream's own part: the wait for its epoch's cut and
+        /// the epoch's processing and delivery, without the producer's batching and the broker's fetch).
+        public internal(set) var sinceArrivalMilliseconds: [Double] = []
         /// Per epoch, its newest input's latency only (the measure before every input counted).
         public internal(set) var newestPerEpochMilliseconds: [Double] = []
         public init() {}
@@ -73,6 +76,8 @@ public struct RunJob: Sendable {
         var cutTime: EventTime
         /// When it arrived (monotonic seconds): the delay cut counts from the oldest waiting message.
         var arrived: Double
+        /// The same on the wall clock in ms, when measuring latency (else 0).
+        var arrivedWallMs: Int64
     }
 
     /// Locations of messages decoded on arrival, interned apart from the engine's table: the engine's state
@@ -228,7 +233,8 @@ public struct RunJob: Sendable {
                     valueBytes[p].append(contentsOf: m.value)
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs,
                                               valueStart: valueStart, valueCount: m.value.count,
-                                              outcome: outcome, cutTime: lastCutTime[p], arrived: arrived))
+                                              outcome: outcome, cutTime: lastCutTime[p], arrived: arrived,
+                                              arrivedWallMs: measureLatency ? Clock.wallMilliseconds() : 0))
                     atEnd[p] = false
                 })
                 switch result {
@@ -240,13 +246,16 @@ public struct RunJob: Sendable {
             guard let takes, !shouldStop() else { break }
             let endOfInput = stopAtEnd && (0..<partitions).allSatisfy { atEnd[$0] && takes[$0] == buffers[$0].count }
             var deadLetters: [DeadLetter] = []
-            var inputTimes: [Int64] = []
+            var inputTimes: [Int64] = [], arrivalTimes: [Int64] = []
             for p in 0..<partitions {
                 let take = takes[p]
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
                     engine.state.counters.rowsRead += 1
-                    if measureLatency { inputTimes.append(m.timestampMs) }
+                    if measureLatency {
+                        inputTimes.append(m.timestampMs)
+                        arrivalTimes.append(m.arrivedWallMs)
+                    }
                     var outcome = m.outcome
                     if case .trip(var trip) = outcome, let id = trip.pickupLocation {
                         trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
@@ -279,7 +288,7 @@ public struct RunJob: Sendable {
             try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
                                                progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
                                                counters: engine.state.counters, checkpoint: cp,
-                                               inputTimesMs: inputTimes,
+                                               inputTimesMs: inputTimes, arrivalTimesMs: arrivalTimes,
                                                cutAt: cutAt))
             if let telemetry {
                 telemetry.setLag((0..<partitions).reduce(Int64(0)) { sum, p in
@@ -292,7 +301,7 @@ public struct RunJob: Sendable {
             finished = endOfInput
         }
         try writer.finish()
-        (latencies.milliseconds, latencies.newestPerEpochMilliseconds) = writer.latencies
+        (latencies.milliseconds, latencies.newestPerEpochMilliseconds, latencies.sinceArrivalMilliseconds) = writer.latencies
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,
