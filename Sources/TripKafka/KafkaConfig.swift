@@ -60,7 +60,6 @@ public struct KafkaConfig: Sendable, Equatable {
     }
 }
 
-
 /// The value librdkafka holds for `key` in the configuration of a client handle (what a client really uses,
 /// defaults included); nil for an unknown key.
 func effectiveConfigValue(_ handle: OpaquePointer, _ key: String) -> String? {

@@ -54,19 +54,19 @@ public final class KafkaConsumer: @unchecked Sendable {
         var properties = config
         properties["group.id"] = groupID
         properties.setClientDefaults()
-        if properties["enable.auto.commit"] == nil { properties["enable.auto.commit"] = "false" }
-        if properties["enable.partition.eof"] == nil { properties["enable.partition.eof"] = "true" }
+        properties.setDefault("enable.auto.commit", "false")
+        properties.setDefault("enable.partition.eof", "true")
         // librdkafka's prefetch queue. When it is full, librdkafka 2.0 pauses fetching for a fixed second (no
         // fetch.queue.backoff.ms before 2.2; librdkafka issue #2879), so it must hold about a second of what
         // `run` consumes, or a catching-up run idles: with 32 MB, a 100 k-message topic (90 MB) took 1.2–1.4 s
         // in half the runs instead of 0.7–0.8 s, ~0.7 s of it waiting. 128 MB ≈ 1 s at 140 k messages/s of
         // 900 bytes; the message-count threshold (100 000 by default) is raised so that the size governs.
-        if properties["queued.max.messages.kbytes"] == nil { properties["queued.max.messages.kbytes"] = "131072" }
-        if properties["queued.min.messages"] == nil { properties["queued.min.messages"] = "1000000" }
+        properties.setDefault("queued.max.messages.kbytes", "131072")
+        properties.setDefault("queued.min.messages", "1000000")
         // A stream engine wants new messages soon, not batches after half a second.
-        if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "50" }
+        properties.setDefault("fetch.wait.max.ms", "50")
         // A checkpointed offset the broker no longer has is data loss: fail loudly instead of skipping.
-        if properties["auto.offset.reset"] == nil { properties["auto.offset.reset"] = "error" }
+        properties.setDefault("auto.offset.reset", "error")
         let conf = try properties.make(operation: "configuring the consumer")
         rebalance = onRebalance.map(RebalanceBox.init)
         if let rebalance {

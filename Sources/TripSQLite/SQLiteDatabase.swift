@@ -98,8 +98,9 @@ public final class SQLiteDatabase {
 
     /// Called after each commit in WAL mode with the number of frames in the write-ahead log. Setting it turns
     /// off SQLite's automatic checkpoint on this connection (`wal_autocheckpoint` uses the same hook): the
-    /// handler decides when the log is copied back. It runs on the committing thread; it must not use this
-    /// connection.
+    /// handler decides when the log is copied back. It runs on the committing thread once the write lock is
+    /// released; like SQLite's own automatic checkpoint it may checkpoint this connection (`checkpointPassive`),
+    /// but must run no other statement on it.
     public func onWALCommit(_ handler: @escaping (Int) -> Void) {
         let box = WALHookBox(handler)
         walHook = box
