@@ -20,11 +20,14 @@ struct DevBrokerCommand: ParsableCommand {
         result topics (<tenant>_sumFareWindowStream, …).
         """)
 
+    /// The defaults, also the layout of `bench`'s live latency runs.
+    static let defaultBrokers = 3, defaultPartitions = 4
+
     @Option(name: .long, help: "Number of brokers.")
-    var brokers = 3
+    var brokers = defaultBrokers
 
     @Option(name: .long, help: "Partitions of each topic created.")
-    var partitions = 4
+    var partitions = defaultPartitions
 
     @Option(name: .long, help: "Comma-separated topics to create (default: the tenant's topics).")
     var topics: String?
