@@ -9,16 +9,24 @@ public struct DeliveryReport: Sendable {
     public let error: KafkaError?
 }
 
-/// Counts delivery reports; librdkafka calls it from `poll`/`flush` on the caller's thread.
+/// Counts delivery reports; librdkafka calls it from `poll`/`flush` on the polling thread (the caller's, or the
+/// producer's report thread).
 final class DeliveryTracker: @unchecked Sendable {
-    let lock = NSLock()
+    /// Guards everything here; broadcast when a tag's last report comes.
+    let lock = NSCondition()
     var delivered: Int64 = 0
     var failed: Int64 = 0
     var firstFailure: KafkaError?
     var onReport: ((DeliveryReport) -> Void)?
+    /// Called (on the polling thread, outside the lock) when every message of a tag has its report.
+    var onTagReported: (() -> Void)?
     /// Messages sent and not yet reported, per tag (the caller's grouping, e.g. an epoch number), in the order
     /// tags were first used: a few entries (epochs in flight), so a scan beats hashing per message.
     var pending: [(tag: UInt, count: Int)] = []
+    /// When each tag got its last report (monotonic seconds), until `reportedAt(throughTag:)` asks.
+    var completions: [(tag: UInt, at: Double)] = []
+    /// The latest completion among those already asked about.
+    var completedBefore = -Double.infinity
 
     func sent(_ tag: UInt) {
         if let last = pending.indices.last, pending[last].tag == tag {
@@ -30,14 +38,27 @@ final class DeliveryTracker: @unchecked Sendable {
         }
     }
 
+    /// Takes back a `sent` whose message librdkafka refused.
+    func unsent(_ tag: UInt) {
+        guard let i = pending.firstIndex(where: { $0.tag == tag }) else { return }
+        pending[i].count -= 1
+        if pending[i].count == 0 { pending.remove(at: i) }
+    }
+
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
         let tag = UInt(bitPattern: m._private)
         lock.lock()
+        var tagDone = false
         if let i = pending.firstIndex(where: { $0.tag == tag }) {
             pending[i].count -= 1
-            if pending[i].count == 0 { pending.remove(at: i) }
+            if pending[i].count == 0 {
+                pending.remove(at: i)
+                completions.append((tag, monotonicSeconds()))
+                tagDone = true
+                lock.broadcast()
+            }
         }
         if let error {
             failed += 1
@@ -45,12 +66,27 @@ final class DeliveryTracker: @unchecked Sendable {
         } else {
             delivered += 1
         }
-        let callback = onReport
+        let callback = onReport, tagCallback = tagDone ? onTagReported : nil
         lock.unlock()
+        tagCallback?()
         guard let callback else { return }  // the topic's name is made only for a listener
         let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         callback(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
     }
+
+    /// With the lock held: when the last report among tags ≤ `tag` came, or nil while one is missing.
+    func reportedAt(throughTag tag: UInt) -> Double? {
+        guard !pending.contains(where: { $0.tag <= tag }) else { return nil }
+        for c in completions where c.tag <= tag { completedBefore = max(completedBefore, c.at) }
+        completions.removeAll { $0.tag <= tag }
+        return completedBefore
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// A producer (`rd_kafka_t`), destroyed in `deinit`. Idempotent by default (no duplicates from its own
@@ -58,8 +94,13 @@ final class DeliveryTracker: @unchecked Sendable {
 public final class KafkaProducer: @unchecked Sendable {
     let handle: OpaquePointer
     let tracker: DeliveryTracker
+    /// Set when the producer serves its reports on a thread of its own; signalled once that thread has ended.
+    private let reportThreadStop: (flag: StopSignal, ended: DispatchSemaphore)?
 
-    public init(config: KafkaConfig) throws {
+    /// - Parameter reportThread: serve delivery reports on a thread of this producer's own as they come, instead
+    ///   of in the caller's `poll`: a report's time is then when it came, and a caller busy elsewhere (a SQLite
+    ///   commit) does not hold it back. `poll` then only waits.
+    public init(config: KafkaConfig, reportThread: Bool = false) throws {
         var properties = config
         properties.setDefault("enable.idempotence", "true")
         properties.setClientDefaults()
@@ -76,12 +117,29 @@ public final class KafkaProducer: @unchecked Sendable {
             throw KafkaError(configuration: errorText(error), operation: "creating the producer")
         }
         handle = rk
+        if reportThread {
+            let stop = StopSignal(), ended = DispatchSemaphore(value: 0)
+            reportThreadStop = (stop, ended)
+            nonisolated(unsafe) let rk = rk  // librdkafka's handle is thread-safe; deinit joins this thread first
+            let thread = Thread {
+                while !stop.isSet { rd_kafka_poll(rk, 100) }
+                ended.signal()
+            }
+            thread.name = "tripstream-kafka-reports"
+            thread.start()
+        } else {
+            reportThreadStop = nil
+        }
     }
 
     /// The value this client uses for a librdkafka property (defaults included).
     public func configValue(_ key: String) -> String? { effectiveConfigValue(handle, key) }
 
     deinit {
+        if let (stop, ended) = reportThreadStop {
+            stop.set()
+            ended.wait()
+        }
         for topic in topics.values { rd_kafka_topic_destroy(topic) }
         rd_kafka_destroy(handle)
     }
@@ -108,7 +166,7 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    /// Called with every delivery report (from `poll`/`flush`, on the calling thread).
+    /// Called with every delivery report (from `poll`/`flush` on the calling thread, or on the report thread).
     public var onReport: ((DeliveryReport) -> Void)? {
         get { tracker.lock.withLock { tracker.onReport } }
         set { tracker.lock.withLock { tracker.onReport = newValue } }
@@ -132,6 +190,8 @@ public final class KafkaProducer: @unchecked Sendable {
                      timestampMs: Int64 = 0, tag: UInt = 0) throws {
         let opaque = UnsafeMutableRawPointer(bitPattern: tag)
         let rkt = topic.handle
+        // Counted before librdkafka has it: a report thread may serve its report before produce even returns.
+        tracker.lock.withLock { tracker.sent(tag) }
         while true {
             let rc = value.withUnsafeBytes { v in
                 if let key {
@@ -142,14 +202,12 @@ public final class KafkaProducer: @unchecked Sendable {
                 }
                 return tripstream_produce(handle, rkt, partition, nil, 0, v.baseAddress, v.count, timestampMs, opaque)
             }
-            if rc == RD_KAFKA_RESP_ERR_NO_ERROR {
-                tracker.lock.withLock { tracker.sent(tag) }
-                return
-            }
+            if rc == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             if rc == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 rd_kafka_poll(handle, 100)
                 continue
             }
+            tracker.lock.withLock { tracker.unsent(tag) }
             throw KafkaError(code: rc, operation: "producing to \(topic.name)")
         }
     }
@@ -165,9 +223,29 @@ public final class KafkaProducer: @unchecked Sendable {
         tracker.lock.withLock { tracker.pending.contains { $0.tag <= tag } }
     }
 
-    /// Serves delivery reports waiting now (or within `timeoutMs`).
+    /// When the last report among messages with tags ≤ `tag` came (monotonic seconds, as `Clock` and
+    /// `clock_gettime(CLOCK_MONOTONIC)` count; -infinity when there were none), or nil while one is missing.
+    /// Each tag's time is kept only until a call covers it: ask in tag order.
+    public func reportedAt(throughTag tag: UInt) -> Double? {
+        tracker.lock.withLock { tracker.reportedAt(throughTag: tag) }
+    }
+
+    /// Called on the polling thread, outside any lock, whenever every message of some tag has its report.
+    public var onTagReported: (() -> Void)? {
+        get { tracker.lock.withLock { tracker.onTagReported } }
+        set { tracker.lock.withLock { tracker.onTagReported = newValue } }
+    }
+
+    /// Serves delivery reports waiting now (or within `timeoutMs`). With the report thread, waits up to
+    /// `timeoutMs` for it to complete a tag instead.
     @discardableResult
-    public func poll(timeoutMs: Int32 = 0) -> Int { Int(rd_kafka_poll(handle, timeoutMs)) }
+    public func poll(timeoutMs: Int32 = 0) -> Int {
+        guard reportThreadStop != nil else { return Int(rd_kafka_poll(handle, timeoutMs)) }
+        guard timeoutMs > 0 else { return 0 }
+        tracker.lock.lock()
+        defer { tracker.lock.unlock() }
+        return tracker.lock.wait(until: Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)) ? 1 : 0
+    }
 
     /// Waits until every queued message is delivered or failed; an error if some are still outstanding.
     public func flush(timeoutMs: Int32) throws {
@@ -176,4 +254,12 @@ public final class KafkaProducer: @unchecked Sendable {
             throw KafkaError(code: rc, operation: "flushing the producer", detail: "\(outstanding) messages still undelivered")
         }
     }
+}
+
+/// A flag one thread sets and another reads.
+final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

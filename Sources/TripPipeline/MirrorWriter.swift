@@ -30,6 +30,9 @@ final class MirrorWriter: @unchecked Sendable {
         var arrivalTimesMs: [Int64] = []
         /// Monotonic seconds when the engine cut this epoch (the epoch-duration metric runs from here).
         var cutAt = Clock.monotonicSeconds()
+        /// Monotonic seconds when its messages were all handed to Kafka, and when it was committed to the mirror
+        /// (set by the writer).
+        var sentAt = 0.0, committedAt = 0.0
     }
 
     private let mirror: SQLiteMirror
@@ -61,6 +64,7 @@ final class MirrorWriter: @unchecked Sendable {
         self.results = results
         self.telemetry = telemetry
         self.depth = depth
+        results?.onEpochReported = { [condition] in condition.withLock { condition.broadcast() } }
         let thread = Thread { [self] in self.loop() }
         thread.name = "tripstream-mirror"
         thread.start()
@@ -129,11 +133,13 @@ final class MirrorWriter: @unchecked Sendable {
                 condition.wait()
                 condition.unlock()
             } else {
+                // Deliveries pending (only with Kafka: without it an epoch settles as soon as it is applied). The
+                // producer's report thread wakes this wait when an epoch's messages are all reported, as `submit`
+                // does for a new epoch; the timeout only bounds a missed wake-up.
+                if let results, try results.deliveredAt(through: awaiting[0].output.epoch) == nil {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+                }
                 condition.unlock()
-                // Deliveries pending (only with Kafka: without it an epoch settles as soon as it is applied): serve
-                // their reports as they come (the poll returns at the first one) and look for a new epoch every
-                // few ms; results count as visible only once delivered.
-                results?.serveReports(timeoutMs: 5)
                 try settle(waitForAll: false)
             }
         }
@@ -141,14 +147,17 @@ final class MirrorWriter: @unchecked Sendable {
 
     /// (1) the result messages queued in Kafka, (2) the SQLite transaction; the checkpoint comes in `settle`.
     private func apply(_ job: Job) throws {
+        var job = job
         do {
             try results?.write(job.output, deadLetters: job.deadLetters, source: job.progress.source)
         } catch {
             telemetry?.produceFailed()
             throw error
         }
+        job.sentAt = Clock.monotonicSeconds()
         try mirror.apply(job.output, deadLetters: job.deadLetters, progress: job.progress, counters: job.counters,
                          beforeCommit: { CrashPoints.reach(.beforeSQLiteCommit) })
+        job.committedAt = Clock.monotonicSeconds()
         CrashPoints.reach(.afterSQLiteCommit)
         telemetry?.committed(job.output, counters: job.counters, deadLetters: job.deadLetters.count,
                              seconds: Clock.monotonicSeconds() - job.cutAt)
@@ -167,11 +176,17 @@ final class MirrorWriter: @unchecked Sendable {
     @discardableResult
     private func settleFirst(wait: Bool) throws -> Bool {
         guard let job = awaiting.first else { return false }
+        /// When the epoch's results became visible (monotonic seconds): delivered to the result topics (as the
+        /// report came, however busy the writer was), or committed to the mirror without Kafka.
+        var visibleAt = job.committedAt
         if let results {
             do {
+                // An epoch without messages: visible once handed over (and the earlier ones delivered).
                 if wait {
-                    try results.waitDelivered(through: job.output.epoch)
-                } else if try !results.isDelivered(through: job.output.epoch) {
+                    visibleAt = max(job.sentAt, try results.waitDelivered(through: job.output.epoch))
+                } else if let delivered = try results.deliveredAt(through: job.output.epoch) {
+                    visibleAt = max(job.sentAt, delivered)
+                } else {
                     return false
                 }
             } catch {
@@ -180,7 +195,7 @@ final class MirrorWriter: @unchecked Sendable {
             }
         }
         if !job.inputTimesMs.isEmpty {
-            let visible = Clock.wallMilliseconds()
+            let visible = Clock.wallMilliseconds() - Int64(((Clock.monotonicSeconds() - visibleAt) * 1000).rounded())
             condition.withLock {
                 latenciesMs.append(contentsOf: job.inputTimesMs.lazy.map { Double(visible - $0) })
                 newestLatenciesMs.append(Double(visible - job.inputTimesMs.max()!))

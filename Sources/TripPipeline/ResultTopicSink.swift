@@ -8,7 +8,7 @@ import TripKafka
 /// `window_start`/`window_end` (Unix seconds), `day`, `final`. The message key is the row's deterministic
 /// result key, so a re-emitted epoch overwrites with identical values: after any crash the compacted view
 /// (last value per key) equals an uninterrupted run. `write` only queues an epoch's messages (tagged with the
-/// epoch); `isDelivered(through:)` tells when every message of that epoch and the earlier ones is delivered,
+/// epoch); `deliveredAt(through:)` tells when every message of that epoch and the earlier ones was delivered,
 /// which is when the epoch's checkpoint may be written.
 public final class ResultTopicSink: @unchecked Sendable {
     let producer: KafkaProducer
@@ -25,7 +25,9 @@ public final class ResultTopicSink: @unchecked Sendable {
         // partly filled batches (librdkafka's default is 5 ms). In the bench's live run, 1 ms took p50 latency
         // from 25 to 22 ms and the epoch's newest message from 16 to 13 ms, at the same throughput.
         kafka.setDefault("linger.ms", "1")
-        producer = try KafkaProducer(config: kafka)
+        // Reports are served as they come on the producer's own thread: the writer, busy with the SQLite commit
+        // meanwhile, learns when each epoch's results became visible, not when it got round to asking.
+        producer = try KafkaProducer(config: kafka, reportThread: true)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
         try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
@@ -83,30 +85,31 @@ public final class ResultTopicSink: @unchecked Sendable {
             try producer.send(topic: topics.deadLetters, key: Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8),
                               value: Array(value.utf8), tag: tag)
         }
-        producer.poll()  // serve the reports that have come in, so librdkafka's queue does not fill with them
         if let failure = producer.firstFailure { throw failure }
     }
 
     /// The epoch being written: the tag of its messages.
     var tag: UInt = 0
 
-    /// Whether every message of epochs ≤ `epoch` is delivered (serving waiting reports first). A failed delivery
-    /// throws: the checkpoint must not move past it, and the restart re-sends.
-    func isDelivered(through epoch: Int64) throws -> Bool {
-        producer.poll()
+    /// When the last message of epochs ≤ `epoch` was delivered (monotonic seconds; -infinity if they had none), or
+    /// nil while one is not. A failed delivery throws: the checkpoint must not move past it, and the restart
+    /// re-sends. Ask in epoch order.
+    func deliveredAt(through epoch: Int64) throws -> Double? {
         if let failure = producer.firstFailure { throw failure }
-        return !producer.hasUndelivered(throughTag: UInt(epoch))
+        return producer.reportedAt(throughTag: UInt(epoch))
     }
 
-    /// Serves delivery reports, waiting up to `timeoutMs` for the first.
-    func serveReports(timeoutMs: Int32) {
-        producer.poll(timeoutMs: timeoutMs)
+    /// Called on the report thread whenever some epoch's messages are all reported.
+    var onEpochReported: (() -> Void)? {
+        get { producer.onTagReported }
+        set { producer.onTagReported = newValue }
     }
 
-    /// Waits (serving reports) until every message of epochs ≤ `epoch` is delivered, or fails after a minute.
-    func waitDelivered(through epoch: Int64) throws {
+    /// Waits until every message of epochs ≤ `epoch` is delivered, or fails after a minute; returns when.
+    func waitDelivered(through epoch: Int64) throws -> Double {
         let deadline = Clock.monotonicSeconds() + 60
-        while try !isDelivered(through: epoch) {
+        while true {
+            if let at = try deliveredAt(through: epoch) { return at }
             guard Clock.monotonicSeconds() < deadline else {
                 throw KafkaError(configuration: "result messages of epoch \(epoch) still undelivered after 60 s",
                                  operation: "delivering results")

@@ -189,4 +189,56 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
         #expect(tuned.configValue("fetch.wait.max.ms") == "7")
         #expect(producer.configValue("no.such.property") == nil)
     }
+
+    /// With its report thread, a producer learns of deliveries without anyone polling, and tells when each tag's
+    /// last report came. Many small tags in a row: a report served before `send` returns must still count (it
+    /// did not when the message was counted only after librdkafka took it, and a tag then never completed).
+    @Test func theReportThreadServesReportsAndTimesEachTag() throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        try cluster.createTopic("results", partitions: 4)
+        // No lingering: reports come back while a tag is still being sent.
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers, ["linger.ms": "0"]),
+                                         reportThread: true)
+        let topic = try producer.topic("results")
+        let tagsReported = Counter()
+        producer.onTagReported = { tagsReported.add() }
+        var previous = -Double.infinity
+        for tag in UInt(1)...40 {
+            let sent = monotonicSeconds()
+            for i in 0..<500 { try producer.send(to: topic, key: Array("k\(i)".utf8), value: Array("v\(tag)".utf8), tag: tag) }
+            let deadline = Date().addingTimeInterval(10)
+            var at: Double?
+            while at == nil && Date() < deadline {
+                producer.poll(timeoutMs: 50)  // only waits: the thread serves the reports
+                at = producer.reportedAt(throughTag: tag)
+            }
+            guard let at else { Issue.record("tag \(tag) never completed"); return }
+            #expect(at >= sent && at <= monotonicSeconds() && at >= previous)
+            previous = at
+        }
+        #expect(producer.delivered == 20_000 && producer.failed == 0)
+        // At least once per tag; more when every message sent so far was reported before the tag's next one.
+        #expect(tagsReported.value >= 40)
+        #expect(producer.reportedAt(throughTag: 41) == previous)  // nothing later: the latest report's time
+    }
+
+    /// Without the thread, reports wait for the caller's `poll` (or `flush`).
+    @Test func withoutTheReportThreadReportsWaitForPoll() throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("results", partitions: 1)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers))
+        try producer.send(topic: "results", key: nil, value: Array("v".utf8), tag: 7)
+        usleep(500_000)  // delivered by now, but nobody polled
+        #expect(producer.hasUndelivered(throughTag: 7) && producer.reportedAt(throughTag: 7) == nil)
+        try producer.flush(timeoutMs: 10_000)
+        #expect(producer.reportedAt(throughTag: 7) != nil && producer.delivered == 1)
+    }
+}
+
+/// Counts calls from any thread.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
