@@ -30,8 +30,8 @@ public struct RunJob: Sendable {
     public var stopAtEnd = false
     /// Also cut an epoch once its oldest message has waited this long (seconds), without shares (see
     /// `EpochCut.decideAfterDelay`): results come within about this delay at any rate and past idle partitions.
-    /// Such a cut depends on arrival timing, so it is logged in the state before the epoch runs and a restart
-    /// repeats it.
+    /// Such a cut depends on arrival timing, so it is logged in the state before the epoch's results go out and a
+    /// restart repeats it.
     public var maxEpochDelay: Double?
     /// Write results and dead letters to their topics (the mirror is always kept).
     public var resultTopics = true
@@ -212,7 +212,7 @@ public struct RunJob: Sendable {
                           let decided = cut.decideAfterDelay(counts: buffers.map(\.count), ended: atEnd,
                                                              time: { buffers[$0][$1].cutTime }) {
                     let ends = (0..<partitions).map { decided[$0] > 0 ? buffers[$0][decided[$0] - 1].offset + 1 : next[$0] }
-                    try store?.logCut(epoch: epoch, endOffsets: ends)
+                    if store != nil { try writer.logCut(epoch: epoch, endOffsets: ends) }
                     logger.debug("epoch \(epoch): cut after \(maxEpochDelay ?? 0) s of waiting at offsets \(ends)")
                     takes = decided
                     break
@@ -223,7 +223,13 @@ public struct RunJob: Sendable {
                 // Once the delay is due, first read what librdkafka has already fetched: after a slow epoch (the
                 // writer held the loop back) a cut of only what was buffered would be tiny, and tiny epochs would
                 // keep the loop behind.
-                let result = try consumer.poll(timeoutMs: delayDue && !drained ? 0 : Int32(max(1, min(100, wait * 1000))), { m in
+                var timeoutMs = delayDue && !drained ? 0 : Int32(max(1, min(100, wait * 1000)))
+                if !delayDue && wait < 0.001 {
+                    // The poll counts whole ms: a 1 ms poll for the last fraction overshot the delay by 0.4 ms p50.
+                    usleep(UInt32(wait * 1_000_000))
+                    timeoutMs = 0
+                }
+                let result = try consumer.poll(timeoutMs: timeoutMs, { m in
                     let p = Int(m.partition)
                     let arrived = Clock.monotonicSeconds()
                     if pendingSince == nil { pendingSince = arrived }
