@@ -52,7 +52,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         }
         for r in output.tripsTotal {
             m.beginKey(.tripsTotal)
-            m.key.append(contentsOf: r.isoDay.utf8)
+            m.key.appendUTF8(r.isoDay)
             m.beginValue()
             m.text("day", r.isoDay)
             m.integer("trips_total", r.totals.trips)
@@ -72,7 +72,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         for r in output.locationHotspots {
             m.begin(.hotspotWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
             m.key.append(0x7C)
-            m.key.append(contentsOf: r.location.utf8)
+            m.key.appendUTF8(r.location)
             m.text("pickup_centroid_location", r.location)
             m.integer("count", r.count)
             try send(&m, .hotspotWindow, final: r.final)
@@ -120,7 +120,7 @@ public final class ResultTopicSink: @unchecked Sendable {
 
     /// Closes the value with `"final"` and sends it to the query's topic.
     func send(_ m: inout ResultMessageBuilder, _ query: QueryName, final: Bool) throws {
-        m.value.append(contentsOf: final ? ",\"final\":true}".utf8 : ",\"final\":false}".utf8)
+        m.value.append(final ? ",\"final\":true}" : ",\"final\":false}")
         try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
     }
 }

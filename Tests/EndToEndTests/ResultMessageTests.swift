@@ -42,4 +42,18 @@ import TripCore
                 + #""end":"2015-03-06T06:01:00Z"},"window_start":1425621600,"window_end":1425621660,"#
                 + #""pickup_centroid_location":"POINT (\"q\")","count":3"#)
     }
+
+    /// The window's key and value parts are kept between rows: a new query keeps them, a new window replaces them.
+    @Test func consecutiveRowsShareTheWindowPartsOnlyWhileTheWindowLasts() {
+        var m = ResultMessageBuilder(tenant: "t1")
+        func key(_ q: QueryName, _ start: Int64, _ end: Int64) -> String {
+            m.begin(q, windowStart: start * 1000, windowEnd: end * 1000)
+            return String(decoding: m.key, as: UTF8.self)
+        }
+        #expect(key(.hotspotWindow, 60, 120) == "t1|hotspot_window|60|120")
+        #expect(key(.sumFareWindow, 60, 120) == "t1|sum_fare_window|60|120")
+        #expect(key(.sumFareWindow, 120, 180) == "t1|sum_fare_window|120|180")
+        #expect(String(decoding: m.value, as: UTF8.self).hasSuffix(#""window_start":120,"window_end":180"#))
+        #expect(key(.hotspotWindow, 60, 120) == "t1|hotspot_window|60|120")
+    }
 }
