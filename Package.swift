@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
-            "TripFixtures", "TripSQLite", "TripKafka",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint",
         ]),
     ]
 )

@@ -47,4 +47,17 @@ public final class KafkaMockCluster: @unchecked Sendable {
         let rc = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
         if rc != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: rc, operation: "setting broker \(id) \(up ? "up" : "down")") }
     }
+
+    /// Makes the next `count` produce requests fail with the Kafka protocol error `code` (e.g. 29,
+    /// TOPIC_AUTHORIZATION_FAILED), for testing how clients handle a broker's refusal.
+    public func failProduceRequests(_ count: Int, code: Int32) {
+        let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: code), count: count)
+        rd_kafka_mock_push_request_errors_array(cluster, 0 /* Produce */, count, errors)
+    }
+
+    /// Delays every response of broker `id` by `ms` milliseconds (a slow network or broker).
+    public func setRoundTripTime(broker id: Int32, ms: Int) throws {
+        let rc = rd_kafka_mock_broker_set_rtt(cluster, id, Int32(ms))
+        if rc != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(code: rc, operation: "setting broker \(id)'s round trip time") }
+    }
 }

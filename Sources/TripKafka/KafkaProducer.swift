@@ -237,7 +237,8 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Serves delivery reports waiting now (or within `timeoutMs`). With the report thread, waits up to
-    /// `timeoutMs` for it to complete a tag instead.
+    /// `timeoutMs` for it to complete a tag instead (one completed just before this call is seen at the timeout:
+    /// callers check their condition in a loop).
     @discardableResult
     public func poll(timeoutMs: Int32 = 0) -> Int {
         guard reportThreadStop != nil else { return Int(rd_kafka_poll(handle, timeoutMs)) }

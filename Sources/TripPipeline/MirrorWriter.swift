@@ -158,9 +158,14 @@ final class MirrorWriter: @unchecked Sendable {
                 // Deliveries pending (only with Kafka: without it an epoch settles as soon as it is applied). The
                 // producer's report thread wakes this wait when an epoch's messages are all reported, as `submit`
                 // does for a new epoch; the timeout only bounds a missed wake-up.
-                if let results, try results.deliveredAt(through: awaiting[0].output.epoch) == nil {
-                    _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+                let delivered: Bool
+                do {
+                    delivered = try results.map { try $0.deliveredAt(through: awaiting[0].output.epoch) != nil } ?? true
+                } catch {
+                    condition.unlock()
+                    throw error
                 }
+                if !delivered { _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1)) }
                 condition.unlock()
                 try settle(waitForAll: false)
             }
