@@ -11,18 +11,11 @@ import TripPipeline
 @Suite struct LatencyMeasurementTests {
     @Test func everyMessageHasALatencyFromProductionAndFromArrival() throws {
         let dir = scratchDirectory()
-        var options = GeneratorOptions()
-        options.rows = 600
-        options.seed = 5
-        options.badFraction = 0.02
-        let file = try generate(options, in: dir)
-        let cluster = try KafkaMockCluster()
+        let file = try generate(rows: 600, seed: 5, badFraction: 0.02, in: dir)
         var config = TripstreamConfig.chicago
         config.tenant = "lat"
         config.epochRows = 100
-        let topics = TopicNames(tenant: config.tenant)
-        try cluster.createTopic(topics.ingest, partitions: 2)
-        for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
+        let cluster = try mockCluster(tenant: config.tenant, ingestPartitions: 2)
         let kafka = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
         var producer = ProduceJob(input: file.path, kafka: kafka, config: config)
         producer.wallClockTimestamps = true
@@ -51,17 +44,11 @@ import TripPipeline
 @Suite struct ResultDeliveryFailureTests {
     @Test func aRefusedResultStopsRunWithTheError() throws {
         let dir = scratchDirectory()
-        var options = GeneratorOptions()
-        options.rows = 300
-        options.seed = 6
-        let file = try generate(options, in: dir)
-        let cluster = try KafkaMockCluster()
+        let file = try generate(rows: 300, seed: 6, in: dir)
         var config = TripstreamConfig.chicago
         config.tenant = "refused"
         config.epochRows = 1000
-        let topics = TopicNames(tenant: config.tenant)
-        try cluster.createTopic(topics.ingest, partitions: 1)
-        for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
+        let cluster = try mockCluster(tenant: config.tenant, ingestPartitions: 1)
         let kafka = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
         #expect(try ProduceJob(input: file.path, kafka: kafka, config: config).run().failed == 0)
         // From now on every produce request is refused (not retriable): only `run`'s result producer sends.

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TripCore
 import TripFixtures
+import TripKafka
 import TripPipeline
 import TripSinks
 import TripSQLite
@@ -39,6 +40,24 @@ func generate(_ options: GeneratorOptions, in dir: String, name: String = "trips
     let path = "\(dir)/\(name)"
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return GeneratedFile(path: path, truths: truths, badLines: bad, rows: options.rows)
+}
+
+/// `rows` generated rows (seed `seed`, a `badFraction` of them bad) in a file in `dir`.
+func generate(rows: Int, seed: UInt64, badFraction: Double = 0, in dir: String) throws -> GeneratedFile {
+    var options = GeneratorOptions()
+    options.rows = rows
+    options.seed = seed
+    options.badFraction = badFraction
+    return try generate(options, in: dir)
+}
+
+/// An in-process mock cluster with `tenant`'s topics: ingest with `ingestPartitions`, the others with one each.
+func mockCluster(tenant: String, ingestPartitions: Int) throws -> KafkaMockCluster {
+    let cluster = try KafkaMockCluster()
+    let topics = TopicNames(tenant: tenant)
+    try cluster.createTopic(topics.ingest, partitions: ingestPartitions)
+    for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
+    return cluster
 }
 
 /// Loads the generator's truth rows into a `truth` table: the independent side of end-to-end checks.
