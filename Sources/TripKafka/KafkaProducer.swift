@@ -55,7 +55,13 @@ final class DeliveryTracker: @unchecked Sendable {
             pending[i].count -= 1
             if pending[i].count == 0 {
                 pending.remove(at: i)
-                completions.append((tag, monotonicSeconds()))
+                // One entry per tag (a tag completes again when more of it is sent after): a producer whose tags
+                // nobody asks about (`produce` uses only 0) keeps one, not one per report.
+                if let j = completions.lastIndex(where: { $0.tag == tag }) {
+                    completions[j].at = monotonicSeconds()
+                } else {
+                    completions.append((tag, monotonicSeconds()))
+                }
                 tagDone = true
                 lock.broadcast()
             }

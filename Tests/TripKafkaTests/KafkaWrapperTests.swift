@@ -232,6 +232,12 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
         #expect(producer.hasUndelivered(throughTag: 7) && producer.reportedAt(throughTag: 7) == nil)
         try producer.flush(timeoutMs: 10_000)
         #expect(producer.reportedAt(throughTag: 7) != nil && producer.delivered == 1)
+        // A tag that completes again and again (every message reported before the next is sent) keeps one time.
+        for _ in 0..<20 {
+            try producer.send(topic: "results", key: nil, value: Array("v".utf8), tag: 9)
+            try producer.flush(timeoutMs: 10_000)
+        }
+        #expect(producer.tracker.lock.withLock { producer.tracker.completions.count } == 1)
     }
 }
 
