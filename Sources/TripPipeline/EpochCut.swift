@@ -18,7 +18,7 @@ import TripCore
 /// partition still delivering has reached the latest event time among its buffered messages; the bound is the
 /// earliest of those, and each partition contributes its messages before the first one at or after it. A
 /// partition at its end does not hold the bound back; one with nothing buffered that is not at its end is
-/// waited for. This cut depends on what had arrived, so `run` logs it before the epoch runs.
+/// waited for. This cut depends on what had arrived, so `run` logs it before the epoch's results go out.
 struct EpochCut {
     let share: Int
     let aligned: Bool

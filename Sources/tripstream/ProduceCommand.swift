@@ -12,7 +12,9 @@ struct ProduceCommand: ParsableCommand {
         <tenant>_ingestData (or --topic) with the original snake_case field names plus event_timestamp (the \
         row's event time, ISO 8601 UTC; the original used the producer's wall clock); bad rows go to \
         <tenant>_deadLetters with their byte offset and reason. Without --rate or --speedup it sends as fast as \
-        the broker takes. Exits non-zero if any message was not delivered.
+        the broker takes (librdkafka batches for 5 ms); paced, each row stands for a live event and goes out \
+        within about a millisecond (linger.ms=1; -X linger.ms=… overrides). Exits non-zero if any message was \
+        not delivered.
         """)
 
     @Argument(help: "CSV file in the portal's format, or - for standard input.")
