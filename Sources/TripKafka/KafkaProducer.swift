@@ -101,7 +101,7 @@ public final class KafkaProducer: @unchecked Sendable {
     let handle: OpaquePointer
     let tracker: DeliveryTracker
     /// Set when the producer serves its reports on a thread of its own; signalled once that thread has ended.
-    private let reportThreadStop: (flag: StopSignal, ended: DispatchSemaphore)?
+    private let reportThreadStop: (flag: StopFlag, ended: DispatchSemaphore)?
 
     /// - Parameter reportThread: serve delivery reports on a thread of this producer's own as they come, instead
     ///   of in the caller's `poll`: a report's time is then when it came, and a caller busy elsewhere (a SQLite
@@ -124,7 +124,7 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         handle = rk
         if reportThread {
-            let stop = StopSignal(), ended = DispatchSemaphore(value: 0)
+            let stop = StopFlag(), ended = DispatchSemaphore(value: 0)
             reportThreadStop = (stop, ended)
             nonisolated(unsafe) let rk = rk  // librdkafka's handle is thread-safe; deinit joins this thread first
             let thread = Thread {
@@ -263,10 +263,11 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 }
 
-/// A flag one thread sets and another reads.
-final class StopSignal: @unchecked Sendable {
+/// A flag one thread sets and another reads (with a lock: correct, not fast, and read once per poll).
+public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+    public init() {}
+    public var isSet: Bool { lock.withLock { value } }
+    public func set() { lock.withLock { value = true } }
 }

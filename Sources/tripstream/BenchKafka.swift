@@ -147,11 +147,3 @@ extension BenchKafka {
         return best
     }
 }
-
-/// A flag one thread sets and another reads (with a lock: correct, not fast, and read once per poll).
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-}
