@@ -111,6 +111,18 @@ public struct RunJob: Sendable {
         return takes
     }
 
+    /// The start-up line that says how epochs are cut, so a user sees why results come when they do.
+    func epochCutDescription(partitions: Int, share: Int, aligned: Bool) -> String {
+        let count = "\(share) messages per partition (\(partitions) × \(share) of --epoch-rows \(config.epochRows))"
+            + (aligned ? ", aligned on event time across partitions" : "")
+        guard let maxEpochDelay else {
+            return "epochs: cut at \(count) only (no --max-epoch-delay): an epoch waits for every partition's share"
+                + (stopAtEnd ? " or its end" : "")
+        }
+        return "epochs: cut at \(count), or once the oldest waiting message has waited "
+            + "\(Int((maxEpochDelay * 1000).rounded())) ms (--max-epoch-delay; such cuts are logged in the state and a restart repeats them)"
+    }
+
     /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
     public func run(logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ReplaySummary {
         let start = Clock.monotonicSeconds()
@@ -172,6 +184,7 @@ public struct RunJob: Sendable {
         let share = max(1, config.epochRows / partitions)
         // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
         let cut = EpochCut(share: share, aligned: partitions > 1 && config.timeColumn != .ingest)
+        logger.info("\(epochCutDescription(partitions: partitions, share: share, aligned: cut.aligned))")
         var buffers = [[Message]](repeating: [], count: partitions)
         var valueBytes = [[UInt8]](repeating: [], count: partitions)
         // Room for a share of ~1 KB messages up front (epochRows KB in all; pages are touched only when used):

@@ -21,11 +21,15 @@ struct RunCommand: ParsableCommand {
         go to the dead_letters table and <tenant>_deadLetters with topic, partition, offset and reason.
 
         Epochs are cut where the data says (each partition's share of --epoch-rows, up to an event time \
-        common to all partitions), so their content depends only on the data; the partition offsets are \
-        checkpointed in LMDB with the window state after each epoch's results are committed and delivered, and \
-        a restart continues from them. That means an epoch waits for every partition's share: at low rates, or \
-        with a partition that receives nothing, use --max-epoch-delay. SIGINT/SIGTERM stop cleanly between \
-        epochs. --stop-at-end treats "every partition at its end" as the end of input (all windows final).
+        common to all partitions) or, on a live topic, once the oldest waiting message has waited \
+        --max-epoch-delay (default 1000 ms), so results come within about a second at any input rate. A cut \
+        decided by time is logged in the state before its results go out, and a restart repeats it: the mirror \
+        after a crash equals a run that made the same cuts. The partition offsets are checkpointed in LMDB \
+        with the window state after each epoch's results are committed and delivered, and a restart continues \
+        from them. --max-epoch-delay off cuts by count alone (epochs then depend only on the data, but wait \
+        for every partition's share). SIGINT/SIGTERM stop cleanly between epochs. --stop-at-end treats \
+        "every partition at its end" as the end of input (all windows final) and cuts by count unless \
+        --max-epoch-delay is given.
         """)
 
     @OptionGroup var kafka: KafkaOptions
@@ -58,8 +62,9 @@ struct RunCommand: ParsableCommand {
         "Also cut an epoch once its oldest message has waited this long: everything up to the event time that every "
         + "partition still delivering has reached (idle or caught-up partitions do not hold it back), so results "
         + "come within about this delay. Such a cut depends on arrival timing: it is logged in the state before the "
-        + "epoch runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"))
-    var maxEpochDelay: Int?
+        + "epoch runs, and a restart repeats it. Default 1000, or off with --stop-at-end; 'off' cuts by count alone "
+        + "(epochs depend on the data alone, and wait for every partition's share).", valueName: "ms|off"))
+    var maxEpochDelay: String?
 
     @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")
     var noResultTopics = false
@@ -80,10 +85,7 @@ struct RunCommand: ParsableCommand {
         job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)
         job.reset = reset
         job.stopAtEnd = stopAtEnd
-        if let maxEpochDelay {
-            guard maxEpochDelay > 0 else { throw ValidationError("--max-epoch-delay must be a positive number of milliseconds") }
-            job.maxEpochDelay = Double(maxEpochDelay) / 1000
-        }
+        job.maxEpochDelay = try Self.epochDelay(maxEpochDelay, stopAtEnd: stopAtEnd)
         job.resultTopics = !noResultTopics
         if format == "csv" {
             let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"
@@ -97,5 +99,20 @@ struct RunCommand: ParsableCommand {
         let summary = try job.run(logger: logger) { stopRequested != 0 }
         served?.telemetry.stopped()
         print(SummaryText.render(summary, heading: "replayed \(topic) (kafka, tenant \(job.config.tenant)) into \(db)"))
+    }
+
+    /// A live topic gets results within about a second by default; a finite one (`--stop-at-end`) keeps the
+    /// count cuts that depend on the data alone, unless a delay is asked for.
+    static let defaultEpochDelayMilliseconds = 1000
+
+    /// `--max-epoch-delay` in seconds, or nil for count cuts alone.
+    static func epochDelay(_ argument: String?, stopAtEnd: Bool) throws -> Double? {
+        guard let argument else { return stopAtEnd ? nil : Double(defaultEpochDelayMilliseconds) / 1000 }
+        if argument == "off" { return nil }
+        guard let ms = Int(argument), ms > 0, ms <= 86_400_000 else {
+            throw ValidationError("--max-epoch-delay must be a positive number of milliseconds (at most 86400000) or 'off', "
+                                  + "not '\(argument.prefix(40))'")
+        }
+        return Double(ms) / 1000
     }
 }

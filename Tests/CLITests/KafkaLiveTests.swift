@@ -29,9 +29,10 @@ import TripSinks
         return condition()
     }
 
-    /// Rows only in partition 0 of 4, far fewer than an epoch's share: without a delay no epoch is ever cut
-    /// (every partition's share is awaited); with `--max-epoch-delay` the rows are processed within seconds.
-    @Test func idlePartitionsAndLowRatesNeedTheEpochDelay() throws {
+    /// Rows only in partition 0 of 4, far fewer than an epoch's share: with count cuts alone
+    /// (`--max-epoch-delay off`) no epoch is ever cut (every partition's share is awaited); by default the delay
+    /// cuts them and the rows are processed within seconds. Each run says at start how it cuts epochs.
+    @Test func idlePartitionsWaitForCountCutsButNotForTheDefaultDelay() throws {
         let dir = tempDir()
         let lines = try csvLines(dir, rows: 30, seed: 31)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
@@ -40,16 +41,20 @@ import TripSinks
                          stdin: lines.joined(separator: "\n") + "\n").status == 0)
         let base = ["run", "--brokers", broker.bootstrap, "--format", "csv", "--epoch-rows", "400", "--no-result-topics"]
 
-        let waiting = try ServingProcess(starting: base + ["--db", "\(dir)/wait.sqlite"])
+        let waiting = try ServingProcess(starting: base + ["--db", "\(dir)/wait.sqlite", "--max-epoch-delay", "off"])
         usleep(4_000_000)
         #expect(rowsRead("\(dir)/wait.sqlite") == 0, "an epoch was cut without every partition's share")
-        #expect(waiting.stop().status == 0)
+        let (waitStatus, waitOutput) = waiting.stop()
+        #expect(waitStatus == 0)
+        #expect(waitOutput.contains("epochs: cut at 100 messages per partition (4 × 100 of --epoch-rows 400), aligned on "
+                                    + "event time across partitions only (no --max-epoch-delay)"), "\(waitOutput)")
 
-        let live = try ServingProcess(starting: base + ["--db", "\(dir)/live.sqlite", "--max-epoch-delay", "300"])
+        let live = try ServingProcess(starting: base + ["--db", "\(dir)/live.sqlite"])
         let processed = waitFor(20) { rowsRead("\(dir)/live.sqlite") == 30 }
         let (status, output) = live.stop()
         #expect(processed, "rows read: \(rowsRead("\(dir)/live.sqlite")); \(output)")
         #expect(status == 0, "\(output)")
+        #expect(output.contains("or once the oldest waiting message has waited 1000 ms (--max-epoch-delay;"), "\(output)")
         let trips = try mirrorRows("\(dir)/live.sqlite", "SELECT SUM(trips_total) FROM trips_total")
         #expect(trips.first?.first?.int64 == 30)
     }
@@ -170,5 +175,50 @@ extension ServingProcess {
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         return stop()
+    }
+}
+
+extension KafkaLiveTests {
+    /// `run` with default options on a live topic: a few thousand messages over 4 partitions, far below an epoch's
+    /// share (10 000 rows ÷ 4), are all processed within seconds — the default --max-epoch-delay cuts them. A
+    /// kill -9 while a second burst is processed and a default restart lose and double nothing: after a final
+    /// `--stop-at-end` run the mirror equals the CSV replay of the same rows, table by table.
+    @Test func aDefaultRunGivesResultsWithinSecondsAndSurvivesKill9() throws {
+        let dir = tempDir()
+        let file = "\(dir)/rows.csv"
+        #expect(try tripstream(["generate", "--rows", "4000", "--seed", "35", "--per-day", "800", "-o", file]).status == 0)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
+        defer { _ = broker.stop() }
+        func send(_ rows: ArraySlice<String>) throws {
+            for p in 0..<4 {
+                let part = rows.enumerated().filter { $0.offset % 4 == p }.map(\.element).joined(separator: "\n") + "\n"
+                #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "\(p)"], stdin: part).status == 0)
+            }
+        }
+        let db = "\(dir)/live.sqlite"
+        let args = ["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", db]
+        let first = try ServingProcess(starting: args)
+        try send(lines[0..<2000])
+        let sent = Date()
+        #expect(waitFor(15) { rowsRead(db) == 2000 }, "first burst not processed within 15 s: \(first.text)")
+        let firstDelay = Date().timeIntervalSince(sent)
+        try send(lines[2000...])
+        usleep(UInt32.random(in: 100_000...1_200_000))
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = first.stop()
+        let afterKill = rowsRead(db)
+
+        let second = try ServingProcess(starting: args)
+        let processed = waitFor(20) { rowsRead(db) == 4000 }
+        let (status, output) = second.stop()
+        #expect(processed && status == 0, "rows read \(rowsRead(db)) after the kill at \(afterKill): \(output)")
+        let finish = try tripstream(args + ["--stop-at-end"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(try tripstream(["replay", file, "--order", "file", "--db", "\(dir)/replay.sqlite", "--quiet"]).status == 0)
+        #expect(try mirrorDump(db, tables: MirrorSchema.resultTables) == mirrorDump("\(dir)/replay.sqlite", tables: MirrorSchema.resultTables))
+        #expect(try mirrorRows(db, "SELECT SUM(trips_total) FROM trips_total").first?.first?.int64 == 4000)
+        #expect(try mirrorRows(db, "SELECT COUNT(*) FROM dead_letters").first?.first?.int64 == 0)
+        #expect(firstDelay < 10, "the first burst took \(firstDelay) s")
     }
 }
