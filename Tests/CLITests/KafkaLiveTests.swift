@@ -8,9 +8,14 @@ import TripSinks
 @Suite struct KafkaLiveTests {
     /// `count` generated rows as CSV lines (no header), in time order.
     func csvLines(_ dir: String, rows: Int, seed: Int) throws -> [String] {
+        try generated(dir, rows: rows, seed: seed).lines
+    }
+
+    /// A generated CSV file and its rows as lines (no header).
+    func generated(_ dir: String, rows: Int, seed: Int, perDay: Int = 500) throws -> (file: String, lines: [String]) {
         let file = "\(dir)/rows-\(seed).csv"
-        #expect(try tripstream(["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "500", "-o", file]).status == 0)
-        return try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        #expect(try tripstream(["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "\(perDay)", "-o", file]).status == 0)
+        return (file, try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init))
     }
 
     /// Rows read so far by the run writing `db` (0 before its first epoch is committed).
@@ -18,6 +23,14 @@ import TripSinks
         guard FileManager.default.fileExists(atPath: db),
               let rows = try? mirrorRows(db, "SELECT rows_read FROM progress") else { return 0 }
         return rows.first?.first?.int64 ?? 0
+    }
+
+    /// Sends `rows` to the ingest topic with kcat, row i to partition i % `partitions` (each partition in order).
+    func sendRoundRobin(_ rows: ArraySlice<String>, partitions: Int, to bootstrap: String) throws {
+        for p in 0..<partitions {
+            let part = rows.enumerated().filter { $0.offset % partitions == p }.map(\.element).joined(separator: "\n") + "\n"
+            #expect(try kcat(["-P", "-b", bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "\(p)"], stdin: part).status == 0)
+        }
     }
 
     func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
@@ -103,9 +116,7 @@ extension KafkaLiveTests {
     /// The mirror equals the CSV replay of the same rows, table by table.
     @Test func epochsCutByDelayGiveTheReplaysResults() throws {
         let dir = tempDir()
-        let file = "\(dir)/rows.csv"
-        #expect(try tripstream(["generate", "--rows", "240", "--seed", "33", "--per-day", "150", "-o", file]).status == 0)
-        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        let (file, lines) = try generated(dir, rows: 240, seed: 33, perDay: 150)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
         defer { _ = broker.stop() }
         let db = "\(dir)/live.sqlite"
@@ -113,11 +124,7 @@ extension KafkaLiveTests {
                     "--db", db, "--max-epoch-delay", "1000"]
         let live = try ServingProcess(starting: args)
         for burst in 0..<3 {
-            let rows = lines[(burst * 80)..<(burst * 80 + 80)]
-            for p in 0..<4 {
-                let part = rows.enumerated().filter { $0.offset % 4 == p }.map(\.element).joined(separator: "\n") + "\n"
-                #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "\(p)"], stdin: part).status == 0)
-            }
+            try sendRoundRobin(lines[(burst * 80)..<(burst * 80 + 80)], partitions: 4, to: broker.bootstrap)
             #expect(waitFor(20) { rowsRead(db) == Int64(burst * 80 + 80) }, "burst \(burst) not processed")
         }
         let (status, output) = live.stop()
@@ -185,17 +192,10 @@ extension KafkaLiveTests {
     /// `--stop-at-end` run the mirror equals the CSV replay of the same rows, table by table.
     @Test func aDefaultRunGivesResultsWithinSecondsAndSurvivesKill9() throws {
         let dir = tempDir()
-        let file = "\(dir)/rows.csv"
-        #expect(try tripstream(["generate", "--rows", "4000", "--seed", "35", "--per-day", "800", "-o", file]).status == 0)
-        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        let (file, lines) = try generated(dir, rows: 4000, seed: 35, perDay: 800)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
         defer { _ = broker.stop() }
-        func send(_ rows: ArraySlice<String>) throws {
-            for p in 0..<4 {
-                let part = rows.enumerated().filter { $0.offset % 4 == p }.map(\.element).joined(separator: "\n") + "\n"
-                #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData", "-p", "\(p)"], stdin: part).status == 0)
-            }
-        }
+        func send(_ rows: ArraySlice<String>) throws { try sendRoundRobin(rows, partitions: 4, to: broker.bootstrap) }
         let db = "\(dir)/live.sqlite"
         let args = ["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", db]
         let first = try ServingProcess(starting: args)
