@@ -145,6 +145,9 @@ public struct RunJob: Sendable {
                     throw CheckpointError("the state in \(dir) belongs to \(found.source) with \(found.runOffsets.count) "
                                           + "partitions, not \(topicName) with \(partitions); use --reset or another --state")
                 }
+                if let problem = mirror.resumeProblem(epoch: found.epoch, source: found.source) {
+                    throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
+                }
                 checkpoint = found
                 logger.info("resuming after epoch \(found.epoch) at offsets \(found.runOffsets)")
             } else {
