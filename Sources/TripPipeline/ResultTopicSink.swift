@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TripCore
 import TripEngine
 import TripKafka
@@ -19,7 +20,16 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// Builds one message at a time in reused buffers (a struct, moved out while an epoch is written).
     var message: ResultMessageBuilder
 
-    public init(kafka: KafkaConfig, tenant: String) throws {
+    let logger: Logger?
+    let telemetry: PipelineTelemetry?
+    /// Dead letters librdkafka refused as too large for the dead-letter topic (a `message.max.bytes` below
+    /// what `DeadLetterMessage` caps them at): counted and logged, never fatal; the mirror keeps them. Only
+    /// the writer thread touches it until the run is over.
+    public private(set) var refusedDeadLetters: Int64 = 0
+
+    public init(kafka: KafkaConfig, tenant: String, logger: Logger? = nil, telemetry: PipelineTelemetry? = nil) throws {
+        self.logger = logger
+        self.telemetry = telemetry
         var kafka = kafka
         // An epoch's messages are queued in one burst and then waited for: lingering only holds back its last,
         // partly filled batches (librdkafka's default is 5 ms). In the bench's live run, 1 ms took p50 latency
@@ -79,11 +89,15 @@ public final class ResultTopicSink: @unchecked Sendable {
         }
         for d in deadLetters {
             let source = d.source ?? source
-            let value = "{\"tenant\":\(JSONText.string(tenant)),\"source\":\(JSONText.string(source)),\"position\":\(d.offset),"
-                + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
-                + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(d.raw))}"
-            try producer.send(topic: topics.deadLetters, key: Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8),
-                              value: Array(value.utf8), tag: tag)
+            let key = Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8)
+            do {
+                try producer.send(topic: topics.deadLetters, key: key,
+                                  value: DeadLetterMessage.value(d, tenant: tenant, source: source), tag: tag)
+            } catch let error as KafkaError where error.isMessageTooLarge {
+                refusedDeadLetters += 1
+                telemetry?.deadLetterRefused()
+                logger?.warning("dead letter of \(source) position \(d.offset) refused by Kafka (\(error.message)); it is kept in the mirror only")
+            }
         }
         if let failure = producer.firstFailure { throw failure }
     }

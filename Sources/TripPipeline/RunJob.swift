@@ -165,9 +165,8 @@ public struct RunJob: Sendable {
         var next = checkpoint?.runOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
         try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
         telemetry?.start(from: engine.state.counters)
-        let writer = MirrorWriter(mirror: mirror, store: store,
-                                  results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil,
-                                  telemetry: telemetry)
+        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, logger: logger, telemetry: telemetry) : nil
+        let writer = MirrorWriter(mirror: mirror, store: store, results: results, telemetry: telemetry)
 
         var decoder = try MessageDecoder(config: config, csvHeader: csvHeader)
         var arrivals = ArrivalLocations()
@@ -271,7 +270,9 @@ public struct RunJob: Sendable {
                         outcome = .trip(trip)
                     }
                     engine.accept(outcome, offset: m.offset,
-                                  raw: { String(decoding: valueBytes[p][m.valueStart..<m.valueStart + m.valueCount], as: UTF8.self) },
+                                  raw: { valueBytes[p].withUnsafeBytes {
+                                      DeadLetter.raw(of: .init(rebasing: $0[m.valueStart..<m.valueStart + m.valueCount]))
+                                  } },
                                   source: source, into: &deadLetters)
                     next[p] = m.offset + 1
                     consumed += 1
@@ -314,6 +315,7 @@ public struct RunJob: Sendable {
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,
-                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
+                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore,
+                             deadLettersRefused: results?.refusedDeadLetters ?? 0)
     }
 }

@@ -220,7 +220,8 @@ public final class SQLiteMirror {
                 try dead.bind(text: d.query?.rawValue ?? "", at: 4)
                 try dead.bind(text: d.reason, at: 5)
                 try dead.bind(text: d.detail, at: 6)
-                try dead.bind(text: d.raw, at: 7)
+                // Bytes that are not UTF-8 are kept exactly, as a BLOB (the TEXT column stores it unchanged).
+                if let bytes = d.rawBytes { try dead.bind(blob: bytes, at: 7) } else { try dead.bind(text: d.raw, at: 7) }
                 try dead.bind(output.epoch, at: 8)
                 try dead.execute()
             }
