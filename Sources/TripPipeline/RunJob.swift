@@ -70,8 +70,11 @@ public struct RunJob: Sendable {
         /// be rejected or late): one growing buffer per partition instead of an allocation per message.
         var valueStart: Int
         var valueCount: Int
-        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids.
+        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids. For a CSV value of
+        /// several lines, the first line's (the epoch decodes them all again: such messages are rare).
         var outcome: DecodeOutcome
+        /// Records in the value: 1, or a CSV value's lines.
+        var records: Int32
         /// The event time the epoch cut sees (its predecessor's when the message has none).
         var cutTime: EventTime
         /// When it arrived (monotonic seconds): the delay cut counts from the oldest waiting message.
@@ -189,6 +192,13 @@ public struct RunJob: Sendable {
         let rowsBefore = engine.state.counters.rowsRead
         var finished = false
 
+        /// A decoded trip's arrival location id mapped into the engine's table, as it enters an epoch.
+        func entering(_ outcome: DecodeOutcome) -> DecodeOutcome {
+            guard case .trip(var trip) = outcome, let id = trip.pickupLocation else { return outcome }
+            trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
+            return .trip(trip)
+        }
+
         while !finished {
             // Read until the cut is decided: every partition's share (or its end, when the end counts), and
             // past the bound when many messages share its time.
@@ -235,13 +245,18 @@ public struct RunJob: Sendable {
                     let p = Int(m.partition)
                     let arrived = Clock.monotonicSeconds()
                     if pendingSince == nil { pendingSince = arrived }
-                    let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
-                    if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
+                    var outcome: DecodeOutcome?
+                    var records: Int32 = 0
+                    decoder.decodeEach(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner) { _, decoded in
+                        records += 1
+                        if outcome == nil { outcome = decoded }
+                        if case .trip(let trip) = decoded { lastCutTime[p] = trip.eventTime }
+                    }
                     let valueStart = valueBytes[p].count
                     valueBytes[p].append(contentsOf: m.value)
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs,
                                               valueStart: valueStart, valueCount: m.value.count,
-                                              outcome: outcome, cutTime: lastCutTime[p], arrived: arrived,
+                                              outcome: outcome!, records: records, cutTime: lastCutTime[p], arrived: arrived,
                                               arrivedWallMs: measureLatency ? Clock.wallMilliseconds() : 0))
                     atEnd[p] = false
                 })
@@ -259,21 +274,35 @@ public struct RunJob: Sendable {
                 let take = takes[p]
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
-                    engine.state.counters.rowsRead += 1
                     if measureLatency {
                         inputTimes.append(m.timestampMs)
                         arrivalTimes.append(m.arrivedWallMs)
                     }
-                    var outcome = m.outcome
-                    if case .trip(var trip) = outcome, let id = trip.pickupLocation {
-                        trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
-                        outcome = .trip(trip)
+                    let range = m.valueStart..<m.valueStart + m.valueCount
+                    if m.records == 1 {
+                        engine.state.counters.rowsRead += 1
+                        let outcome = entering(m.outcome)
+                        engine.accept(outcome, offset: m.offset,
+                                      raw: { valueBytes[p].withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[range])) } },
+                                      source: source, into: &deadLetters)
+                    } else {
+                        // A record per line, each with its line number in its source: `topic[p]#2` is the message's
+                        // second record. The message is consumed whole, so the offsets checkpointed stay exact.
+                        let value = Array(valueBytes[p][range])
+                        var lines: [(range: Range<Int>, outcome: DecodeOutcome)] = []
+                        value.withUnsafeBytes { bytes in
+                            decoder.decodeEach(bytes, timestampMs: m.timestampMs, locations: &arrivals.interner) {
+                                lines.append(($0, $1))
+                            }
+                        }
+                        for (i, line) in lines.enumerated() {
+                            engine.state.counters.rowsRead += 1
+                            let outcome = entering(line.outcome)
+                            engine.accept(outcome, offset: m.offset,
+                                          raw: { value.withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[line.range])) } },
+                                          source: "\(source)#\(i + 1)", into: &deadLetters)
+                        }
                     }
-                    engine.accept(outcome, offset: m.offset,
-                                  raw: { valueBytes[p].withUnsafeBytes {
-                                      DeadLetter.raw(of: .init(rebasing: $0[m.valueStart..<m.valueStart + m.valueCount]))
-                                  } },
-                                  source: source, into: &deadLetters)
                     next[p] = m.offset + 1
                     consumed += 1
                 }

@@ -77,6 +77,36 @@ import TripSinks
                 "\(strict.stderr)")
         #expect(try mirrorRows("\(dir)/strict.sqlite", "SELECT count(*) FROM dead_letters WHERE position = 300").first?.first?.int64 == 1)
     }
+
+    /// `run --format csv`: a message holding several lines gives a record per line, each with its own position
+    /// (`topic[p]#line`), and the results equal the CSV replay of the same rows.
+    @Test func everyLineOfACSVMessageIsARecord() throws {
+        let dir = tempDir()
+        let input = "\(dir)/in.csv"
+        #expect(try tripstream(["generate", "--rows", "40", "--seed", "43", "--per-day", "500", "--disorder", "0", "-o", input]).status == 0)
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "1"])
+        defer { _ = broker.stop() }
+        try produceWhole(Array(lines[0...2].joined(separator: "\n").utf8), broker, dir: dir, name: "three")
+        try produceWhole(Array((lines[3] + "\r\nnot,a,trip\n").utf8), broker, dir: dir, name: "bad-second")
+        try produceWhole(Array((lines[4] + "\n").utf8), broker, dir: dir, name: "terminated")
+        #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", Self.ingest], stdin: lines[5...].joined(separator: "\n") + "\n").status == 0)
+        let db = "\(dir)/k.sqlite"
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", db, "--stop-at-end",
+                                  "--epoch-rows", "1000", "--log-level", "error"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("rows read        41"), "\(run.stdout)")
+        #expect(run.stdout.contains("processed        40"), "\(run.stdout)")
+        #expect(run.stdout.contains("rejected         1 "), "\(run.stdout)")
+        let dead = try mirrorRows(db, "SELECT source, position, raw FROM dead_letters")
+        #expect(dead.map { $0.map(\.description) } == [["\(Self.ingest)[0]#2", "1", "not,a,trip"]])
+        let topic = try deadLetterMessages(broker)
+        #expect(topic.map { "\($0["source"] ?? "")|\($0["position"] ?? "")" } == ["\(Self.ingest)[0]#2|1"])
+        #expect(try tripstream(["replay", input, "--order", "file", "--db", "\(dir)/r.sqlite", "--epoch-rows", "1000", "--quiet"]).status == 0)
+        let k = try mirrorDump(db, tables: MirrorSchema.resultTables)
+        let r = try mirrorDump("\(dir)/r.sqlite", tables: MirrorSchema.resultTables)
+        #expect(k == r && !(k["trips_total"] ?? []).isEmpty)
+    }
 }
 
 @Suite struct ReplayDeadLetterBytesTests {
