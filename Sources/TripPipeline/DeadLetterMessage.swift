@@ -4,8 +4,8 @@ import TripCore
 /// The dead-letter topic's JSON value for one dead letter. Valid UTF-8 records up to `rawLimit` bytes give the
 /// same message as always: tenant, source, position, query, reason, detail, raw. Two cases add fields:
 /// - a record that is not UTF-8: `raw` reads its bad bytes as U+FFFD and `raw_base64` holds the exact bytes;
-/// - a record longer than `rawLimit` bytes: `raw` (and `raw_base64`) hold only its first `rawLimit` bytes (cut
-///   at a character boundary), with `raw_truncated: true`, `raw_bytes` (its full length) and `raw_sha256` (hex,
+/// - a record longer than `rawLimit` bytes: `raw` (and `raw_base64`) hold only its first `rawLimit` bytes (UTF-8
+///   text cut at a character boundary, up to 3 bytes less), with `raw_truncated: true`, `raw_bytes` (its full length) and `raw_sha256` (hex,
 ///   of all its bytes). The mirror keeps the whole record.
 /// So one huge message on the ingest topic cannot make a dead letter larger than Kafka accepts (1 MB by
 /// default), which stopped the run at every restart.
@@ -21,8 +21,8 @@ enum DeadLetterMessage {
             let all = exact ?? Array(d.raw.utf8)
             extra += ",\"raw_truncated\":true,\"raw_bytes\":\(length),\"raw_sha256\":\"\(SHA256.hex(all))\""
             var cut = rawLimit
-            // Back to the first byte of a UTF-8 sequence: the prefix ends on a whole character.
-            while cut > 0, all[cut] & 0xC0 == 0x80 { cut -= 1 }
+            // UTF-8 text: back to the first byte of a sequence, so the prefix ends on a whole character.
+            while exact == nil, all[cut] & 0xC0 == 0x80 { cut -= 1 }
             let prefix = all[..<cut].withUnsafeBytes { DeadLetter.raw(of: $0) }
             raw = prefix.text
             exact = exact == nil ? nil : Array(all[..<cut])
