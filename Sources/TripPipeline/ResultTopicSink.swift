@@ -22,10 +22,14 @@ public final class ResultTopicSink: @unchecked Sendable {
 
     let logger: Logger?
     let telemetry: PipelineTelemetry?
-    /// Dead letters librdkafka refused as too large for the dead-letter topic (a `message.max.bytes` below
-    /// what `DeadLetterMessage` caps them at): counted and logged, never fatal; the mirror keeps them. Only
-    /// the writer thread touches it until the run is over.
-    public private(set) var refusedDeadLetters: Int64 = 0
+    /// Dead letters refused as too large for the dead-letter topic (by librdkafka, a `message.max.bytes` below
+    /// what `DeadLetterMessage` caps them at, or by the broker, a topic limit below it): counted and logged,
+    /// never fatal; the mirror keeps them.
+    public var refusedDeadLetters: Int64 { refusedOnSend + producer.refusedAsTooLarge }
+    /// Refused by librdkafka as they were sent; and of those the broker refused, how many were logged. Only the
+    /// writer thread touches them until the run is over.
+    private var refusedOnSend: Int64 = 0
+    private var refusedByBrokerLogged: Int64 = 0
 
     public init(kafka: KafkaConfig, tenant: String, logger: Logger? = nil, telemetry: PipelineTelemetry? = nil) throws {
         self.logger = logger
@@ -41,6 +45,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
         try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
+        producer.tolerateTooLarge(topic: topics.deadLetters)
         let producer = producer, topics = topics
         resultTopics = try PerQuery { try producer.topic(topics.results($0)) }
         message = ResultMessageBuilder(tenant: tenant)
@@ -94,7 +99,7 @@ public final class ResultTopicSink: @unchecked Sendable {
                 try producer.send(topic: topics.deadLetters, key: key,
                                   value: DeadLetterMessage.value(d, tenant: tenant, source: source), tag: tag)
             } catch let error as KafkaError where error.isMessageTooLarge {
-                refusedDeadLetters += 1
+                refusedOnSend += 1
                 telemetry?.deadLetterRefused()
                 logger?.warning("dead letter of \(source) position \(d.offset) refused by Kafka (\(error.message)); it is kept in the mirror only")
             }
@@ -110,6 +115,16 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// re-sends. Ask in epoch order.
     func deliveredAt(through epoch: Int64) throws -> Double? {
         if let failure = producer.firstFailure { throw failure }
+        let refused = producer.refusedAsTooLarge
+        if refused > refusedByBrokerLogged {
+            // The report names no record (its offset is unknown): the mirror's dead letters of the epoch have it.
+            logger?.warning("""
+                \(refused - refusedByBrokerLogged) dead letters of epochs up to \(epoch) refused by the broker as too large \
+                for \(topics.deadLetters); they are kept in the mirror only
+                """)
+            for _ in refusedByBrokerLogged..<refused { telemetry?.deadLetterRefused() }
+            refusedByBrokerLogged = refused
+        }
         return producer.reportedAt(throughTag: UInt(epoch))
     }
 
