@@ -30,6 +30,15 @@ import Testing
         let goneArgs = try crashedReplay(f, "gone")
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: gone + suffix) }
         expectRefused(try tripstream(goneArgs), mirror: gone)
+        // An older copy put back: taken after checkpoint 1, the state then went on to epoch 4.
+        let older = "\(f.dir)/older.sqlite"
+        let olderArgs = try crashedReplay(f, "older", hit: 1)
+        for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: older + suffix, toPath: "\(f.dir)/copy" + suffix) }
+        let crashedAgain = try tripstream(olderArgs, environment: ["TRIPSTREAM_CRASH_AT": "after-lmdb-commit:3"])
+        try #require(crashedAgain.status == 86, "\(crashedAgain.stderr)")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: older + suffix) }
+        for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: "\(f.dir)/copy" + suffix, toPath: older + suffix) }
+        expectRefused(try tripstream(olderArgs), mirror: older)
         // The refusal names the fix, and the fix works.
         let reset = try tripstream(args + ["--reset"])
         #expect(reset.status == 0, "\(reset.stderr)")
