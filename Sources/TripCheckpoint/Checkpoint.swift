@@ -35,3 +35,13 @@ public struct CheckpointError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension CheckpointError {
+    /// A mirror that cannot take the resume of the checkpoint in `stateDirectory` at `epoch`, for `problem`.
+    public static func mirror(_ path: String, stateDirectory: String, epoch: Int64, problem: String) -> CheckpointError {
+        CheckpointError("the mirror \(path) does not match the checkpoint in \(stateDirectory) (epoch \(epoch)): \(problem); "
+            + "its write-ahead log (\(path)-wal) may have been lost, or the file replaced or damaged, so resuming would "
+            + "leave it without those epochs. Put back the mirror that belongs to this state, or run again with --reset "
+            + "to start from the beginning (a damaged mirror: move it aside first)")
+    }
+}

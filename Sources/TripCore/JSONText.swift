@@ -41,9 +41,10 @@ public enum JSONText {
 extension DeadLetter {
     /// The dead letter of a trip that was late for `query`: behind that query's watermark for all its windows.
     public static func late(_ query: QueryName, eventTime: EventTime, watermark: EventTime, offset: Int64,
-                            raw: String, source: String? = nil) -> DeadLetter {
+                            raw: (text: String, bytes: [UInt8]?), source: String? = nil) -> DeadLetter {
         let detail = "event time \(CivilDate.isoUTC(seconds: floorDiv(eventTime, 1000))) is behind the watermark "
             + "\(CivilDate.isoUTC(seconds: floorDiv(watermark, 1000))) for every window of \(query.rawValue)"
-        return DeadLetter(query: query, offset: offset, reason: "late", detail: detail, raw: raw, source: source)
+        return DeadLetter(query: query, offset: offset, reason: "late", detail: detail, raw: raw.text, rawBytes: raw.bytes,
+                          source: source)
     }
 }

@@ -45,17 +45,27 @@ public struct DeadLetter: Sendable, Equatable {
     public var reason: String
     /// For late rows: the event time and the watermark it was behind.
     public var detail: String
-    /// The record as read (line terminator excluded).
+    /// The record as read (line terminator excluded); bytes that are not UTF-8 read as U+FFFD here.
     public var raw: String
+    /// The record's exact bytes when they are not valid UTF-8 (nil when `raw` holds them exactly).
+    public var rawBytes: [UInt8]?
     /// Where it came from when that is not the epoch's source (a Kafka message: `topic[partition]`).
     public var source: String?
 
-    public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String, source: String? = nil) {
+    public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String,
+                rawBytes: [UInt8]? = nil, source: String? = nil) {
         self.source = source
+        self.rawBytes = rawBytes
         self.query = query
         self.offset = offset
         self.reason = reason
         self.detail = detail
         self.raw = raw
+    }
+
+    /// A record's bytes as a dead letter keeps them: the text, and the bytes too when they are not UTF-8.
+    public static func raw(of bytes: UnsafeRawBufferPointer) -> (text: String, bytes: [UInt8]?) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, nil) }
+        return (String(decoding: bytes, as: UTF8.self), Array(bytes))
     }
 }

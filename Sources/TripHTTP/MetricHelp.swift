@@ -12,6 +12,7 @@ enum MetricHelp {
         "tripstream_epoch_duration_seconds": "From an epoch's cut to its last commit.",
         "tripstream_checkpoint_duration_seconds": "Time to commit one LMDB checkpoint.",
         "tripstream_kafka_produce_errors_total": "Result or dead-letter messages whose delivery failed.",
+        "tripstream_dead_letters_refused_total": "Dead letters Kafka refused as too large for the dead-letter topic (kept in the mirror).",
         "tripstream_kafka_consumer_lag_messages": "Ingest messages not yet processed, summed over partitions.",
         "tripstream_epoch": "The last epoch committed.",
         "tripstream_watermark_timestamp_seconds": "The slowest query's watermark, Unix seconds.",

@@ -18,6 +18,9 @@ public struct KafkaError: Error, CustomStringConvertible, Equatable {
         self.operation = operation
     }
 
+    /// The message is larger than the producer's `message.max.bytes` or the topic accepts.
+    public var isMessageTooLarge: Bool { code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue }
+
     public var description: String { "Kafka error in \(operation): \(message) (code \(code))" }
 }
 

@@ -17,6 +17,10 @@ final class DeliveryTracker: @unchecked Sendable {
     var delivered: Int64 = 0
     var failed: Int64 = 0
     var firstFailure: KafkaError?
+    /// Topics whose messages the broker may refuse as too large without failing the producer: such reports are
+    /// counted in `refusedAsTooLarge` instead of `failed` (dead letters: the mirror keeps them).
+    var tooLargeTolerated: Set<String> = []
+    var refusedAsTooLarge: Int64 = 0
     var onReport: ((DeliveryReport) -> Void)?
     /// Called (on the polling thread, outside the lock) when every message of a tag has its report.
     var onTagReported: (() -> Void)?
@@ -66,7 +70,10 @@ final class DeliveryTracker: @unchecked Sendable {
                 lock.broadcast()
             }
         }
-        if let error {
+        if let error, error.isMessageTooLarge, !tooLargeTolerated.isEmpty, let rkt = m.rkt,
+           tooLargeTolerated.contains(String(cString: rd_kafka_topic_name(rkt))) {
+            refusedAsTooLarge += 1
+        } else if let error {
             failed += 1
             if firstFailure == nil { firstFailure = error }
         } else {
@@ -181,6 +188,12 @@ public final class KafkaProducer: @unchecked Sendable {
     public var delivered: Int64 { tracker.lock.withLock { tracker.delivered } }
     public var failed: Int64 { tracker.lock.withLock { tracker.failed } }
     public var firstFailure: KafkaError? { tracker.lock.withLock { tracker.firstFailure } }
+    /// Messages to `tolerateTooLarge` topics the broker refused as too large (not counted in `failed`).
+    public var refusedAsTooLarge: Int64 { tracker.lock.withLock { tracker.refusedAsTooLarge } }
+
+    /// Lets the broker refuse messages to `topic` as too large without failing the producer (`firstFailure`):
+    /// such reports are counted in `refusedAsTooLarge`.
+    public func tolerateTooLarge(topic: String) { tracker.lock.withLock { _ = tracker.tooLargeTolerated.insert(topic) } }
     /// Messages handed to librdkafka and not yet reported.
     public var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
 

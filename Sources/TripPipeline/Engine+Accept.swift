@@ -5,8 +5,9 @@ import TripParsing
 extension Engine {
     /// Feeds one decoded record to the queries, the same for every source (CSV replay, Kafka run): a trip is
     /// ingested and dead-lettered once per query it was late for; a rejected record counts as rejected and is
-    /// dead-lettered once. `raw` is only evaluated for dead letters.
-    mutating func accept(_ outcome: DecodeOutcome, offset: Int64, raw: () -> String, source: String? = nil,
+    /// dead-lettered once. `raw` (`DeadLetter.raw(of:)`) is only evaluated for dead letters.
+    mutating func accept(_ outcome: DecodeOutcome, offset: Int64, raw: () -> (text: String, bytes: [UInt8]?),
+                         source: String? = nil,
                          into deadLetters: inout [DeadLetter]) {
         switch outcome {
         case .trip(let trip):
@@ -19,7 +20,9 @@ extension Engine {
             }
         case .rejected(let reason):
             state.counters.rowsRejected += 1
-            deadLetters.append(DeadLetter(query: nil, offset: offset, reason: reason, raw: raw(), source: source))
+            let text = raw()
+            deadLetters.append(DeadLetter(query: nil, offset: offset, reason: reason, raw: text.text, rawBytes: text.bytes,
+                                          source: source))
         }
     }
 }

@@ -17,24 +17,42 @@ struct MessageDecoder {
         }
     }
 
-    mutating func decode(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner) -> DecodeOutcome {
-        if var decoder = csv {
-            csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
-            defer { csv = decoder }
-            switch tokenizer.scan(bytes, from: 0, atEOF: true) {
-            case .record(let end, _):
-                let decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
+    /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines
+    /// skipped, none at all: one rejection). `body` gets each record's byte range in the value and outcome.
+    mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
+                             _ body: (Range<Int>, DecodeOutcome) -> Void) {
+        guard var decoder = csv else {
+            // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
+            let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
+            body(0..<bytes.count, json.decode(bytes, kafkaTimestampMs: time, locations: &locations))
+            return
+        }
+        csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
+        defer { csv = decoder }
+        var start = 0, records = 0
+        while start < bytes.count {
+            switch tokenizer.scan(bytes, from: start, atEOF: true) {
+            case .record(let end, let next):
+                records += 1
+                var decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
                                              fields: tokenizer.fields, locations: &locations)
                 // A CSV line has no message timestamp of its own: take the message's.
-                guard timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded else { return decoded }
-                trip.eventTime = timestampMs
-                return .trip(trip)
-            case .malformed(let reason, _, _): return .rejected(reason)
-            default: return .rejected("empty message")
+                if timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded {
+                    trip.eventTime = timestampMs
+                    decoded = .trip(trip)
+                }
+                body(start..<end, decoded)
+                start = next
+            case .malformed(let reason, let end, let next):
+                records += 1
+                body(start..<end, .rejected(reason))
+                start = next
+            case .blank(let next):
+                start = max(next, start + 1)
+            case .needMore:
+                start = bytes.count  // not at EOF: cannot happen
             }
         }
-        // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
-        let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
-        return json.decode(bytes, kafkaTimestampMs: time, locations: &locations)
+        if records == 0 { body(0..<bytes.count, .rejected("empty message")) }
     }
 }

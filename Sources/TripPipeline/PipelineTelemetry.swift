@@ -31,6 +31,7 @@ public final class PipelineTelemetry: Sendable {
     private let epochDuration: Metrics.Timer
     private let checkpointDuration: Metrics.Timer
     private let produceErrors: Counter
+    private let deadLettersRefused: Counter
     /// Only for a Kafka source: a replay has no lag to report.
     private let lag: Gauge?
     private let epochGauge: Gauge
@@ -51,6 +52,7 @@ public final class PipelineTelemetry: Sendable {
         epochDuration = Metrics.Timer(label: "tripstream_epoch_duration_seconds", dimensions: t)
         checkpointDuration = Metrics.Timer(label: "tripstream_checkpoint_duration_seconds", dimensions: t)
         produceErrors = Counter(label: "tripstream_kafka_produce_errors_total", dimensions: t)
+        deadLettersRefused = Counter(label: "tripstream_dead_letters_refused_total", dimensions: t)
         lag = mode == "run" ? Gauge(label: "tripstream_kafka_consumer_lag_messages", dimensions: t) : nil
         epochGauge = Gauge(label: "tripstream_epoch", dimensions: t)
         watermark = Gauge(label: "tripstream_watermark_timestamp_seconds", dimensions: t)
@@ -91,6 +93,9 @@ public final class PipelineTelemetry: Sendable {
     }
 
     func produceFailed() { produceErrors.increment() }
+
+    /// Kafka refused a dead letter (too large for its topic); the mirror has it.
+    func deadLetterRefused() { deadLettersRefused.increment() }
 
     func setLag(_ messages: Int64) {
         lag?.record(messages)

@@ -115,6 +115,9 @@ public struct ReplayJob: Sendable {
                         try s.discardProgress()
                     } else {
                         try verify(found, dir: dir)
+                        if let mirror, let database, let problem = mirror.resumeProblem(epoch: found.epoch, source: found.source) {
+                            throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
+                        }
                         do {
                             state = try EngineState(snapshot: found.engineState)
                         } catch {

@@ -19,6 +19,8 @@ public struct ReplaySummary: Sendable {
     public var secondsToFirstRow: Double?
     /// Records read by this run (a resumed run counts only what it read after the checkpoint).
     public var rowsThisRun: Int64
+    /// Dead letters Kafka refused as too large for the dead-letter topic (`run`; kept in the mirror).
+    public var deadLettersRefused: Int64 = 0
     public var rowsPerSecond: Double { seconds > 0 ? Double(rowsThisRun) / seconds : 0 }
 }
 
@@ -99,7 +101,7 @@ public final class ReplayPipeline {
             let outcome = record.malformed.map(DecodeOutcome.rejected)
                 ?? decoder.decode(record.bytes, fields: source.fields, locations: &engine.state.locations,
                                   knownEventTime: record.eventTime)
-            engine.accept(outcome, offset: record.offset, raw: { String(decoding: record.bytes, as: UTF8.self) },
+            engine.accept(outcome, offset: record.offset, raw: { DeadLetter.raw(of: record.bytes) },
                           into: &deadLetters)
             inEpoch += 1
             if inEpoch == midEpoch { CrashPoints.reach(.midEpoch) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TripCore
 import TripEngine
 import TripKafka
@@ -19,7 +20,20 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// Builds one message at a time in reused buffers (a struct, moved out while an epoch is written).
     var message: ResultMessageBuilder
 
-    public init(kafka: KafkaConfig, tenant: String) throws {
+    let logger: Logger?
+    let telemetry: PipelineTelemetry?
+    /// Dead letters refused as too large for the dead-letter topic (by librdkafka, a `message.max.bytes` below
+    /// what `DeadLetterMessage` caps them at, or by the broker, a topic limit below it): counted and logged,
+    /// never fatal; the mirror keeps them.
+    public var refusedDeadLetters: Int64 { refusedOnSend + producer.refusedAsTooLarge }
+    /// Refused by librdkafka as they were sent; and of those the broker refused, how many were logged. Only the
+    /// writer thread touches them until the run is over.
+    private var refusedOnSend: Int64 = 0
+    private var refusedByBrokerLogged: Int64 = 0
+
+    public init(kafka: KafkaConfig, tenant: String, logger: Logger? = nil, telemetry: PipelineTelemetry? = nil) throws {
+        self.logger = logger
+        self.telemetry = telemetry
         var kafka = kafka
         // An epoch's messages are queued in one burst and then waited for: lingering only holds back its last,
         // partly filled batches (librdkafka's default is 5 ms). In the bench's live run, 1 ms took p50 latency
@@ -31,6 +45,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
         try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
+        producer.tolerateTooLarge(topic: topics.deadLetters)
         let producer = producer, topics = topics
         resultTopics = try PerQuery { try producer.topic(topics.results($0)) }
         message = ResultMessageBuilder(tenant: tenant)
@@ -79,11 +94,15 @@ public final class ResultTopicSink: @unchecked Sendable {
         }
         for d in deadLetters {
             let source = d.source ?? source
-            let value = "{\"tenant\":\(JSONText.string(tenant)),\"source\":\(JSONText.string(source)),\"position\":\(d.offset),"
-                + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
-                + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(d.raw))}"
-            try producer.send(topic: topics.deadLetters, key: Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8),
-                              value: Array(value.utf8), tag: tag)
+            let key = Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8)
+            do {
+                try producer.send(topic: topics.deadLetters, key: key,
+                                  value: DeadLetterMessage.value(d, tenant: tenant, source: source), tag: tag)
+            } catch let error as KafkaError where error.isMessageTooLarge {
+                refusedOnSend += 1
+                telemetry?.deadLetterRefused()
+                logger?.warning("dead letter of \(source) position \(d.offset) refused by Kafka (\(error.message)); it is kept in the mirror only")
+            }
         }
         if let failure = producer.firstFailure { throw failure }
     }
@@ -96,6 +115,16 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// re-sends. Ask in epoch order.
     func deliveredAt(through epoch: Int64) throws -> Double? {
         if let failure = producer.firstFailure { throw failure }
+        let refused = producer.refusedAsTooLarge
+        if refused > refusedByBrokerLogged {
+            // The report names no record (its offset is unknown): the mirror's dead letters of the epoch have it.
+            logger?.warning("""
+                \(refused - refusedByBrokerLogged) dead letters of epochs up to \(epoch) refused by the broker as too large \
+                for \(topics.deadLetters); they are kept in the mirror only
+                """)
+            for _ in refusedByBrokerLogged..<refused { telemetry?.deadLetterRefused() }
+            refusedByBrokerLogged = refused
+        }
         return producer.reportedAt(throughTag: UInt(epoch))
     }
 

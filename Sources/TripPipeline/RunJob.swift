@@ -70,8 +70,11 @@ public struct RunJob: Sendable {
         /// be rejected or late): one growing buffer per partition instead of an allocation per message.
         var valueStart: Int
         var valueCount: Int
-        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids.
+        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids. For a CSV value of
+        /// several lines, the first line's (the epoch decodes them all again: such messages are rare).
         var outcome: DecodeOutcome
+        /// Records in the value: 1, or a CSV value's lines.
+        var records: Int32
         /// The event time the epoch cut sees (its predecessor's when the message has none).
         var cutTime: EventTime
         /// When it arrived (monotonic seconds): the delay cut counts from the oldest waiting message.
@@ -157,6 +160,9 @@ public struct RunJob: Sendable {
                     throw CheckpointError("the state in \(dir) belongs to \(found.source) with \(found.runOffsets.count) "
                                           + "partitions, not \(topicName) with \(partitions); use --reset or another --state")
                 }
+                if let problem = mirror.resumeProblem(epoch: found.epoch, source: found.source) {
+                    throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
+                }
                 checkpoint = found
                 logger.info("resuming after epoch \(found.epoch) at offsets \(found.runOffsets)")
             } else {
@@ -174,9 +180,8 @@ public struct RunJob: Sendable {
         var next = checkpoint?.runOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
         try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
         telemetry?.start(from: engine.state.counters)
-        let writer = MirrorWriter(mirror: mirror, store: store,
-                                  results: resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant) : nil,
-                                  telemetry: telemetry)
+        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, logger: logger, telemetry: telemetry) : nil
+        let writer = MirrorWriter(mirror: mirror, store: store, results: results, telemetry: telemetry)
 
         var decoder = try MessageDecoder(config: config, csvHeader: csvHeader)
         var arrivals = ArrivalLocations()
@@ -199,6 +204,13 @@ public struct RunJob: Sendable {
         var deadLetterCount: Int64 = 0
         let rowsBefore = engine.state.counters.rowsRead
         var finished = false
+
+        /// A decoded trip's arrival location id mapped into the engine's table, as it enters an epoch.
+        func entering(_ outcome: DecodeOutcome) -> DecodeOutcome {
+            guard case .trip(var trip) = outcome, let id = trip.pickupLocation else { return outcome }
+            trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
+            return .trip(trip)
+        }
 
         while !finished {
             // Read until the cut is decided: every partition's share (or its end, when the end counts), and
@@ -246,13 +258,18 @@ public struct RunJob: Sendable {
                     let p = Int(m.partition)
                     let arrived = Clock.monotonicSeconds()
                     if pendingSince == nil { pendingSince = arrived }
-                    let outcome = decoder.decode(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner)
-                    if case .trip(let trip) = outcome { lastCutTime[p] = trip.eventTime }
+                    var outcome: DecodeOutcome?
+                    var records: Int32 = 0
+                    decoder.decodeEach(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner) { _, decoded in
+                        records += 1
+                        if outcome == nil { outcome = decoded }
+                        if case .trip(let trip) = decoded { lastCutTime[p] = trip.eventTime }
+                    }
                     let valueStart = valueBytes[p].count
                     valueBytes[p].append(contentsOf: m.value)
                     buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs,
                                               valueStart: valueStart, valueCount: m.value.count,
-                                              outcome: outcome, cutTime: lastCutTime[p], arrived: arrived,
+                                              outcome: outcome!, records: records, cutTime: lastCutTime[p], arrived: arrived,
                                               arrivedWallMs: measureLatency ? Clock.wallMilliseconds() : 0))
                     atEnd[p] = false
                 })
@@ -270,19 +287,35 @@ public struct RunJob: Sendable {
                 let take = takes[p]
                 let source = "\(topicName)[\(p)]"
                 for m in buffers[p].prefix(take) {
-                    engine.state.counters.rowsRead += 1
                     if measureLatency {
                         inputTimes.append(m.timestampMs)
                         arrivalTimes.append(m.arrivedWallMs)
                     }
-                    var outcome = m.outcome
-                    if case .trip(var trip) = outcome, let id = trip.pickupLocation {
-                        trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
-                        outcome = .trip(trip)
+                    let range = m.valueStart..<m.valueStart + m.valueCount
+                    if m.records == 1 {
+                        engine.state.counters.rowsRead += 1
+                        let outcome = entering(m.outcome)
+                        engine.accept(outcome, offset: m.offset,
+                                      raw: { valueBytes[p].withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[range])) } },
+                                      source: source, into: &deadLetters)
+                    } else {
+                        // A record per line, each with its line number in its source: `topic[p]#2` is the message's
+                        // second record. The message is consumed whole, so the offsets checkpointed stay exact.
+                        let value = Array(valueBytes[p][range])
+                        var lines: [(range: Range<Int>, outcome: DecodeOutcome)] = []
+                        value.withUnsafeBytes { bytes in
+                            decoder.decodeEach(bytes, timestampMs: m.timestampMs, locations: &arrivals.interner) {
+                                lines.append(($0, $1))
+                            }
+                        }
+                        for (i, line) in lines.enumerated() {
+                            engine.state.counters.rowsRead += 1
+                            let outcome = entering(line.outcome)
+                            engine.accept(outcome, offset: m.offset,
+                                          raw: { value.withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[line.range])) } },
+                                          source: "\(source)#\(i + 1)", into: &deadLetters)
+                        }
                     }
-                    engine.accept(outcome, offset: m.offset,
-                                  raw: { String(decoding: valueBytes[p][m.valueStart..<m.valueStart + m.valueCount], as: UTF8.self) },
-                                  source: source, into: &deadLetters)
                     next[p] = m.offset + 1
                     consumed += 1
                 }
@@ -324,6 +357,7 @@ public struct RunJob: Sendable {
         return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfter, epochs: engine.state.epoch - 1,
                              deadLetters: deadLetterCount, seconds: Clock.monotonicSeconds() - start,
                              peakRSSBytes: Clock.peakRSSBytes(), secondsToFirstRow: nil,
-                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
+                             rowsThisRun: engine.state.counters.rowsRead - rowsBefore,
+                             deadLettersRefused: results?.refusedDeadLetters ?? 0)
     }
 }

@@ -93,6 +93,13 @@ public final class SQLiteStatement {
         try check(rc)
     }
 
+    public func bind(blob: [UInt8], at index: Int32) throws {
+        let rc = blob.withUnsafeBytes {
+            sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), tripstream_sqlite_transient())
+        }
+        try check(rc)
+    }
+
     /// Runs the bound statement to completion and resets it; bindings stay for the next run.
     public func execute() throws {
         defer { sqlite3_reset(handle) }

@@ -1,6 +1,8 @@
 /// The SQLite mirror's tables: the interface for users, later features and outside checks.
 /// Every table has `tenant` and a primary key that makes each upsert idempotent; window bounds are
 /// INTEGER Unix seconds; money is REAL currency units rounded to cents; `day` is `YYYY-MM-DD`.
+/// `dead_letters.raw` is TEXT, or a BLOB of the record's exact bytes when they are not UTF-8 (a TEXT column
+/// keeps a BLOB as it is, so mirrors made before hold both without a migration).
 ///
 /// Version 2: `hotspot_window` is a view with version 1's columns over `hotspot_window_by_id`, whose key holds
 /// an integer location id (`locations`) instead of the ~40-byte location text. Upserting the million rows of a

@@ -220,7 +220,8 @@ public final class SQLiteMirror {
                 try dead.bind(text: d.query?.rawValue ?? "", at: 4)
                 try dead.bind(text: d.reason, at: 5)
                 try dead.bind(text: d.detail, at: 6)
-                try dead.bind(text: d.raw, at: 7)
+                // Bytes that are not UTF-8 are kept exactly, as a BLOB (the TEXT column stores it unchanged).
+                if let bytes = d.rawBytes { try dead.bind(blob: bytes, at: 7) } else { try dead.bind(text: d.raw, at: 7) }
                 try dead.bind(output.epoch, at: 8)
                 try dead.execute()
             }
@@ -249,6 +250,23 @@ public final class SQLiteMirror {
         guard let row = try db.rows("SELECT source, epoch, finished FROM progress WHERE tenant = ?", [.text(tenant)]).first,
               let source = row[0].string, let epoch = row[1].int64, let finished = row[2].int64 else { return nil }
         return (source, epoch, finished != 0)
+    }
+
+    /// Why this mirror cannot take a resume from a checkpoint of `source` at `epoch`, or nil when it can. It must
+    /// be a sound SQLite file (`PRAGMA quick_check`) whose progress for this tenant is at that epoch or past it:
+    /// an epoch is committed to the mirror before its checkpoint, so a mirror behind lost epochs (its log deleted,
+    /// the file replaced by an older copy or a new one) that a resume would never write again.
+    public func resumeProblem(epoch: Int64, source: String) -> String? {
+        do {
+            let check = try db.rows("PRAGMA quick_check").compactMap { $0.first?.string }
+            if check != ["ok"] { return "it is damaged (quick_check: \(check.prefix(3).joined(separator: "; ")))" }
+            guard let last = try lastProgress() else { return "it holds no epoch of tenant \(tenant)" }
+            if last.source != source { return "its last epoch is one of \(last.source), not \(source)" }
+            if last.epoch < epoch { return "it holds epochs up to \(last.epoch) only" }
+            return nil
+        } catch {
+            return "it cannot be read (\(error))"
+        }
     }
 
     /// Deletes this tenant's rows (a fresh replay into an existing mirror).

@@ -128,6 +128,9 @@ enum SummaryText {
             "  late             \(c.rowsLate)  (behind the watermark of at least one query)",
             "  dead letters     \(s.deadLetters)  (one per rejected row, one per query a row was late for)",
         ]
+        if s.deadLettersRefused > 0 {
+            lines.append("  refused by Kafka \(s.deadLettersRefused)  (dead letters too large for their topic; in the mirror only)")
+        }
         for q in QueryName.allCases {
             lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q]) rows emitted, \(c.lateByQuery[q]) late")
         }

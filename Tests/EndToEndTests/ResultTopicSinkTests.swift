@@ -1,5 +1,6 @@
 import Testing
 import TripCore
+import TripEngine
 import TripKafka
 @testable import TripPipeline
 
@@ -28,5 +29,26 @@ import TripKafka
         #expect(try linger(job) == "1")
         job.kafka["linger.ms"] = "20"
         #expect(try linger(job) == "20")
+    }
+
+    /// The broker refuses a dead letter as too large (a topic limit below the cap): the delivery report's error
+    /// is counted, not fatal, so the epoch settles and the run goes on. Other failures stay fatal.
+    @Test func aDeadLetterTheBrokerRefusesAsTooLargeIsCountedNotFatal() throws {
+        let cluster = try KafkaMockCluster()
+        let topics = TopicNames(tenant: "t")
+        for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
+        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: "t")
+        cluster.failProduceRequests(1, code: 10)  // MSG_SIZE_TOO_LARGE
+        let dead = DeadLetter(query: nil, offset: 3, reason: "not JSON", raw: "x", source: "in[0]")
+        try sink.write(EpochOutput(epoch: 1), deadLetters: [dead], source: "in")
+        _ = try sink.waitDelivered(through: 1)
+        #expect(sink.refusedDeadLetters == 1)
+        try sink.write(EpochOutput(epoch: 2), deadLetters: [dead], source: "in")
+        _ = try sink.waitDelivered(through: 2)
+        #expect(sink.refusedDeadLetters == 1)
+
+        cluster.failProduceRequests(1, code: 29)  // TOPIC_AUTHORIZATION_FAILED: not a size, still fatal
+        try sink.write(EpochOutput(epoch: 3), deadLetters: [dead], source: "in")
+        #expect(throws: KafkaError.self) { _ = try sink.waitDelivered(through: 3) }
     }
 }

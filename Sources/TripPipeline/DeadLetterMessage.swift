@@ -1,0 +1,82 @@
+import Foundation
+import TripCore
+
+/// The dead-letter topic's JSON value for one dead letter. Valid UTF-8 records up to `rawLimit` bytes give the
+/// same message as always: tenant, source, position, query, reason, detail, raw. Two cases add fields:
+/// - a record that is not UTF-8: `raw` reads its bad bytes as U+FFFD and `raw_base64` holds the exact bytes;
+/// - a record longer than `rawLimit` bytes: `raw` (and `raw_base64`) hold only its first `rawLimit` bytes (UTF-8
+///   text cut at a character boundary, up to 3 bytes less), with `raw_truncated: true`, `raw_bytes` (its full length) and `raw_sha256` (hex,
+///   of all its bytes). The mirror keeps the whole record.
+/// So one huge message on the ingest topic cannot make a dead letter larger than Kafka accepts (1 MB by
+/// default), which stopped the run at every restart.
+enum DeadLetterMessage {
+    static let rawLimit = 65_536
+
+    static func value(_ d: DeadLetter, tenant: String, source: String) -> [UInt8] {
+        var raw = d.raw
+        var exact = d.rawBytes
+        let length = exact?.count ?? d.raw.utf8.count
+        var extra = ""
+        if length > rawLimit {
+            let all = exact ?? Array(d.raw.utf8)
+            extra += ",\"raw_truncated\":true,\"raw_bytes\":\(length),\"raw_sha256\":\"\(SHA256.hex(all))\""
+            var cut = rawLimit
+            // UTF-8 text: back to the first byte of a sequence, so the prefix ends on a whole character.
+            while exact == nil, all[cut] & 0xC0 == 0x80 { cut -= 1 }
+            let prefix = all[..<cut].withUnsafeBytes { DeadLetter.raw(of: $0) }
+            raw = prefix.text
+            exact = exact == nil ? nil : Array(all[..<cut])
+        }
+        if let exact { extra += ",\"raw_base64\":\"\(Data(exact).base64EncodedString())\"" }
+        let value = "{\"tenant\":\(JSONText.string(tenant)),\"source\":\(JSONText.string(source)),\"position\":\(d.offset),"
+            + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
+            + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(raw))\(extra)}"
+        return Array(value.utf8)
+    }
+}
+
+/// SHA-256 (FIPS 180-4), for the digest of a truncated dead letter: Linux Foundation has none, and it runs
+/// only for records over `DeadLetterMessage.rawLimit` bytes.
+enum SHA256 {
+    static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    static func hex(_ message: [UInt8]) -> String {
+        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        var data = message
+        data.append(0x80)
+        while data.count % 64 != 56 { data.append(0) }
+        let bits = UInt64(message.count) * 8
+        for i in (0..<8).reversed() { data.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
+        var w = [UInt32](repeating: 0, count: 64)
+        for block in stride(from: 0, to: data.count, by: 64) {
+            for i in 0..<16 {
+                let b = block + i * 4
+                w[i] = UInt32(data[b]) << 24 | UInt32(data[b + 1]) << 16 | UInt32(data[b + 2]) << 8 | UInt32(data[b + 3])
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+            for i in 0..<64 {
+                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            }
+            for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
+        }
+        return h.map { String(format: "%08x", $0) }.joined()
+    }
+
+    static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+}
