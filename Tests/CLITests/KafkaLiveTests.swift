@@ -210,6 +210,10 @@ extension KafkaLiveTests {
         let afterKill = rowsRead(db)
 
         let second = try ServingProcess(starting: args)
+        // Started (past restore: the epoch rule is logged after it) before it is judged or stopped: the first run
+        // may have read every row before the kill, and a SIGTERM during start-up is not a clean stop.
+        let started = waitFor(20) { second.text.contains("epochs: cut at") }
+        #expect(started, "\(second.text)")
         let processed = waitFor(20) { rowsRead(db) == 4000 }
         let (status, output) = second.stop()
         #expect(processed && status == 0, "rows read \(rowsRead(db)) after the kill at \(afterKill): \(output)")
