@@ -54,12 +54,15 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "End when every partition is at its end: a final epoch makes every window final.")
     var stopAtEnd = false
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .long, parsing: .unconditional, help: Self.maxEpochDelayRange.help(
         "Also cut an epoch once its oldest message has waited this long: everything up to the event time that every "
         + "partition still delivering has reached (idle or caught-up partitions do not hold it back), so results "
         + "come within about this delay. Such a cut depends on arrival timing: it is logged in the state before the "
-        + "epoch runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"))
+        + "epoch runs, and a restart repeats it. Off by default (epochs depend on the data alone).", valueName: "ms"),
+            transform: Self.maxEpochDelayRange.parse)
     var maxEpochDelay: Int?
+
+    static let maxEpochDelayRange = NumericRange(1...3_600_000, unit: "ms")
 
     @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")
     var noResultTopics = false
@@ -80,10 +83,7 @@ struct RunCommand: ParsableCommand {
         job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)
         job.reset = reset
         job.stopAtEnd = stopAtEnd
-        if let maxEpochDelay {
-            guard maxEpochDelay > 0 else { throw ValidationError("--max-epoch-delay must be a positive number of milliseconds") }
-            job.maxEpochDelay = Double(maxEpochDelay) / 1000
-        }
+        if let maxEpochDelay { job.maxEpochDelay = Double(maxEpochDelay) / 1000 }
         job.resultTopics = !noResultTopics
         if format == "csv" {
             let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"
