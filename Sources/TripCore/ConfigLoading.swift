@@ -26,17 +26,28 @@ extension TripstreamConfig {
     }
 
     public static func load(json data: Data) throws -> TripstreamConfig {
+        try apply(try jsonObject(data, key: "(file)"), to: nil)
+    }
+
+    /// The JSON object of a configuration file: strict JSON (a syntax error names its line and column), an
+    /// object at the top.
+    public static func jsonObject(_ data: Data, key: String, source: String? = nil) throws -> [String: Any] {
+        let what = source.map { "\(quoted($0)) is not" } ?? "not"
+        do { try JSONSyntax.check(data) } catch let error as JSONSyntax.Error {
+            throw ConfigError(key: key, "\(what) valid JSON: \(error)")
+        }
         let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ConfigError(key: "(file)", "not valid JSON (\(error.localizedDescription))")
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConfigError(key: key, "\(what) valid JSON (\(error.localizedDescription))")  // e.g. not UTF-8
         }
         guard let root = object as? [String: Any] else {
-            throw ConfigError(key: "(root)", "expected a JSON object")
+            throw ConfigError(key: source == nil ? "(root)" : key, "expected a JSON object at the top of \(source.map(quoted) ?? "the file")")
         }
-        return try apply(root, to: nil)
+        return root
     }
+
+    /// The allowed `epoch_rows` (also `--epoch-rows`).
+    public static let epochRowsRange = 1...10_000_000
 
     /// Applies a decoded JSON object on top of `base` (or of its `profile` key, default `chicago`).
     public static func apply(_ root: [String: Any], to base: TripstreamConfig?) throws -> TripstreamConfig {
@@ -54,20 +65,21 @@ extension TripstreamConfig {
         if let v = root["time_column"] {
             let s = try string(v, "time_column")
             guard let c = TimeColumn(rawValue: s) else {
-                throw ConfigError(key: "time_column", "unknown time column \"\(s)\"; expected one of "
+                throw ConfigError(key: "time_column", "unknown time column \(quoted(s)); expected one of "
                                   + TimeColumn.allCases.map(\.rawValue).joined(separator: ", "))
             }
             config.timeColumn = c
         }
         if let v = root["time_zone"] {
             let s = try string(v, "time_zone")
-            guard let zone = ZoneRules(identifier: s) else {
-                throw ConfigError(key: "time_zone", "unknown time zone \"\(s)\" (expected an IANA name such as America/Chicago)")
+            // IANA names are short; a long string is no name (and not worth a lookup).
+            guard s.utf8.count <= 100, let zone = ZoneRules(identifier: s) else {
+                throw ConfigError(key: "time_zone", "unknown time zone \(quoted(s)) (expected an IANA name such as America/Chicago)")
             }
             config.timeZone = zone
         }
         if let v = root["epoch_rows"] {
-            guard let n = v as? Int, !(v is Bool), n >= 1, n <= 10_000_000 else {
+            guard let n = v as? Int, !(v is Bool), epochRowsRange.contains(n) else {
                 throw ConfigError(key: "epoch_rows", "expected a whole number from 1 to 10000000, got \(describe(v))")
             }
             config.epochRows = n
@@ -78,7 +90,7 @@ extension TripstreamConfig {
             }
             for (name, body) in queries.sorted(by: { $0.key < $1.key }) {
                 guard let query = QueryName(rawValue: name) else {
-                    throw ConfigError(key: "queries.\(name)", "unknown query; expected one of "
+                    throw ConfigError(key: "queries.\(shortened(name))", "unknown query; expected one of "
                                       + QueryName.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 guard let fields = body as? [String: Any] else {
@@ -128,7 +140,7 @@ extension TripstreamConfig {
         if let v = fields["mode"] {
             let s = try string(v, "\(prefix).mode")
             guard let mode = OutputMode(rawValue: s) else {
-                throw ConfigError(key: "\(prefix).mode", "unknown output mode \"\(s)\"; expected append, update or complete")
+                throw ConfigError(key: "\(prefix).mode", "unknown output mode \(quoted(s)); expected append, update or complete")
             }
             settings.mode = mode
         }
@@ -136,19 +148,19 @@ extension TripstreamConfig {
     }
 
     public static func validTenant(_ s: String, key: String) throws -> String {
-        let ok = !s.isEmpty && s.count <= 100 && s.utf8.allSatisfy {
+        let ok = !s.isEmpty && s.utf8.count <= 100 && s.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
                 || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E
         }
         guard ok else {
-            throw ConfigError(key: key, "\"\(s)\" is not a valid tenant: use 1-100 letters, digits, '_', '-' or '.' (it names topics)")
+            throw ConfigError(key: key, "\(quoted(s)) is not a valid tenant: use 1-100 letters, digits, '_', '-' or '.' (it names topics)")
         }
         return s
     }
 
     static func checkKeys(_ object: [String: Any], allowed: Set<String>, at prefix: String) throws {
         for key in object.keys.sorted() where !allowed.contains(key) {
-            let full = prefix.isEmpty ? key : "\(prefix).\(key)"
+            let full = prefix.isEmpty ? shortened(key) : "\(prefix).\(shortened(key))"
             throw ConfigError(key: full, "unknown key; allowed here: \(allowed.sorted().joined(separator: ", "))")
         }
     }
@@ -159,8 +171,20 @@ extension TripstreamConfig {
     }
 
     static func describe(_ v: Any) -> String {
-        if let s = v as? String { return "\"\(s)\"" }
-        return "\(v)"
+        if let s = v as? String { return quoted(s) }
+        return shortened("\(v)")
+    }
+
+    /// At most this many characters of a value are quoted in a message: a value of megabytes made a message as
+    /// long, slow to build and useless to read.
+    static let quotedLength = 80
+
+    /// `s` in double quotes, cut to `quotedLength` characters with a note of its full length.
+    static func quoted(_ s: String) -> String { "\"" + shortened(s) + "\"" }
+
+    static func shortened(_ s: String) -> String {
+        let head = s.prefix(quotedLength)
+        return head.endIndex == s.endIndex ? s : "\(head)… (\(s.utf8.count) bytes)"
     }
 
     /// A duration in milliseconds: a number of seconds, or a string such as `500ms`, `10s`, `10 seconds`,

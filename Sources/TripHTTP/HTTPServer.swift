@@ -37,7 +37,7 @@ public final class HTTPServer: Sendable {
         let app = Application(
             router: TripstreamRouter.build(served, token: options.token),
             // An idle or stalled client must not hold the server open: it would keep a stop waiting.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ProtocolErrorResponder()], idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "tripstream"),
             onServerRunning: { channel in
                 bound.withLock { $0 = .success(channel.localAddress?.port ?? options.port) }

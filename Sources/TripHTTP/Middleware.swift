@@ -17,7 +17,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return response
             }
         } catch let error as HTTPError {
-            let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            // HEAD answers with the headers of GET's answer, so its length must be that of GET's message.
+            let method = request.method == .head ? .get : request.method
+            let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(method) \(request.uri.path)" : error.status.reasonPhrase)
             return Self.error(error.status, message)
         } catch {
             // The details (SQL, paths) go to the log, not to the client.
@@ -28,6 +30,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         TripstreamRouter.json("{\"error\":\(JSONText.string(message))}", status: status)
+    }
+}
+
+/// HEAD is answered as GET would be, without the body (RFC 9110 §9.3.2): the same status, content type and
+/// content length, errors included. Outermost, so it also sees the error middleware's answers, such as the 404
+/// of a path no route matches (the router's generated HEAD routes only cover the GET routes).
+struct HeadMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .head else { return try await next(request, context) }
+        let response = try await next(request, context)
+        var headers = response.headers
+        if let length = response.body.contentLength { headers[.contentLength] = "\(length)" }
+        return Response(status: response.status, headers: headers, body: .init())
     }
 }
 

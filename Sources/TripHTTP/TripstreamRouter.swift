@@ -27,7 +27,9 @@ public struct ServedMirror: Sendable {
 
 enum TripstreamRouter {
     static func build(_ served: ServedMirror, token: String?) -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD on every GET route: the GET handler's answer without its body (`HeadMiddleware` does the rest).
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.middlewares.add(HeadMiddleware())
         router.middlewares.add(ErrorMiddleware())
         if let token { router.middlewares.add(TokenMiddleware(token: token)) }
         // Process-wide, so no tenant label.
@@ -36,8 +38,10 @@ enum TripstreamRouter {
                                              unitName: "bytes", helpText: "Resident set size of the process"))
 
         // With a token, /healthz (open to all) says only whether the server answers; the details need the token.
-        router.get("/healthz") { _, _ in token == nil ? try await status(served) : json("{\"status\":\"ok\"}") }
-        router.get("/api/v1/status") { _, _ in try await status(served) }
+        router.get("/healthz") { _, _ in
+            token == nil ? try await status(served, on: healthPool) : json("{\"status\":\"ok\"}")
+        }
+        router.get("/api/v1/status") { _, _ in try await status(served, on: .singleton) }
         router.get("/metrics") { _, _ in
             rss.set(Double(Clock.residentBytes()))
             var bytes: [UInt8] = []
@@ -61,8 +65,16 @@ enum TripstreamRouter {
         return router
     }
 
-    static func status(_ served: ServedMirror) async throws -> Response {
-        let body = try await onThreadPool {
+    /// /healthz's own thread: the Docker health check must answer in time while slow API requests occupy every
+    /// thread of the shared pool.
+    static let healthPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    static func status(_ served: ServedMirror, on pool: NIOThreadPool) async throws -> Response {
+        let body = try await pool.runIfActive {
             // Before the pipeline's first commit there may be no mirror yet: report "starting", not an error.
             let db = try? SQLiteDatabase(path: served.path, readOnly: true)
             func report(_ db: SQLiteDatabase?) throws -> String {

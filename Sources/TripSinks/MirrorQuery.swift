@@ -53,6 +53,73 @@ public struct MirrorQuery: Sendable {
     }
 
     public func run(_ db: SQLiteDatabase) throws -> Result {
+        if top != nil, let plan = hotspotTopPlan() {
+            return Result(columns: Self.columns(query), rows: try topPerWindow(plan, db))
+        }
+        let (sql, args) = statement()
+        return Result(columns: Self.columns(query), rows: try db.rows(sql, args))
+    }
+
+    /// SQLite's plan for what `run` executes, one line per step (`SCAN t`, `SEARCH t USING INDEX …`).
+    public func queryPlan(_ db: SQLiteDatabase) throws -> [String] {
+        var statements = [statement()]
+        if top != nil, let plan = hotspotTopPlan() {
+            statements = [(plan.nextWindow, [.integer(0), .integer(0)] + plan.windowArguments),
+                          (plan.windowTop, [.integer(0), .integer(0)] + plan.topArguments)]
+        }
+        return try statements.flatMap { sql, args in
+            try db.rows("EXPLAIN QUERY PLAN " + sql, args).map { $0[3].string ?? "" }
+        }
+    }
+
+    /// The two statements of a hotspot `top`: the next window after a (window_start, window_end) in the order
+    /// asked for, and one window's N largest counts. Both walk the window-first primary key.
+    struct HotspotTopPlan {
+        var nextWindow: String
+        var windowArguments: [SQLiteValue]
+        var windowTop: String
+        var topArguments: [SQLiteValue]
+    }
+
+    func hotspotTopPlan() -> HotspotTopPlan? {
+        guard let top, query == .hotspotCommunityWindow || query == .hotspotWindow else { return nil }
+        let key = query == .hotspotWindow ? "pickup_centroid_location" : "pickup_community_area"
+        var conditions = ["tenant = ?"], args: [SQLiteValue] = [.text(tenant)]
+        if finalOnly { conditions.append("final = 1") }
+        let filter = conditions.joined(separator: " AND ")
+        let windowTop = "SELECT \(Self.columns(query).joined(separator: ", ")) FROM \(query.rawValue) "
+            + "WHERE window_start = ? AND window_end = ? AND \(filter) ORDER BY count DESC, \(key) LIMIT \(top)"
+        let topArguments = args
+        if let from { conditions.append("window_start >= ?"); args.append(.integer(from)) }
+        if let to { conditions.append("window_start < ?"); args.append(.integer(to)) }
+        let (after, direction) = descending ? ("<", " DESC") : (">", "")
+        let nextWindow = "SELECT window_start, window_end FROM \(MirrorSchema.storage(of: query.rawValue)) "
+            + "WHERE (window_start, window_end) \(after) (?, ?) AND \(conditions.joined(separator: " AND ")) "
+            + "ORDER BY window_start\(direction), window_end\(direction) LIMIT 1"
+        return HotspotTopPlan(nextWindow: nextWindow, windowArguments: args, windowTop: windowTop, topArguments: topArguments)
+    }
+
+    /// Window by window, each window's N largest, until the page (offset + limit rows) is full: reads the
+    /// windows shown, not the table.
+    func topPerWindow(_ plan: HotspotTopPlan, _ db: SQLiteDatabase) throws -> [[SQLiteValue]] {
+        let wanted = limit.map { (offset ?? 0) + $0 }  // nil: every window
+        var rows: [[SQLiteValue]] = []
+        var window: [SQLiteValue] = descending ? [.integer(.max), .integer(.max)] : [.integer(.min), .integer(.min)]
+        let next = try db.cached(plan.nextWindow), largest = try db.cached(plan.windowTop)
+        while wanted.map({ rows.count < $0 }) ?? true {
+            next.reset()
+            try next.bind(window + plan.windowArguments)
+            guard try next.step() else { break }
+            window = [next.value(at: 0), next.value(at: 1)]
+            largest.reset()
+            try largest.bind(window + plan.topArguments)
+            while try largest.step() { rows.append((0..<largest.columnCount).map { largest.value(at: $0) }) }
+        }
+        let start = min(offset ?? 0, rows.count)
+        return Array(rows[start..<(limit.map { min(start + $0, rows.count) } ?? rows.count)])
+    }
+
+    func statement() -> (sql: String, arguments: [SQLiteValue]) {
         var conditions = ["tenant = ?"]
         var args: [SQLiteValue] = [.text(tenant)]
         let table = query.rawValue
@@ -73,24 +140,15 @@ public struct MirrorQuery: Sendable {
         if let to { conditions.append("\(timeColumn) < ?"); args.append(bound(to)) }
         if finalOnly { conditions.append("final = 1") }
         let whereClause = conditions.joined(separator: " AND ")
-        var sql: String
-        if let top, query == .hotspotCommunityWindow || query == .hotspotWindow {
-            let key = query == .hotspotWindow ? "pickup_centroid_location" : "pickup_community_area"
-            sql = """
-            SELECT \(columns.joined(separator: ", ")) FROM (
-              SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY count DESC, \(key)) AS rank
-              FROM \(table) WHERE \(whereClause)) WHERE rank <= \(top) ORDER BY \(order)
-            """
-        } else if let top {
-            // The N largest first, then paged within those N (a page never reaches past the top N).
+        let select = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) "
+        if let top {
+            // The N largest (read from the `_top` index), paged within those N: a page never reaches past them.
             let measure = query == .tripsTotal ? "trips_total" : "total_fare"
-            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) "
-                + "ORDER BY \(measure) DESC, \(order) LIMIT \(top)"
-            if limit != nil || offset != nil { sql = "SELECT * FROM (\(sql)) ORDER BY \(measure) DESC, \(order)" }
-        } else {
-            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) ORDER BY \(order)"
+            let skip = min(offset ?? 0, top)
+            return (select + "ORDER BY \(measure) DESC, \(order) LIMIT \(min(limit ?? top, top - skip)) OFFSET \(skip)", args)
         }
+        var sql = select + "ORDER BY \(order)"
         if limit != nil || offset != nil { sql += " LIMIT \(limit ?? -1) OFFSET \(offset ?? 0)" }
-        return Result(columns: columns, rows: try db.rows(sql, args))
+        return (sql, args)
     }
 }

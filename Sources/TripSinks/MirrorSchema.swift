@@ -49,7 +49,16 @@ public enum MirrorSchema {
         rows_late INTEGER NOT NULL, rows_emitted INTEGER NOT NULL,
         PRIMARY KEY (tenant, query)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    \(topIndexes)
     """
+
+    /// The largest windows/days first, for `top` (`MirrorQuery`). Part of `ddl`, which runs on every open, so
+    /// a mirror made before them gets them then. One row per window or day: small beside the hotspot tables,
+    /// whose `top` walks their window-first keys instead (an index there would cost every upsert).
+    static let topIndexes = """
+        CREATE INDEX IF NOT EXISTS sum_fare_window_top ON sum_fare_window(tenant, total_fare DESC, window_start);
+        CREATE INDEX IF NOT EXISTS trips_total_top ON trips_total(tenant, trips_total DESC, day);
+        """
 
     static let hotspotView = """
         CREATE VIEW IF NOT EXISTS hotspot_window AS

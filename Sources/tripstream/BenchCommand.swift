@@ -25,10 +25,13 @@ struct BenchCommand: ParsableCommand {
         gross regression (CI runs it).
         """)
 
-    @Option(name: .long, help: ArgumentHelp("Rows to generate, one or more sizes (e.g. 100000,1000000).", valueName: "n[,n…]"))
-    var rows = "1000000"
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.rowsRange.help("Rows to generate, one or more sizes (e.g. 100000,1000000; default 1000000).", valueName: "n[,n…]", list: true),
+            transform: Self.rowsRange.parseList)
+    var rows = [1_000_000]
 
-    @Option(name: .long, help: "Generator seed.")
+    @Option(name: .long, parsing: .unconditional, help: OptionRanges.seed.help("Generator seed.", default: 7),
+            transform: OptionRanges.seed.parse)
     var seed: UInt64 = 7
 
     @Option(name: .long, help: "Benchmark this CSV file instead of generated ones.")
@@ -37,16 +40,25 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Scenarios to run (default all but kafka; \"all\" for every one).", valueName: "a,b"))
     var scenarios = "parse,replay,event-time,restart"
 
-    @Option(name: .long, help: "Sort memory for event-time, MiB (default: a quarter of the file, at most 64).")
+    @Option(name: .long, parsing: .unconditional,
+            help: OptionRanges.sortMemory.help("Sort memory for event-time, MiB (default: a quarter of the file, at most 64)."),
+            transform: OptionRanges.sortMemory.parse)
     var sortMemory: Int?
 
-    @Option(name: .long, help: "Rows per second for the Kafka latency measurement.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.kafkaRateRange.help("Rows per second for the Kafka latency measurement.", default: 50_000.0),
+            transform: Self.kafkaRateRange.parse)
     var kafkaRate = 50_000.0
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .long, parsing: .unconditional, help: Self.intervalRange.help(
         "Epoch intervals of the Kafka latency runs, ms, one live run each (--max-epoch-delay; default: 20 and "
-        + "the time --epoch-rows take at --kafka-rate, 200 by default).", valueName: "ms[,ms…]"))
-    var kafkaIntervals: String?
+        + "the time --epoch-rows take at --kafka-rate, 200 by default).", valueName: "ms[,ms…]", list: true),
+            transform: Self.intervalRange.parseList)
+    var kafkaIntervals: [Double]?
+
+    static let rowsRange = NumericRange(1...100_000_000)
+    static let kafkaRateRange = NumericRange(1.0...10_000_000.0, unit: "rows/s")
+    static let intervalRange = NumericRange(1.0...3_600_000.0, unit: "ms")
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
@@ -103,15 +115,7 @@ struct BenchCommand: ParsableCommand {
                 return s
             }
         }
-        let sizes: [Int]
-        if guardRun && rows == "1000000" {
-            sizes = [200_000]
-        } else {
-            sizes = try rows.split(separator: ",").map {
-                guard let n = Int($0), n > 0 else { throw ValidationError("--rows takes positive numbers, got \($0)") }
-                return n
-            }
-        }
+        let sizes = guardRun && rows == [1_000_000] ? [200_000] : rows
         var report: [[String: Any]] = []
         var all: [BenchResult] = []
         for size in input == nil ? sizes : [0] {
@@ -147,11 +151,7 @@ struct BenchCommand: ParsableCommand {
 
     /// The Kafka latency runs' epoch intervals, ms.
     func intervals(_ config: TripstreamConfig) throws -> [Double] {
-        guard let kafkaIntervals else { return [20, Double(config.epochRows) / kafkaRate * 1000] }
-        return try kafkaIntervals.split(separator: ",").map {
-            guard let ms = Double($0), ms > 0 else { throw ValidationError("--kafka-intervals takes positive milliseconds, got \($0)") }
-            return ms
-        }
+        kafkaIntervals ?? [20, Double(config.epochRows) / kafkaRate * 1000]
     }
 
     /// A line on standard output at once (each scenario's line as it finishes, also when piped).
@@ -177,7 +177,7 @@ struct BenchCommand: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         p.arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
-                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervals.map { ["--kafka-intervals", $0] } ?? [])
+                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervals.map { ["--kafka-intervals", $0.map { "\($0)" }.joined(separator: ",")] } ?? [])
             + options.arguments
         let out = Pipe()
         p.standardOutput = out

@@ -10,8 +10,11 @@ struct CassandraSchemaCommand: ParsableCommand {
     @Option(name: .long, help: "Keyspace.")
     var keyspace = "mysimbdp_coredms"
 
-    @Option(name: .long, help: "Replication factor (SimpleStrategy).")
+    @Option(name: .long, parsing: .unconditional, help: Self.replicationRange.help("Replication factor (SimpleStrategy).", default: 3),
+            transform: Self.replicationRange.parse)
     var replication = 3
+
+    static let replicationRange = NumericRange(1...100)
 
     func run() throws { print(CassandraStage.schema(keyspace: keyspace, replication: replication), terminator: "") }
 }

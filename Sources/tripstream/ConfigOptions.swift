@@ -19,8 +19,12 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("IANA time zone of local timestamps (default America/Chicago).", valueName: "zone"))
     var timeZone: String?
 
-    @Option(name: .long, help: "Source records per epoch: the deterministic cut points of the input (default 10000).")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.epochRowsRange.help("Source records per epoch: the deterministic cut points of the input (default 10000)."),
+            transform: Self.epochRowsRange.parse)
     var epochRows: Int?
+
+    static let epochRowsRange = NumericRange(TripstreamConfig.epochRowsRange)
 
     func resolve() throws -> TripstreamConfig {
         var root: [String: Any] = [:]
@@ -28,10 +32,7 @@ struct ConfigOptions: ParsableArguments {
             guard let data = FileManager.default.contents(atPath: config) else {
                 throw ConfigError(key: "--config", "cannot read \(config)")
             }
-            guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
-                throw ConfigError(key: "--config", "\(config) is not a JSON object")
-            }
-            root = dict
+            root = try TripstreamConfig.jsonObject(data, key: "--config", source: config)
         }
         // Flags override the file, which overrides the profile.
         if let profile { root["profile"] = profile }

@@ -24,28 +24,34 @@ struct CreateTopicsCommand: ParsableCommand {
     @Option(name: .long, help: "Tenant whose topics to create.")
     var tenant = TripstreamConfig.defaultTenant
 
-    @Option(name: .long, help: ArgumentHelp("Partitions of the ingest topic (default: the cluster's num.partitions).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.countRange.help("Partitions of the ingest topic (default: the cluster's num.partitions).", valueName: "n"),
+            transform: Self.countRange.parse)
     var ingestPartitions: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Partitions of the result and dead-letter topics (default: the cluster's num.partitions).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.countRange.help("Partitions of the result and dead-letter topics (default: the cluster's num.partitions).", valueName: "n"),
+            transform: Self.countRange.parse)
     var partitions: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Replicas per partition (default: the cluster's default.replication.factor).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.countRange.help("Replicas per partition (default: the cluster's default.replication.factor).", valueName: "n"),
+            transform: Self.countRange.parse)
     var replicationFactor: Int?
 
     @Flag(name: .long, help: "Do not set cleanup.policy=compact on the result topics.")
     var noCompact = false
 
-    @Option(name: .long, help: ArgumentHelp("How long to wait for the cluster's answer.", valueName: "ms"))
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.timeoutRange.help("How long to wait for the cluster's answer.", default: 30_000, valueName: "ms"),
+            transform: Self.timeoutRange.parse)
     var timeout = 30_000
+
+    static let countRange = NumericRange(1...100_000)
+    static let timeoutRange = NumericRange(1...600_000, unit: "ms")
 
     func validate() throws {
         _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
-        for (value, name) in [(ingestPartitions, "--ingest-partitions"), (partitions, "--partitions"),
-                              (replicationFactor, "--replication-factor")] {
-            if let value, !(1...100_000).contains(value) { throw ValidationError("\(name) must be 1 to 100000") }
-        }
-        guard (1...600_000).contains(timeout) else { throw ValidationError("--timeout must be 1 to 600000 ms") }
     }
 
     func run() throws {

@@ -23,11 +23,16 @@ struct DevBrokerCommand: ParsableCommand {
     /// The defaults, also the layout of `bench`'s live latency runs.
     static let defaultBrokers = 3, defaultPartitions = 4
 
-    @Option(name: .long, help: "Number of brokers.")
+    @Option(name: .long, parsing: .unconditional, help: Self.brokersRange.help("Number of brokers.", default: defaultBrokers),
+            transform: Self.brokersRange.parse)
     var brokers = defaultBrokers
 
-    @Option(name: .long, help: "Partitions of each topic created.")
+    @Option(name: .long, parsing: .unconditional, help: Self.partitionsRange.help("Partitions of each topic created.", default: defaultPartitions),
+            transform: Self.partitionsRange.parse)
     var partitions = defaultPartitions
+
+    static let brokersRange = NumericRange(1...16)
+    static let partitionsRange = NumericRange(1...1000)
 
     @Option(name: .long, help: "Comma-separated topics to create (default: the tenant's topics).")
     var topics: String?
@@ -36,8 +41,6 @@ struct DevBrokerCommand: ParsableCommand {
     var tenant = TripstreamConfig.defaultTenant
 
     func validate() throws {
-        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1 to 16") }
-        guard (1...1000).contains(partitions) else { throw ValidationError("--partitions must be 1 to 1000") }
         _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
     }
 

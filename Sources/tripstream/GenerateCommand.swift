@@ -7,29 +7,43 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write realistic Taxi Trips rows in the data portal's CSV format (seeded: same seed, same bytes).")
 
-    @Option(name: .long, help: "Number of data rows.")
+    @Option(name: .long, parsing: .unconditional, help: Self.rowsRange.help("Number of data rows.", default: 1000),
+            transform: Self.rowsRange.parse)
     var rows = 1000
 
-    @Option(name: .long, help: "Random seed.")
+    @Option(name: .long, parsing: .unconditional, help: OptionRanges.seed.help("Random seed.", default: 1),
+            transform: OptionRanges.seed.parse)
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "First local day, YYYY-MM-DD.")
     var start = "2015-03-06"
 
-    @Option(name: .long, help: "Trips per local day (sets the time span).")
+    @Option(name: .long, parsing: .unconditional, help: Self.perDayRange.help("Trips per local day (sets the time span).", default: 500),
+            transform: Self.perDayRange.parse)
     var perDay = 500
 
-    @Option(name: .long, help: "Fraction (0-1) of rows moved earlier than their neighbours, i.e. out of order.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.fractionRange.help("Fraction of rows moved earlier than their neighbours, i.e. out of order.", default: 0.0),
+            transform: Self.fractionRange.parse)
     var disorder = 0.0
 
-    @Option(name: .long, help: "How far back a disordered row moves at most, in seconds.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.maxLatenessRange.help("How far back a disordered row moves at most, in seconds (at least one 15-minute step).", default: 3600),
+            transform: Self.maxLatenessRange.parse)
     var maxLateness = 3600
 
     @Flag(name: .long, help: "Every row at a random time over the span, like the real export (sorted by Trip ID).")
     var shuffle = false
 
-    @Option(name: .long, help: "Fraction (0-1) of malformed rows: bad or missing timestamps, bad numbers, wrong field counts, broken quotes.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.fractionRange.help("Fraction of malformed rows: bad or missing timestamps, bad numbers, wrong field counts, broken quotes.", default: 0.0),
+            transform: Self.fractionRange.parse)
     var bad = 0.0
+
+    static let rowsRange = NumericRange(0...1_000_000_000)
+    static let perDayRange = NumericRange(1...1_000_000)
+    static let fractionRange = NumericRange(0.0...1.0)
+    static let maxLatenessRange = NumericRange(900...31_536_000, unit: "s")
 
     @Flag(name: .long, help: "CRLF line ends.")
     var crlf = false
@@ -39,14 +53,6 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(name: [.short, .long], help: "Output file (default: standard output).")
     var output: String?
-
-    func validate() throws {
-        guard rows >= 0 else { throw ValidationError("--rows must not be negative") }
-        guard perDay >= 1 else { throw ValidationError("--per-day must be at least 1") }
-        guard (0...1).contains(disorder) else { throw ValidationError("--disorder must be between 0 and 1") }
-        guard (0...1).contains(bad) else { throw ValidationError("--bad must be between 0 and 1") }
-        guard maxLateness >= 900 else { throw ValidationError("--max-lateness must be at least 900 seconds (one 15-minute step)") }
-    }
 
     func run() throws {
         var o = GeneratorOptions()

@@ -25,11 +25,17 @@ struct ProduceCommand: ParsableCommand {
     @Option(name: .long, help: "Ingest topic (default <tenant>_ingestData).")
     var topic: String?
 
-    @Option(name: .long, help: "Send at most this many rows per second.")
+    @Option(name: .long, parsing: .unconditional, help: Self.rateRange.help("Send at most this many rows per second."),
+            transform: Self.rateRange.parse)
     var rate: Double?
 
-    @Option(name: .long, help: "Replay event time this many times faster than real time.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.speedupRange.help("Replay event time this many times faster than real time."),
+            transform: Self.speedupRange.parse)
     var speedup: Double?
+
+    static let rateRange = NumericRange(0.01...10_000_000.0, unit: "rows/s")
+    static let speedupRange = NumericRange(0.001...1_000_000_000.0)
 
     @Flag(name: .long, help: "No progress line.")
     var quiet = false
@@ -38,8 +44,6 @@ struct ProduceCommand: ParsableCommand {
 
     func run() throws {
         if rate != nil && speedup != nil { throw ValidationError("--rate and --speedup exclude each other") }
-        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
-        if let speedup, speedup <= 0 { throw ValidationError("--speedup must be positive") }
         var job = ProduceJob(input: input, kafka: try kafka.resolve(), config: try options.resolve())
         job.topic = topic
         if let rate { job.pacing = .rate(rate) }

@@ -23,7 +23,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Tenant whose rows to show.")
     var tenant = TripstreamConfig.defaultTenant
 
-    @Option(name: .long, help: "Hotspots: the N largest counts per window. Other queries: the N largest windows/days.")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.topRange.help("Hotspots: the N largest counts per window. Other queries: the N largest windows/days."),
+            transform: Self.topRange.parse)
     var top: Int?
 
     @Option(name: .long, help: "Windows starting at or after this time (days on or after it, for trips_total).")
@@ -32,8 +34,12 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Windows starting before this time (days before it, for trips_total).")
     var to: String?
 
-    @Option(name: .long, help: "At most this many rows.")
+    @Option(name: .long, parsing: .unconditional, help: Self.limitRange.help("At most this many rows."),
+            transform: Self.limitRange.parse)
     var limit: Int?
+
+    static let topRange = NumericRange(1...100_000)
+    static let limitRange = NumericRange(0...1_000_000_000)
 
     @Flag(name: .long, help: "Only rows that can no longer change.")
     var finalOnly = false
@@ -49,8 +55,6 @@ struct QueryCommand: ParsableCommand {
         guard ["table", "csv", "jsonl"].contains(format) else {
             throw ValidationError("--format must be table, csv or jsonl")
         }
-        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
-        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no mirror at \(db): run tripstream replay first, or pass --db")
         }

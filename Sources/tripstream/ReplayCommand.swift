@@ -37,7 +37,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "SQLite mirror to write (created if missing).")
     var db = "tripstream.sqlite"
 
-    @Option(name: .long, help: "Memory for the event-time sort before it spills runs to disk, in MiB.")
+    @Option(name: .long, parsing: .unconditional,
+            help: OptionRanges.sortMemory.help("Memory for the event-time sort before it spills runs to disk, in MiB.", default: 64),
+            transform: OptionRanges.sortMemory.parse)
     var sortMemory = 64
 
     @Option(name: .long, help: "Directory for the sort's spill files.")
@@ -55,11 +57,18 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "No checkpoints: a crash means replaying from the beginning.")
     var noCheckpoint = false
 
-    @Option(name: .long, help: "Checkpoint every N epochs (default 1; always after the last).")
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.checkpointEveryRange.help("Checkpoint every N epochs (always after the last).", default: 1),
+            transform: Self.checkpointEveryRange.parse)
     var checkpointEvery = 1
 
-    @Option(name: .long, help: ArgumentHelp("Also checkpoint when this many milliseconds passed since the last one.", valueName: "ms"))
+    @Option(name: .long, parsing: .unconditional,
+            help: Self.checkpointIntervalRange.help("Also checkpoint when this many milliseconds passed since the last one.", valueName: "ms"),
+            transform: Self.checkpointIntervalRange.parse)
     var checkpointInterval: Int?
+
+    static let checkpointEveryRange = NumericRange(1...1_000_000)
+    static let checkpointIntervalRange = NumericRange(1...86_400_000, unit: "ms")
 
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
@@ -87,9 +96,7 @@ struct ReplayCommand: ParsableCommand {
         } else {
             replayOrder = input == "-" ? .file : .eventTime
         }
-        guard sortMemory >= 1 else { throw ValidationError("--sort-memory must be at least 1 (MiB)") }
-        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
-        if let checkpointInterval, checkpointInterval < 1 { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
+        try OptionRanges.checkSortMemoryFits(sortMemory)
         var job = ReplayJob(input: input, order: replayOrder, database: db, config: config,
                             sortMemoryBytes: sortMemory << 20, spillDirectory: tmp, keepExisting: keep,
                             stateDirectory: noCheckpoint ? nil : (state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: config.tenant)))

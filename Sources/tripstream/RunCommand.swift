@@ -58,13 +58,16 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "End when every partition is at its end: a final epoch makes every window final.")
     var stopAtEnd = false
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .long, parsing: .unconditional, help: Self.maxEpochDelayRange.help(
         "Also cut an epoch once its oldest message has waited this long: everything up to the event time that every "
         + "partition still delivering has reached (idle or caught-up partitions do not hold it back), so results "
         + "come within about this delay. Such a cut depends on arrival timing: it is logged in the state before the "
         + "epoch runs, and a restart repeats it. Default 1000, or off with --stop-at-end; 'off' cuts by count alone "
-        + "(epochs depend on the data alone, and wait for every partition's share).", valueName: "ms|off"))
-    var maxEpochDelay: String?
+        + "(epochs depend on the data alone, and wait for every partition's share).", valueName: "ms|off"),
+            transform: Self.parseEpochDelay)
+    var maxEpochDelay: EpochDelay?
+
+    static let maxEpochDelayRange = NumericRange(1...3_600_000, unit: "ms")
 
     @Flag(name: .long, help: "Keep results in the mirror only (no result or dead-letter topics).")
     var noResultTopics = false
@@ -85,7 +88,7 @@ struct RunCommand: ParsableCommand {
         job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)
         job.reset = reset
         job.stopAtEnd = stopAtEnd
-        job.maxEpochDelay = try Self.epochDelay(maxEpochDelay, stopAtEnd: stopAtEnd)
+        job.maxEpochDelay = Self.epochDelay(maxEpochDelay, stopAtEnd: stopAtEnd)
         job.resultTopics = !noResultTopics
         if format == "csv" {
             let line = csvHeader ?? "Trip ID,Taxi ID,Trip Start Timestamp,Trip End Timestamp,Trip Seconds,Trip Miles,Pickup Census Tract,Dropoff Census Tract,Pickup Community Area,Dropoff Community Area,Fare,Tips,Tolls,Extras,Trip Total,Payment Type,Company,Pickup Centroid Latitude,Pickup Centroid Longitude,Pickup Centroid Location,Dropoff Centroid Latitude,Dropoff Centroid Longitude,Dropoff Centroid Location"
@@ -105,14 +108,21 @@ struct RunCommand: ParsableCommand {
     /// count cuts that depend on the data alone, unless a delay is asked for.
     static let defaultEpochDelayMilliseconds = 1000
 
-    /// `--max-epoch-delay` in seconds, or nil for count cuts alone.
-    static func epochDelay(_ argument: String?, stopAtEnd: Bool) throws -> Double? {
-        guard let argument else { return stopAtEnd ? nil : Double(defaultEpochDelayMilliseconds) / 1000 }
-        if argument == "off" { return nil }
-        guard let ms = Int(argument), ms > 0, ms <= 86_400_000 else {
-            throw ValidationError("--max-epoch-delay must be a positive number of milliseconds (at most 86400000) or 'off', "
-                                  + "not '\(argument.prefix(40))'")
+    enum EpochDelay { case off, milliseconds(Int) }
+
+    static func parseEpochDelay(_ argument: String) throws -> EpochDelay {
+        if argument == "off" { return .off }
+        do { return .milliseconds(try maxEpochDelayRange.parse(argument)) } catch {
+            throw OutOfRange(expected: "a whole number from \(maxEpochDelayRange.text), or off")
         }
-        return Double(ms) / 1000
+    }
+
+    /// `--max-epoch-delay` in seconds, or nil for count cuts alone.
+    static func epochDelay(_ delay: EpochDelay?, stopAtEnd: Bool) -> Double? {
+        switch delay {
+        case nil: stopAtEnd ? nil : Double(defaultEpochDelayMilliseconds) / 1000
+        case .off: nil
+        case .milliseconds(let ms): Double(ms) / 1000
+        }
     }
 }

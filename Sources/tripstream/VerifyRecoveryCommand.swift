@@ -22,17 +22,23 @@ struct VerifyRecoveryCommand: ParsableCommand {
     @Argument(help: "CSV file to replay.")
     var input: String
 
-    @Option(name: .long, help: "Number of SIGKILLs.")
+    @Option(name: .long, parsing: .unconditional, help: Self.killsRange.help("Number of SIGKILLs.", default: 20),
+            transform: Self.killsRange.parse)
     var kills = 20
 
-    @Option(name: .long, help: "Seed for the kill moments.")
+    @Option(name: .long, parsing: .unconditional, help: OptionRanges.seed.help("Seed for the kill moments.", default: 1),
+            transform: OptionRanges.seed.parse)
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "file or event-time.")
     var order = "event-time"
 
-    @Option(name: .long, help: "Memory for the event-time sort in MiB (small values exercise spilled runs).")
+    @Option(name: .long, parsing: .unconditional,
+            help: OptionRanges.sortMemory.help("Memory for the event-time sort in MiB (small values exercise spilled runs).", default: 64),
+            transform: OptionRanges.sortMemory.parse)
     var sortMemory = 64
+
+    static let killsRange = NumericRange(0...10_000)
 
     @Option(name: .long, help: "Scratch directory to use and keep (default: a temporary one, removed).")
     var work: String?
@@ -40,7 +46,7 @@ struct VerifyRecoveryCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        guard kills >= 0 else { throw ValidationError("--kills must not be negative") }
+        try OptionRanges.checkSortMemoryFits(sortMemory)
         guard ["file", "event-time"].contains(order) else { throw ValidationError("--order must be file or event-time") }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("no such file: \(input)") }
         let config = try options.resolve()

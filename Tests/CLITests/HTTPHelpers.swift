@@ -96,13 +96,14 @@ func output(of program: String, _ arguments: [String]) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-/// One request with curl (a real HTTP client, independent of the server's code).
-func curl(_ url: String, method: String = "GET", headers: [String] = [], pathAsIs: Bool = false) throws -> HTTPReply {
+/// One request with curl (a real HTTP client, independent of the server's code). `arguments` go to curl as they are.
+func curl(_ url: String, method: String = "GET", headers: [String] = [], pathAsIs: Bool = false,
+          arguments: [String] = []) throws -> HTTPReply {
     let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: headerFile) }
     let text = try output(of: "/usr/bin/curl", ["-sS", "-X", method, "-D", headerFile, "-o", "-", "-w", "\n%{http_code}",
                                                 "--max-time", "30"]
-                          + (pathAsIs ? ["--path-as-is"] : []) + headers.flatMap { ["-H", $0] } + [url])
+                          + (pathAsIs ? ["--path-as-is"] : []) + headers.flatMap { ["-H", $0] } + arguments + [url])
     guard let split = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: split)...]) else {
         throw ServingError("curl \(url) failed: \(text)")
     }
@@ -123,4 +124,56 @@ func metricValue(_ exposition: String, _ name: String, labels: String = "") -> D
         total = (total ?? 0) + value
     }
     return total
+}
+
+/// Sends `request` as it is over a fresh TCP connection to the server of `url` and returns every byte the server
+/// sent until it closed the connection (or 10 s passed): what curl will not send, or would not show.
+func rawExchange(_ url: String, _ request: String) throws -> String {
+    guard let port = URL(string: url)?.port else { throw ServingError("no port in \(url)") }
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ServingError("socket: \(errno)") }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw ServingError("connect to port \(port): \(errno)") }
+    let bytes = Array(request.utf8)
+    guard write(fd, bytes, bytes.count) == bytes.count else { throw ServingError("write: \(errno)") }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        received += buffer[0..<n]
+    }
+    return String(decoding: received, as: UTF8.self)
+}
+
+/// A raw HTTP/1.1 response split into status, lower-cased header fields and everything after the blank line.
+struct RawResponse {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+
+    init(_ text: String) throws {
+        guard let end = text.range(of: "\r\n\r\n") else { throw ServingError("no complete response head: \(text)") }
+        let lines = text[..<end.lowerBound].split(separator: "\r\n")
+        guard let first = lines.first, first.hasPrefix("HTTP/1.1 "), let code = Int(first.dropFirst(9).prefix(3)) else {
+            throw ServingError("no status line: \(text)")
+        }
+        status = code
+        headers = [:]
+        for line in lines.dropFirst() {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        body = String(text[end.upperBound...])
+    }
 }
