@@ -3,6 +3,7 @@ import Foundation
 import TripCore
 import Logging
 import TripPipeline
+import TripSources
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,6 +43,9 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(name: .long, help: "Directory for the sort's spill files.")
     var tmp = FileManager.default.temporaryDirectory.path
+
+    @Option(name: .long, help: ArgumentHelp("A longer CSV record is a dead letter (its first 1 KiB kept as raw).", valueName: "bytes"))
+    var maxRecordBytes = CSVFileReader.defaultMaxRecordBytes
 
     @Flag(name: .long, help: "Keep this tenant's existing rows in the mirror (default: replace them).")
     var keep = false
@@ -88,12 +92,16 @@ struct ReplayCommand: ParsableCommand {
             replayOrder = input == "-" ? .file : .eventTime
         }
         guard sortMemory >= 1 else { throw ValidationError("--sort-memory must be at least 1 (MiB)") }
+        guard (1...(1 << 30)).contains(maxRecordBytes) else {
+            throw ValidationError("--max-record-bytes must be between 1 and 1073741824")
+        }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if let checkpointInterval, checkpointInterval < 1 { throw ValidationError("--checkpoint-interval must be at least 1 ms") }
         var job = ReplayJob(input: input, order: replayOrder, database: db, config: config,
                             sortMemoryBytes: sortMemory << 20, spillDirectory: tmp, keepExisting: keep,
                             stateDirectory: noCheckpoint ? nil : (state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: config.tenant)))
         job.reset = reset
+        job.maxRecordBytes = maxRecordBytes
         job.checkpointEveryEpochs = checkpointEvery
         job.checkpointEveryMilliseconds = checkpointInterval
         let served = try http.start(mode: "replay", database: db, tenant: config.tenant, source: input, logger: logger)

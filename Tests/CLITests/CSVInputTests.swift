@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TripFixtures
+import TripSQLite
+
+/// `rows` generated trip rows, each followed by `end`, after the header.
+func tripText(rows: Int, seed: UInt64 = 9, end: String = "\n") throws -> String {
+    var o = GeneratorOptions()
+    o.rows = rows
+    o.seed = seed
+    let generator = try TripGenerator(options: o)
+    var text = TripGenerator.header + end
+    while let row = generator.next() { text += row.line + end }
+    return text
+}
+
+@Suite struct CSVInputTests {
+    /// Old Mac / Excel "CSV (Macintosh)" files end lines with a lone CR: every row is read.
+    @Test func crOnlyLineEndsAreRecordEnds() throws {
+        let dir = tempDir()
+        try tripText(rows: 60, end: "\r").write(toFile: "\(dir)/mac.csv", atomically: true, encoding: .utf8)
+        let r = try tripstream(["replay", "\(dir)/mac.csv", "--db", "\(dir)/m.sqlite", "--order", "file", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = try SQLiteDatabase(path: "\(dir)/m.sqlite", readOnly: true)
+        #expect(try db.scalar("SELECT rows_read FROM progress")?.int64 == 60)
+        #expect(try db.scalar("SELECT rows_processed FROM progress")?.int64 == 60)
+    }
+
+    /// A record over the default 16 MiB limit is one dead letter with its first KiB; the rows around it count.
+    @Test func aRecordOverTheLimitIsADeadLetter() throws {
+        let dir = tempDir()
+        let rows = try tripText(rows: 40).split(separator: "\n", omittingEmptySubsequences: false)
+        var text = rows[0..<21].joined(separator: "\n") + "\n"
+        text += "huge," + String(repeating: "y", count: 17 << 20) + "\n"
+        text += rows[21...].joined(separator: "\n")
+        try text.write(toFile: "\(dir)/huge.csv", atomically: true, encoding: .utf8)
+        let r = try tripstream(["replay", "\(dir)/huge.csv", "--db", "\(dir)/m.sqlite", "--order", "file", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr.prefix(500))")
+        let db = try SQLiteDatabase(path: "\(dir)/m.sqlite", readOnly: true)
+        #expect(try db.scalar("SELECT rows_read FROM progress")?.int64 == 41)
+        #expect(try db.scalar("SELECT rows_rejected FROM progress")?.int64 == 1)
+        #expect(try db.scalar("SELECT reason FROM dead_letters")?.description.hasPrefix("record longer than 16777216 bytes") == true)
+        #expect(try db.scalar("SELECT length(raw) FROM dead_letters")?.int64 == 1024)
+    }
+}
