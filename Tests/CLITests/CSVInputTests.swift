@@ -14,6 +14,21 @@ func tripText(rows: Int, seed: UInt64 = 9, end: String = "\n") throws -> String 
     return text
 }
 
+/// Runs the built binary through `sh -c` with `prefix` before it (limits, traps); standard error goes to a
+/// file, so a child writing megabytes of it cannot block on a full pipe.
+func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throws -> Run {
+    let binary = repoRoot.appendingPathComponent(".build/debug/tripstream").path
+    let quoted = ([binary] + args).map { "'\($0)'" }.joined(separator: " ")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "\(prefix) exec \(quoted) >'\(dir)/out.txt' 2>'\(dir)/err.txt'"]
+    try p.run()
+    p.waitUntilExit()
+    let out = (try? String(contentsOfFile: "\(dir)/out.txt", encoding: .utf8)) ?? ""
+    let err = (try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/err.txt"))) ?? Data()
+    return Run(status: p.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+}
+
 @Suite struct CSVInputTests {
     /// Old Mac / Excel "CSV (Macintosh)" files end lines with a lone CR: every row is read.
     @Test func crOnlyLineEndsAreRecordEnds() throws {
@@ -41,5 +56,17 @@ func tripText(rows: Int, seed: UInt64 = 9, end: String = "\n") throws -> String 
         #expect(try db.scalar("SELECT rows_rejected FROM progress")?.int64 == 1)
         #expect(try db.scalar("SELECT reason FROM dead_letters")?.description.hasPrefix("record longer than 16777216 bytes") == true)
         #expect(try db.scalar("SELECT length(raw) FROM dead_letters")?.int64 == 1024)
+    }
+
+    /// A first line without line end longer than the limit, or a long header without the needed columns,
+    /// fails with a short message (not the value itself).
+    @Test func aHugeHeaderFailsWithAShortMessage() throws {
+        let dir = tempDir()
+        for (name, size) in [("endless", 17 << 20), ("wide", 1 << 20)] {
+            try String(repeating: "z", count: size).write(toFile: "\(dir)/\(name).csv", atomically: true, encoding: .utf8)
+            let r = try tripstreamInShell(["replay", "\(dir)/\(name).csv", "--db", "\(dir)/m.sqlite", "--quiet"], dir: dir)
+            #expect(r.status != 0)
+            #expect(r.stderr.utf8.count < 2000, "\(name): \(r.stderr.utf8.count) bytes of error")
+        }
     }
 }
