@@ -69,4 +69,15 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
             #expect(r.stderr.utf8.count < 2000, "\(name): \(r.stderr.utf8.count) bytes of error")
         }
     }
+
+    /// verify-recovery reads the file as bytes, as replay does: an invalid UTF-8 byte is replay's dead letter.
+    @Test func verifyRecoveryAcceptsAnInvalidUTF8Byte() throws {
+        let dir = tempDir()
+        var bytes = Array(try tripText(rows: 200).utf8)
+        bytes.insert(0xFF, at: bytes.count / 2)
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/bad.csv"))
+        let r = try tripstream(["verify-recovery", "\(dir)/bad.csv", "--kills", "1", "--order", "file", "--work", "\(dir)/work"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("verdict: identical"))
+    }
 }
