@@ -227,13 +227,19 @@ public final class EventTimeSortedReader: RecordSource {
         let path = persistence != nil ? runPath(runPaths.count)
             : "\(spillDirectory)/tripstream-sort-\(getpid())-\(runPaths.count).run"
         let writer = try RunFileWriter(path: path)
-        try arena.withUnsafeBytes { a in
-            for e in entries {
-                try writer.write(key: e.key, offset: e.offset, tooLong: e.tooLong,
-                                 bytes: UnsafeRawBufferPointer(rebasing: a[e.start..<e.start + e.length]))
+        do {
+            try arena.withUnsafeBytes { a in
+                for e in entries {
+                    try writer.write(key: e.key, offset: e.offset, tooLong: e.tooLong,
+                                     bytes: UnsafeRawBufferPointer(rebasing: a[e.start..<e.start + e.length]))
+                }
             }
+            try writer.finish()
+        } catch {
+            // A partial run is of no use to anyone (a restart writes it again): leave no file behind.
+            writer.discard()
+            throw error
         }
-        try writer.finish()
         runPaths.append(path)
         entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)

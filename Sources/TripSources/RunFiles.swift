@@ -7,7 +7,7 @@ import Darwin
 /// Writes a sorted run: per record `key:Int64 offset:Int64 length:UInt32 bytes`, little-endian, buffered.
 /// The length's top bit marks a record over the size limit (its bytes are only its first ones).
 final class RunFileWriter {
-    let fd: Int32
+    var fd: Int32
     let path: String
     static let tooLongBit: UInt32 = 1 << 31
     /// Records are framed here by raw stores (one per header field, one copy of the bytes), then written.
@@ -61,6 +61,13 @@ final class RunFileWriter {
             }
             done += n
         }
+    }
+
+    /// Closes and deletes the run (after a failed write: a partial run must not stay in the directory).
+    func discard() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+        unlink(path)
     }
 
     func finish() throws {

@@ -80,4 +80,17 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("verdict: identical"))
     }
+
+    /// A spill that fails (here: the file size limit) leaves no partial run file in --tmp.
+    @Test func aFailedSpillLeavesNoRunFile() throws {
+        let dir = tempDir()
+        try tripText(rows: 20_000).write(toFile: "\(dir)/big.csv", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
+        let r = try tripstreamInShell(["replay", "\(dir)/big.csv", "--db", "\(dir)/m.sqlite", "--order", "event-time",
+                                       "--sort-memory", "4", "--tmp", "\(dir)/tmp", "--no-checkpoint", "--quiet"],
+                                      prefix: "trap '' XFSZ; ulimit -f 2048;", dir: dir)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("sort run"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/tmp") == [])
+    }
 }
