@@ -17,16 +17,35 @@ public struct CSVField: Sendable, Equatable {
 public enum CSVScan: Equatable {
     /// A record spans `[start, end)` (line terminator excluded); the next record starts at `next`.
     case record(end: Int, next: Int)
-    /// A broken record spans `[start, end)`; scanning resumes at `next` (the following physical line).
+    /// A broken record spans `[start, end)` (it ends where the grammar says, as a good one); the next
+    /// record starts at `next`.
     case malformed(reason: String, end: Int, next: Int)
-    /// The buffer ends inside the record and more input exists: refill and scan again from `start`.
+    /// The buffer ends inside the record and more input exists: call again with the record at `start` and
+    /// more bytes after it (the tokenizer goes on from where it stopped, not from the record's start).
     case needMore
     /// Only blank lines or nothing remain before `next` (no record). At EOF with next == count: done.
     case blank(next: Int)
 }
 
-/// Byte-level RFC 4180 tokenizer: commas, double quotes (with `""` escapes, commas and line breaks inside
-/// quotes), LF or CRLF line ends. Field bounds go into a reusable array: no allocation per row.
+/// Where a record's boundary scan stands after the bytes seen so far (see `CSVTokenizer.recordEnd`).
+public enum CSVRecordState: UInt8, Sendable {
+    /// At the first byte of a field: a quote here opens a quoted field.
+    case fieldStart
+    /// Inside an unquoted field (a quote here is data, and makes the record malformed).
+    case unquoted
+    /// Inside a quoted field: only a quote matters.
+    case quoted
+    /// Just after a quote inside a quoted field: a second quote is an escaped one, anything else closes it.
+    case quoteInQuoted
+}
+
+/// Byte-level RFC 4180 tokenizer. The grammar, the same however the input is cut into buffers:
+/// fields are separated by commas; a field starting with `"` is quoted and holds anything (commas, CR, LF,
+/// `""` for a quote) up to its closing quote; a record ends at a CR or LF outside quotes (so LF, CRLF and
+/// a lone CR all end records: CR LF is a record end and a blank line) or at the end of the input; blank
+/// lines carry no record. A record that breaks a field rule (a quote inside an unquoted field, text after a
+/// closing quote, a quote never closed) still ends where the grammar says, and is reported as malformed.
+/// Field bounds go into a reusable array: no allocation per row.
 public struct CSVTokenizer {
     /// Room for the fields of a record (grown when a record has more); the first `fieldCount` are the last
     /// record's. Kept at full size so the block scan writes fields through one pointer per record.
@@ -35,93 +54,146 @@ public struct CSVTokenizer {
     /// The fields of the last record scanned. A value like any slice, but one held past the next scan makes
     /// that scan copy the storage: callers use it and let it go.
     public var fields: CSVFields { storage[0..<fieldCount] }
-    /// A quoted field longer than this is taken as an unterminated quote, so one stray `"` cannot swallow
-    /// the rest of a file into one record.
-    public var maxRecordBytes: Int
+    /// After `.needMore`: how many bytes of the record were scanned, and the grammar state there, so the
+    /// next scan of the same record (with more bytes) goes on from there instead of from its start.
+    public private(set) var pendingScanned = 0
+    public private(set) var pendingState = CSVRecordState.fieldStart
 
-    public init(maxRecordBytes: Int = 1 << 16) {
-        self.maxRecordBytes = maxRecordBytes
+    public init() {}
+
+    /// Forgets a record left incomplete (after a seek, or when the caller skips the record).
+    public mutating func reset() {
+        pendingScanned = 0
+        pendingState = .fieldStart
     }
 
     static let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
 
-    /// Scans the record starting at `start`. `atEOF` says no bytes follow the buffer.
+    /// Scans the record starting at `start`. `atEOF` says no bytes follow the buffer. After `.needMore` the
+    /// next call must be for the same record (its bytes at `start`, followed by more) or follow `reset()`.
     public mutating func scan(_ buf: UnsafeRawBufferPointer, from start: Int, atEOF: Bool) -> CSVScan {
         fieldCount = 0
         let count = buf.count
         guard let base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return atEOF ? .blank(next: start) : .needMore
         }
-        // Blank lines carry no row: skip them.
-        var i = start
-        while i < count && (base[i] == Self.lf || (base[i] == Self.cr && i + 1 < count && base[i + 1] == Self.lf)) {
-            i += base[i] == Self.cr ? 2 : 1
+        if pendingScanned == 0 {
+            // Blank lines carry no row: skip them.
+            var i = start
+            while i < count && (base[i] == Self.lf || base[i] == Self.cr) { i += 1 }
+            if i >= count { return atEOF || i > start ? .blank(next: i) : .needMore }
+            if i > start { return .blank(next: i) }
+            if let plain = scanPlain(base, count: count, from: start, atEOF: atEOF) { return plain }
+            fieldCount = 0
         }
-        if i >= count { return atEOF || i > start ? .blank(next: i) : .needMore }
-        if i > start { return .blank(next: i) }
-        if let plain = scanPlain(base, count: count, from: start, atEOF: atEOF) { return plain }
-        fieldCount = 0
+        var state = pendingState
+        guard let end = Self.recordEnd(base, from: start + pendingScanned, count: count, state: &state) else {
+            if !atEOF {
+                pendingScanned = count - start
+                pendingState = state
+                return .needMore
+            }
+            reset()
+            return split(base, start: start, end: count, next: count)
+        }
+        reset()
+        let next = base[end] == Self.cr && end + 1 < count && base[end + 1] == Self.lf ? end + 2 : end + 1
+        return split(base, start: start, end: end, next: next)
+    }
 
+    /// Index of the CR or LF that ends the record, scanning from `from` in grammar state `state`; nil when
+    /// the bytes end first (`state` then says where the scan stands, to go on with the following bytes).
+    public static func recordEnd(_ base: UnsafePointer<UInt8>, from: Int, count: Int,
+                                 state: inout CSVRecordState) -> Int? {
+        var i = from
+        var s = state
+        while i < count {
+            switch s {
+            case .quoted:
+                guard let q = memchr(base + i, Int32(quote), count - i) else {
+                    i = count
+                    continue
+                }
+                i = UnsafeRawPointer(base).distance(to: q) + 1
+                s = .quoteInQuoted
+            case .quoteInQuoted:
+                let b = base[i]
+                if b == quote {
+                    s = .quoted
+                } else if b == comma {
+                    s = .fieldStart
+                } else if b == lf || b == cr {
+                    state = .fieldStart
+                    return i
+                } else {
+                    s = .unquoted
+                }
+                i += 1
+            case .fieldStart where base[i] == quote:
+                s = .quoted
+                i += 1
+            case .fieldStart, .unquoted:
+                // Up to the next comma or line end; a quote here is data (the record is malformed).
+                let j = nextSpecial(base, from: i, count: count)
+                if j >= count {
+                    s = .unquoted
+                    i = count
+                    continue
+                }
+                let b = base[j]
+                if b == lf || b == cr {
+                    state = .fieldStart
+                    return j
+                }
+                s = b == comma ? .fieldStart : .unquoted
+                i = j + 1
+            }
+        }
+        state = s
+        return nil
+    }
+
+    /// The fields of the complete record `[start, end)` (its line end excluded), or why it is malformed.
+    mutating func split(_ base: UnsafePointer<UInt8>, start: Int, end: Int, next: Int) -> CSVScan {
+        var i = start
         while true {
             // One field begins at i.
-            if i < count && base[i] == Self.quote {
+            if i < end && base[i] == Self.quote {
                 let contentStart = i + 1
                 var j = contentStart
                 var escaped = false
                 while true {
-                    if j >= count {
-                        if !atEOF && j - start <= maxRecordBytes { return .needMore }
-                        return unterminated(base, count, start, atEOF: atEOF)
+                    guard let q = memchr(base + j, Int32(Self.quote), end - j) else {
+                        fieldCount = 0
+                        return .malformed(reason: "unterminated quoted field", end: end, next: next)
                     }
-                    if base[j] == Self.quote {
-                        if j + 1 < count && base[j + 1] == Self.quote { escaped = true; j += 2; continue }
-                        if j + 1 >= count && !atEOF { return .needMore }
-                        break
-                    }
-                    if j - start > maxRecordBytes { return unterminated(base, count, start, atEOF: atEOF) }
-                    j += 1
+                    j = UnsafeRawPointer(base).distance(to: q)
+                    if j + 1 < end && base[j + 1] == Self.quote { escaped = true; j += 2; continue }
+                    break
                 }
                 add(CSVField(start: Int32(contentStart - start), end: Int32(j - start), escapedQuotes: escaped))
                 i = j + 1
-                if i < count && base[i] != Self.comma && base[i] != Self.lf
-                    && !(base[i] == Self.cr && (i + 1 >= count || base[i + 1] == Self.lf)) {
-                    return malformedToLineEnd(base, count, start, from: i, atEOF: atEOF,
-                                              reason: "characters after the closing quote of field \(fieldCount)")
+                if i < end && base[i] != Self.comma {
+                    let reason = "characters after the closing quote of field \(fieldCount)"
+                    fieldCount = 0
+                    return .malformed(reason: reason, end: end, next: next)
                 }
             } else {
-                var j = Self.nextSpecial(base, from: i, count: count)
-                // A CR not followed by LF is data.
-                while j < count && base[j] == Self.cr && j + 1 < count && base[j + 1] != Self.lf {
-                    j = Self.nextSpecial(base, from: j + 1, count: count)
+                let j = Self.nextSpecial(base, from: i, count: end)  // no CR or LF before `end`
+                if j < end && base[j] == Self.quote {
+                    let reason = "a quote inside unquoted field \(fieldCount + 1)"
+                    fieldCount = 0
+                    return .malformed(reason: reason, end: end, next: next)
                 }
-                if j < count && base[j] == Self.quote {
-                    return malformedToLineEnd(base, count, start, from: j, atEOF: atEOF,
-                                              reason: "a quote inside unquoted field \(fieldCount + 1)")
-                }
-                if j >= count && !atEOF { return .needMore }
-                if j < count && base[j] == Self.cr && j + 1 >= count && !atEOF { return .needMore }
                 add(CSVField(start: Int32(i - start), end: Int32(j - start), escapedQuotes: false))
                 i = j
             }
-            // After a field: comma, line end or end of input.
-            if i >= count {
-                if !atEOF { return .needMore }
-                return .record(end: i, next: i)
+            if i >= end { return .record(end: end, next: next) }
+            i += 1  // the comma
+            if i == end {
+                add(CSVField(start: Int32(i - start), end: Int32(i - start), escapedQuotes: false))
+                return .record(end: end, next: next)
             }
-            let b = base[i]
-            if b == Self.comma {
-                i += 1
-                if i >= count {
-                    if !atEOF { return .needMore }
-                    add(CSVField(start: Int32(i - start), end: Int32(i - start), escapedQuotes: false))
-                    return .record(end: i, next: i)
-                }
-                continue
-            }
-            if b == Self.lf { return .record(end: i, next: i + 1) }
-            // CR LF (a lone CR before end of buffer was handled above).
-            if i + 1 >= count { return atEOF ? .record(end: i, next: i + 1) : .needMore }
-            return .record(end: i, next: i + 2)
         }
     }
 
@@ -135,13 +207,12 @@ public struct CSVTokenizer {
     /// The common case, 64 bytes at a time: plain fields and quoted ones (with `""`, commas and line breaks
     /// inside). The special bytes of each block come as one bit mask (SIMD compares), so the cost is per block
     /// and per field, not per byte. Returns nil on anything unusual — a quote inside an unquoted field, text
-    /// after a closing quote, a CR not before LF, a quoted field longer than `maxRecordBytes`, a quote, CR or
-    /// open quoted field at the buffer's edge, more fields than the storage holds (it grows first) — and the
-    /// byte-wise scan takes the record from its start (and names what is wrong, if anything is).
+    /// after a closing quote, a quote at the buffer's edge, a record the buffer ends inside, more fields than
+    /// the storage holds (it grows first) — and the byte-wise scan takes the record from its start (and names
+    /// what is wrong, if anything is).
     @inline(__always)
     mutating func scanPlain(_ base: UnsafePointer<UInt8>, count: Int, from start: Int, atEOF: Bool) -> CSVScan? {
         guard count - start <= Int(Int32.max) else { return nil }  // field bounds are Int32
-        let maxQuoted = maxRecordBytes
         var n = 0
         let result: CSVScan? = storage.withUnsafeMutableBufferPointer { out in
             let capacity = out.count
@@ -176,7 +247,7 @@ public struct CSVTokenizer {
                     if inQuotes {
                         // Inside quotes only a quote matters: the end, or the first of a `""` pair.
                         guard b == Self.quote, k != pairEnd else { continue }
-                        guard k &+ 1 < count, k &- start <= maxQuoted else { return nil }
+                        guard k &+ 1 < count else { return nil }
                         if base[k &+ 1] == Self.quote {
                             pairEnd = k &+ 1
                             escaped = true
@@ -199,21 +270,15 @@ public struct CSVTokenizer {
                         inQuotes = true
                         continue
                     }
-                    let next: Int
-                    if b == Self.lf {
-                        next = k &+ 1
-                    } else if b == Self.cr && k &+ 1 < count && base[k &+ 1] == Self.lf {
-                        next = k &+ 2
-                    } else {
-                        return nil
-                    }
+                    // A line end: LF, CR, or CR LF taken at once (else its LF is a blank line, skipped later).
+                    let next = b == Self.cr && k &+ 1 < count && base[k &+ 1] == Self.lf ? k &+ 2 : k &+ 1
                     return endField(at: k) ? .record(end: k, next: next) : nil
                 }
                 block &+= 64
             }
-            // No line end before the buffer's end: the last record of the input, or more must be read.
-            guard !inQuotes && closed < 0 else { return nil }
-            guard atEOF else { return .needMore }
+            // No line end before the buffer's end: the last record of the input, or more must be read (the
+            // byte-wise scan then keeps its place, so the record is not scanned again from its start).
+            guard atEOF && !inQuotes && closed < 0 else { return nil }
             return endField(at: count) ? .record(end: count, next: count) : nil
         }
         if result == nil && n == storage.count { storage += storage }  // a record with more fields than room
@@ -243,30 +308,6 @@ public struct CSVTokenizer {
             j += 1
         }
         return count
-    }
-
-    /// An opening quote never closed: the record is cut at the end of its first physical line.
-    private func unterminated(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, atEOF: Bool) -> CSVScan {
-        let (end, next) = lineEnd(base, count, start, from: start)
-        return .malformed(reason: "unterminated quoted field", end: end, next: next)
-    }
-
-    private func malformedToLineEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, from: Int,
-                                    atEOF: Bool, reason: String) -> CSVScan {
-        var e = from
-        while e < count && base[e] != Self.lf { e += 1 }
-        if e >= count && !atEOF { return .needMore }
-        let (end, next) = lineEnd(base, count, start, from: from)
-        return .malformed(reason: reason, end: end, next: next)
-    }
-
-    /// End of the physical line holding `from` (CR of a CRLF excluded) and the start of the next line.
-    private func lineEnd(_ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int, from: Int) -> (end: Int, next: Int) {
-        var e = from
-        while e < count && base[e] != Self.lf { e += 1 }
-        let next = min(e + 1, count)
-        if e > start && base[e - 1] == Self.cr { e -= 1 }
-        return (e, next)
     }
 }
 

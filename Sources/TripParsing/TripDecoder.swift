@@ -45,7 +45,7 @@ public struct TripDecoder {
         if let name = Self.timeColumnName(timeColumn) {
             guard let i = header.index(of: name) else {
                 throw HeaderError(description: "the CSV header has no \(name) column (the event time for "
-                    + "time_column=\(timeColumn.rawValue)); columns found: \(header.names.joined(separator: ", "))")
+                    + "time_column=\(timeColumn.rawValue)); columns found: \(header.names.joined(separator: ", ").shortenedForMessage())")
             }
             time = i
         } else {

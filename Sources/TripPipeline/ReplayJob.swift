@@ -31,6 +31,8 @@ public struct ReplayJob: Sendable {
     public var reset = false
     public var checkpointEveryEpochs = 1
     public var checkpointEveryMilliseconds: Int?
+    /// Records longer than this many bytes become dead letters (read past, never held whole).
+    public var maxRecordBytes = CSVFileReader.defaultMaxRecordBytes
     /// Metrics and live status for the HTTP server, when one runs.
     public var telemetry: PipelineTelemetry?
 
@@ -52,14 +54,18 @@ public struct ReplayJob: Sendable {
     public static func defaultStateDirectory(forDatabase db: String, tenant: String) -> String { "\(db).\(tenant).state" }
 
     /// What a checkpoint must match to be resumed: the configuration and the replay order.
-    public var fingerprint: String { config.canonicalJSON + "\norder: \(order.rawValue)" }
+    /// A non-default record size limit is part of it (it decides which records are dead letters).
+    public var fingerprint: String {
+        let limit = maxRecordBytes == CSVFileReader.defaultMaxRecordBytes ? "" : "\nmax record bytes: \(maxRecordBytes)"
+        return config.canonicalJSON + "\norder: \(order.rawValue)" + limit
+    }
 
     /// Builds the source the order asks for, resuming from `checkpoint` when given.
     /// `decoder` is the one built from the input's header when it was checked (files only).
     func makeSource(store: CheckpointStore?, checkpoint: Checkpoint?, decoder: TripDecoder?) throws -> RecordSource {
         switch order {
         case .file:
-            let reader = try CSVFileReader(path: input)
+            let reader = try CSVFileReader(path: input, maxRecordBytes: maxRecordBytes)
             if let checkpoint { try reader.seek(to: checkpoint.position) }
             return reader
         case .eventTime:
@@ -76,7 +82,8 @@ public struct ReplayJob: Sendable {
             }
             return try EventTimeSortedReader(
                 path: input, memoryBudget: sortMemoryBytes, spillDirectory: spillDirectory, persistence: persistence,
-                resume: checkpoint.map { SortResume(position: $0.position, runOffsets: $0.runOffsets) }
+                resume: checkpoint.map { SortResume(position: $0.position, runOffsets: $0.runOffsets) },
+                maxRecordBytes: maxRecordBytes
             ) { bytes, fields in
                 decoder.eventTime(bytes, fields: fields) ?? .min
             }
@@ -90,7 +97,7 @@ public struct ReplayJob: Sendable {
         // Input problems come first: a missing file or header is the user's first thing to fix.
         var headerDecoder: TripDecoder?
         if input != "-" {
-            let probe = try CSVFileReader(path: input, chunkSize: 1 << 16)
+            let probe = try CSVFileReader(path: input, chunkSize: 1 << 16, maxRecordBytes: maxRecordBytes)
             headerDecoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
         }
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }

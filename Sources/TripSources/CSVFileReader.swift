@@ -7,7 +7,14 @@ import TripParsing
 
 /// Reads a CSV file (or stdin) in large chunks and splits it into records with their byte offsets.
 /// The header is read at open; an optional UTF-8 BOM is skipped. One buffer, reused: no copy per record.
+/// Where records end depends only on the bytes (`CSVTokenizer`'s grammar), never on where reads end.
+/// A record longer than `maxRecordBytes` is returned as malformed with only its first bytes: it is read
+/// past without being held, so memory stays bounded by the limit whatever the input.
 public final class CSVFileReader: RecordSource {
+    /// The default record size limit: far above any real trip row, far below what a process can hold.
+    public static let defaultMaxRecordBytes = 16 << 20
+    /// Bytes of an over-long record kept as its raw text (a dead letter shows what it was, not all of it).
+    public static let longRecordPrefixBytes = 1024
     public let name: String
     public private(set) var header: CSVHeader = CSVHeader(names: [])
     public let orderMode = "file"
@@ -20,31 +27,44 @@ public final class CSVFileReader: RecordSource {
     /// File offset of buffer[0].
     var bufferOffset: Int64 = 0
     var eof = false
+    /// Bytes asked of one read(2): the chunk size (tests make it tiny to cut records everywhere).
+    let readSize: Int
+    public let maxRecordBytes: Int
+    /// The malformed reason of a record over the limit.
+    public let tooLongReason: String
+    /// The first bytes of the last over-long record (as many as the limit, if less than the usual prefix).
+    let longPrefix: UnsafeMutableRawBufferPointer
     /// Used once or twice per record, never re-entrantly: exempt from the dynamic exclusivity check that a
     /// class's stored property otherwise pays on every access (≈ 130 instructions per record, callgrind).
     @exclusivity(unchecked) var tokenizer = CSVTokenizer()
 
     /// Opens `path` (`-` = standard input) and reads its header.
-    public init(path: String, chunkSize: Int = 1 << 20) throws {
+    public init(path: String, chunkSize: Int = 1 << 20, maxRecordBytes: Int = defaultMaxRecordBytes) throws {
         name = path
+        readSize = max(chunkSize, 1)
+        self.maxRecordBytes = max(maxRecordBytes, 1)
+        longPrefix = .allocate(byteCount: min(Self.longRecordPrefixBytes, self.maxRecordBytes), alignment: 16)
+        tooLongReason = "record longer than \(self.maxRecordBytes) bytes"
         if path == "-" {
             fd = 0
             ownsDescriptor = false
         } else {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
+                longPrefix.deallocate()
                 throw SourceError("cannot open \(path): \(String(cString: strerror(errno)))")
             }
             ownsDescriptor = true
         }
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 16)
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
         try readHeader()
     }
 
     deinit {
         buffer.deallocate()
+        longPrefix.deallocate()
         if ownsDescriptor { close(fd) }
     }
 
@@ -54,7 +74,7 @@ public final class CSVFileReader: RecordSource {
     public var progressTotal: Int64? { totalBytes }
 
     func readHeader() throws {
-        try fill()
+        while filled < 3 && !eof { try fill() }
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { cursor = 3 }
         guard let first = try scanNext() else { throw SourceError("\(name) is empty: expected a CSV header line") }
         if let reason = first.malformed { throw SourceError("\(name): the header line is malformed (\(reason))") }
@@ -80,6 +100,7 @@ public final class CSVFileReader: RecordSource {
         filled = 0
         cursor = 0
         eof = false
+        tokenizer.reset()
     }
 
     func scanNext() throws -> RawRecord? {
@@ -87,11 +108,13 @@ public final class CSVFileReader: RecordSource {
             let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
             switch tokenizer.scan(view, from: cursor, atEOF: eof) {
             case .record(let end, let next):
+                if end - cursor > maxRecordBytes { return tooLong(view, end: end, next: next) }
                 let record = RawRecord(offset: bufferOffset + Int64(cursor),
                                        bytes: UnsafeRawBufferPointer(rebasing: view[cursor..<end]), malformed: nil)
                 cursor = next
                 return record
             case .malformed(let reason, let end, let next):
+                if end - cursor > maxRecordBytes { return tooLong(view, end: end, next: next) }
                 let record = RawRecord(offset: bufferOffset + Int64(cursor),
                                        bytes: UnsafeRawBufferPointer(rebasing: view[cursor..<end]), malformed: reason)
                 cursor = next
@@ -103,12 +126,47 @@ public final class CSVFileReader: RecordSource {
                     try fill()
                 }
             case .needMore:
+                if filled - cursor > maxRecordBytes { return try skipTooLong() }
                 try fill()
             }
         }
     }
 
-    /// Moves unread bytes to the front and reads more; grows the buffer for a record larger than it.
+    /// An over-long record that ended inside the buffer: its first bytes, malformed.
+    func tooLong(_ view: UnsafeRawBufferPointer, end: Int, next: Int) -> RawRecord {
+        longPrefix.baseAddress!.copyMemory(from: view.baseAddress! + cursor, byteCount: longPrefix.count)
+        let record = RawRecord(offset: bufferOffset + Int64(cursor), bytes: UnsafeRawBufferPointer(longPrefix),
+                               malformed: tooLongReason)
+        cursor = next
+        return record
+    }
+
+    /// The record at `cursor` has more bytes than the limit and no end yet: keep its first bytes, then read
+    /// on without keeping any, following the grammar from where the tokenizer stopped, to the record's end.
+    func skipTooLong() throws -> RawRecord {
+        let offset = bufferOffset + Int64(cursor)
+        longPrefix.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: longPrefix.count)
+        var state = tokenizer.pendingState
+        tokenizer.reset()
+        cursor = filled
+        while true {
+            if cursor >= filled {
+                if eof { break }
+                try fill()
+                continue
+            }
+            let base = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            if let end = CSVTokenizer.recordEnd(base, from: cursor, count: filled, state: &state) {
+                cursor = end + 1  // the LF of a CR LF, if any, is a blank line
+                break
+            }
+            cursor = filled
+        }
+        return RawRecord(offset: offset, bytes: UnsafeRawBufferPointer(longPrefix), malformed: tooLongReason)
+    }
+
+    /// Moves unread bytes to the front and reads more; grows the buffer for a record larger than it (only
+    /// while the record is within the limit: the buffer stays under twice the limit).
     func fill() throws {
         if eof { return }
         if cursor > 0 {
@@ -127,7 +185,7 @@ public final class CSVFileReader: RecordSource {
             buffer = bigger
         }
         while filled < buffer.count {
-            let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            let n = read(fd, buffer.baseAddress! + filled, min(buffer.count - filled, readSize))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SourceError("read error on \(name): \(String(cString: strerror(errno)))")

@@ -77,14 +77,18 @@ public final class EventTimeSortedReader: RecordSource {
         var offset: Int64
         var start: Int
         var length: Int
+        /// Over the record size limit: the bytes are only its first ones, so a rescan cannot tell.
+        var tooLong: Bool
     }
 
     /// - Parameters:
     ///   - keyOf: the event time (ms) of a record's bytes and fields, or Int64.min when it has none.
     ///   - memoryBudget: bytes of records held in memory before a run is spilled.
+    ///   - maxRecordBytes: the record size limit, as in file order (`CSVFileReader`).
     public init(path: String, memoryBudget: Int, spillDirectory: String, persistence: SortPersistence? = nil,
-                resume: SortResume? = nil, keyOf: @escaping (UnsafeRawBufferPointer, CSVFields) -> Int64) throws {
-        reader = try CSVFileReader(path: path)
+                resume: SortResume? = nil, maxRecordBytes: Int = CSVFileReader.defaultMaxRecordBytes,
+                keyOf: @escaping (UnsafeRawBufferPointer, CSVFields) -> Int64) throws {
+        reader = try CSVFileReader(path: path, maxRecordBytes: maxRecordBytes)
         name = path
         header = reader.header
         self.keyOf = keyOf
@@ -101,13 +105,13 @@ public final class EventTimeSortedReader: RecordSource {
 
     public func next() throws -> RawRecord? {
         if !sorted { try sortRuns() }
-        let record: (key: Int64, offset: Int64, bytes: UnsafeRawBufferPointer)
+        let record: (key: Int64, offset: Int64, bytes: UnsafeRawBufferPointer, tooLong: Bool)
         if runs.isEmpty {
             guard nextEntry < entries.count else { return nil }
             let e = entries[nextEntry]
             nextEntry += 1
             let bytes = arena.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[e.start..<e.start + e.length]) }
-            record = (e.key, e.offset, bytes)  // arena is not mutated after sorting: the pointer stays valid
+            record = (e.key, e.offset, bytes, e.tooLong)  // arena is not mutated after sorting: the pointer stays valid
         } else {
             if pendingAdvance {
                 // The previous record's bytes were valid until this call: only now move its run on.
@@ -122,10 +126,15 @@ public final class EventTimeSortedReader: RecordSource {
             }
             guard let top = heap.first else { return nil }
             let run = runs[top]
-            record = (run.key, run.offset, run.bytes)
+            record = (run.key, run.offset, run.bytes, run.tooLong)
             pendingAdvance = true
         }
         position += 1
+        if record.tooLong {
+            lastMalformed = true
+            return RawRecord(offset: record.offset, bytes: record.bytes, malformed: reader.tooLongReason)
+        }
+        // The record's bytes, line end excluded, tokenize as they did in the file: the same fields or reason.
         switch tokenizer.scan(record.bytes, from: 0, atEOF: true) {
         case .malformed(let reason, _, _):
             lastMalformed = true
@@ -162,7 +171,9 @@ public final class EventTimeSortedReader: RecordSource {
             var bytesInRun = 0
             while let rec = try reader.next() {
                 let key = rec.malformed == nil ? keyOf(rec.bytes, reader.fields) : Int64.min
-                entries.append(SortEntry(key: key, offset: rec.offset, start: arena.count, length: rec.bytes.count))
+                let tooLong = rec.malformed != nil && rec.malformed == reader.tooLongReason
+                entries.append(SortEntry(key: key, offset: rec.offset, start: arena.count, length: rec.bytes.count,
+                                         tooLong: tooLong))
                 arena.append(contentsOf: rec.bytes)
                 recordCount += 1
                 bytesInRun += rec.bytes.count + MemoryLayout<SortEntry>.stride
@@ -216,13 +227,19 @@ public final class EventTimeSortedReader: RecordSource {
         let path = persistence != nil ? runPath(runPaths.count)
             : "\(spillDirectory)/tripstream-sort-\(getpid())-\(runPaths.count).run"
         let writer = try RunFileWriter(path: path)
-        try arena.withUnsafeBytes { a in
-            for e in entries {
-                try writer.write(key: e.key, offset: e.offset,
-                                 bytes: UnsafeRawBufferPointer(rebasing: a[e.start..<e.start + e.length]))
+        do {
+            try arena.withUnsafeBytes { a in
+                for e in entries {
+                    try writer.write(key: e.key, offset: e.offset, tooLong: e.tooLong,
+                                     bytes: UnsafeRawBufferPointer(rebasing: a[e.start..<e.start + e.length]))
+                }
             }
+            try writer.finish()
+        } catch {
+            // A partial run is of no use to anyone (a restart writes it again): leave no file behind.
+            writer.discard()
+            throw error
         }
-        try writer.finish()
         runPaths.append(path)
         entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)

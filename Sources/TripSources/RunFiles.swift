@@ -4,10 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes a sorted run: per record `key:Int64 offset:Int64 length:Int32 bytes`, little-endian, buffered.
+/// Writes a sorted run: per record `key:Int64 offset:Int64 length:UInt32 bytes`, little-endian, buffered.
+/// The length's top bit marks a record over the size limit (its bytes are only its first ones).
 final class RunFileWriter {
-    let fd: Int32
+    var fd: Int32
     let path: String
+    static let tooLongBit: UInt32 = 1 << 31
     /// Records are framed here by raw stores (one per header field, one copy of the bytes), then written.
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     var used = 0
@@ -26,10 +28,11 @@ final class RunFileWriter {
         if fd >= 0 { Glibc.close(fd) }
     }
 
-    /// One record: key, offset, length (little-endian Int64, Int64, Int32), then its bytes.
-    func write(key: Int64, offset: Int64, bytes: UnsafeRawBufferPointer) throws {
+    /// One record: key, offset, length and flag (little-endian Int64, Int64, UInt32), then its bytes.
+    func write(key: Int64, offset: Int64, tooLong: Bool = false, bytes: UnsafeRawBufferPointer) throws {
         if used + 20 + bytes.count > buffer.count { try flush() }
-        var header = (key.littleEndian, offset.littleEndian, Int32(bytes.count).littleEndian)
+        let length = UInt32(bytes.count) | (tooLong ? Self.tooLongBit : 0)
+        var header = (key.littleEndian, offset.littleEndian, length.littleEndian)
         if 20 + bytes.count > buffer.count {  // a record larger than the buffer goes straight out
             try withUnsafeBytes(of: &header) { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<20])) }
             try writeAll(bytes)
@@ -38,7 +41,7 @@ final class RunFileWriter {
         let base = buffer.baseAddress! + used
         base.storeBytes(of: header.0, as: Int64.self)
         (base + 8).storeBytes(of: header.1, as: Int64.self)
-        (base + 16).storeBytes(of: header.2, as: Int32.self)
+        (base + 16).storeBytes(of: header.2, as: UInt32.self)
         if let source = bytes.baseAddress { (base + 20).copyMemory(from: source, byteCount: bytes.count) }
         used += 20 + bytes.count
     }
@@ -58,6 +61,13 @@ final class RunFileWriter {
             }
             done += n
         }
+    }
+
+    /// Closes and deletes the run (after a failed write: a partial run must not stay in the directory).
+    func discard() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+        unlink(path)
     }
 
     func finish() throws {
@@ -82,6 +92,7 @@ final class RunFileReader {
     private(set) var recordEnd: Int64 = 0
     private(set) var key: Int64 = 0
     private(set) var offset: Int64 = 0
+    private(set) var tooLong = false
     private(set) var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
 
     init(path: String, bufferSize: Int) throws {
@@ -102,7 +113,9 @@ final class RunFileReader {
         let base = UnsafeRawPointer(buffer.baseAddress!) + cursor
         key = Int64(littleEndian: base.loadUnaligned(as: Int64.self))
         offset = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: Int64.self))
-        let length = Int(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: Int32.self)))
+        let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+        tooLong = word & RunFileWriter.tooLongBit != 0
+        let length = Int(word & ~RunFileWriter.tooLongBit)
         guard try ensure(20 + length) else { throw SourceError("sort run \(path) is truncated") }
         let start = UnsafeRawPointer(buffer.baseAddress!) + cursor + 20
         bytes = UnsafeRawBufferPointer(start: start, count: length)

@@ -56,6 +56,8 @@ enum OptionRanges {
     /// Memory for the event-time sort, MiB: it is reserved up front, so it must fit this machine.
     static let sortMemory = NumericRange(1...65_536, unit: "MiB")
     static let seed = NumericRange<UInt64>(0...UInt64.max)
+    /// The longest CSV record read as one; a longer one is a dead letter.
+    static let maxRecordBytes = NumericRange(1...(1 << 30), unit: "bytes")
 
     /// The sort reserves its memory at once: more than the machine has would abort the process.
     static func checkSortMemoryFits(_ mib: Int) throws {

@@ -3,6 +3,7 @@ import Foundation
 import TripCore
 import Logging
 import TripPipeline
+import TripSources
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,6 +45,12 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(name: .long, help: "Directory for the sort's spill files.")
     var tmp = FileManager.default.temporaryDirectory.path
+
+    @Option(name: .long, parsing: .unconditional,
+            help: OptionRanges.maxRecordBytes.help("A longer CSV record is a dead letter (its first 1 KiB kept as raw).",
+                                                    default: CSVFileReader.defaultMaxRecordBytes, valueName: "bytes"),
+            transform: OptionRanges.maxRecordBytes.parse)
+    var maxRecordBytes = CSVFileReader.defaultMaxRecordBytes
 
     @Flag(name: .long, help: "Keep this tenant's existing rows in the mirror (default: replace them).")
     var keep = false
@@ -101,6 +108,7 @@ struct ReplayCommand: ParsableCommand {
                             sortMemoryBytes: sortMemory << 20, spillDirectory: tmp, keepExisting: keep,
                             stateDirectory: noCheckpoint ? nil : (state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: config.tenant)))
         job.reset = reset
+        job.maxRecordBytes = maxRecordBytes
         job.checkpointEveryEpochs = checkpointEvery
         job.checkpointEveryMilliseconds = checkpointInterval
         let served = try http.start(mode: "replay", database: db, tenant: config.tenant, source: input, logger: logger)

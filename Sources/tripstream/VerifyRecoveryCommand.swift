@@ -4,6 +4,7 @@ import TripCore
 import TripFixtures
 import TripSinks
 import TripSQLite
+import TripSources
 
 struct VerifyRecoveryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +41,12 @@ struct VerifyRecoveryCommand: ParsableCommand {
 
     static let killsRange = NumericRange(0...10_000)
 
+    @Option(name: .long, parsing: .unconditional,
+            help: OptionRanges.maxRecordBytes.help("A longer CSV record is a dead letter (as in replay).",
+                                                    default: CSVFileReader.defaultMaxRecordBytes, valueName: "bytes"),
+            transform: OptionRanges.maxRecordBytes.parse)
+    var maxRecordBytes = CSVFileReader.defaultMaxRecordBytes
+
     @Option(name: .long, help: "Scratch directory to use and keep (default: a temporary one, removed).")
     var work: String?
 
@@ -57,12 +64,17 @@ struct VerifyRecoveryCommand: ParsableCommand {
 
         func replayArguments(_ name: String, file: String = input) -> [String] {
             ["replay", file, "--db", "\(dir)/\(name).sqlite", "--state", "\(dir)/\(name).state", "--order", order,
-             "--sort-memory", String(sortMemory), "--tmp", dir, "--quiet", "--log-level", "error"] + options.arguments
+             "--sort-memory", String(sortMemory), "--tmp", dir, "--max-record-bytes", String(maxRecordBytes),
+             "--quiet", "--log-level", "error"] + options.arguments
         }
 
-        // Startup cost: a replay of the header alone.
-        let header = try String(contentsOfFile: input, encoding: .utf8).prefix { $0 != "\n" && $0 != "\r" }
-        try (String(header) + "\n").write(toFile: "\(dir)/empty.csv", atomically: true, encoding: .utf8)
+        // Startup cost: a replay of the header alone: the file's bytes up to its first record, as they are
+        // (the rest of the file need not be valid UTF-8, nor read: replay dead-letters what is not).
+        let headerBytes = try CSVFileReader(path: input, chunkSize: 1 << 16, maxRecordBytes: maxRecordBytes).dataStart
+        guard let file = FileHandle(forReadingAtPath: input) else { throw ValidationError("cannot read \(input)") }
+        let header = try file.read(upToCount: Int(headerBytes)) ?? Data()
+        try file.close()
+        try header.write(to: URL(fileURLWithPath: "\(dir)/empty.csv"))
         var t0 = Date()
         try Child.run(replayArguments("empty", file: "\(dir)/empty.csv")).expectSuccess("replay of an empty file")
         let startup = Date().timeIntervalSince(t0)

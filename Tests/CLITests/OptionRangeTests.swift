@@ -19,6 +19,7 @@ import Testing
     static let epochRows = "1 to 10000000"
     static let sortMemory = "1 to 65536 MiB"
     static let seed = "0 to 18446744073709551615"
+    static let maxRecordBytes = "1 to 1073741824 bytes"
     static let cases: [Case] = {
         let replay = ["replay", missing], query = ["query", "trips_total", "--db", "/nonexistent/m.sqlite"]
         let generate = ["generate", "--start", "not-a-day"], produce = ["produce", missing, "--brokers", "127.0.0.1:1"]
@@ -31,6 +32,7 @@ import Testing
             Case(command: replay, option: "--checkpoint-every", tooSmall: "0", tooLarge: "1000001", range: "1 to 1000000"),
             Case(command: replay, option: "--checkpoint-interval", tooSmall: "0", tooLarge: "86400001", range: "1 to 86400000 ms"),
             Case(command: replay, option: "--epoch-rows", tooSmall: "0", tooLarge: "10000001", range: epochRows),
+            Case(command: replay, option: "--max-record-bytes", tooSmall: "0", tooLarge: "1073741825", range: maxRecordBytes),
             Case(command: query, option: "--top", tooSmall: "0", tooLarge: "100001", range: "1 to 100000"),
             Case(command: query, option: "--limit", tooSmall: "-1", tooLarge: "1000000001", range: "0 to 1000000000"),
             Case(command: generate, option: "--rows", tooSmall: "-1", tooLarge: "1000000001", range: "0 to 1000000000"),
@@ -61,6 +63,7 @@ import Testing
             Case(command: recovery, option: "--seed", tooSmall: "-1", tooLarge: "18446744073709551616", range: seed),
             Case(command: recovery, option: "--sort-memory", tooSmall: "0", tooLarge: "65537", range: sortMemory),
             Case(command: recovery, option: "--epoch-rows", tooSmall: "0", tooLarge: "10000001", range: epochRows),
+            Case(command: recovery, option: "--max-record-bytes", tooSmall: "0", tooLarge: "1073741825", range: maxRecordBytes),
             Case(command: ["config"], option: "--epoch-rows", tooSmall: "0", tooLarge: "10000001", range: epochRows),
         ]
     }()

@@ -3,8 +3,8 @@ import TripCore
 import TripParsing
 
 /// Tokenizes a whole in-memory CSV text; returns each record's fields as strings, or its malformed reason.
-func tokenize(_ text: String, maxRecordBytes: Int = 1 << 16) -> [Result<[String], MalformedRecord>] {
-    var tokenizer = CSVTokenizer(maxRecordBytes: maxRecordBytes)
+func tokenize(_ text: String) -> [Result<[String], MalformedRecord>] {
+    var tokenizer = CSVTokenizer()
     var out: [Result<[String], MalformedRecord>] = []
     let bytes = Array(text.utf8)
     bytes.withUnsafeBytes { buf in
