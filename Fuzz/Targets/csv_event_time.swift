@@ -1,0 +1,70 @@
+// fuzz-modules: TripCore TripParsing TripSources
+// fuzz-max-len: 4096
+#if canImport(Glibc)
+import Glibc
+#endif
+import TripSources
+import TripParsing
+
+// `replay --order event-time` against file order: the event-time reader must return every record the file
+// reader returns, once, in (key, offset) order, each with the same bytes, the same fields and the same
+// malformed-or-not — a record's meaning cannot depend on the order it is replayed in.
+// Input: the CSV body (after a fixed header); a record's sort key is its first byte.
+
+let header: [UInt8] = Array("a,b,c\n".utf8)
+
+/// One file per process in /dev/shm, unlinked at once and reopened through /proc/self/fd.
+let file: Int32 = {
+    let path = "/dev/shm/tripstream-fuzz-order-\(getpid())"
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+    precondition(fd >= 0, "cannot create \(path)")
+    unlink(path)
+    return fd
+}()
+
+struct Seen: Equatable {
+    var bytes: [UInt8]
+    var fields: [[UInt8]]?
+}
+
+func seen(_ record: RawRecord, _ fields: CSVFields) -> Seen {
+    Seen(bytes: Array(record.bytes),
+         fields: record.malformed == nil ? fields.map { Array($0.bytes(in: record.bytes)) } : nil)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let body = Array(UnsafeBufferPointer(start: data, count: size))
+    let bytes = header + body
+    precondition(ftruncate(file, 0) == 0 && pwrite(file, bytes, bytes.count, 0) == bytes.count)
+    let path = "/proc/self/fd/\(file)"
+    do {
+        var inFileOrder: [Int64: Seen] = [:]
+        let reader = try CSVFileReader(path: path)
+        while let record = try reader.next() { inFileOrder[record.offset] = seen(record, reader.fields) }
+
+        let sorted = try EventTimeSortedReader(path: path, memoryBudget: 1 << 16, spillDirectory: "/tmp") { record, _ in
+            record.isEmpty ? 0 : Int64(record[0])
+        }
+        var last: (key: Int64, offset: Int64)? = nil
+        var count = 0
+        while let record = try sorted.next() {
+            count += 1
+            let key = record.malformed == nil ? (record.bytes.isEmpty ? 0 : Int64(record.bytes[0])) : Int64.min
+            if let last { require(last < (key, record.offset), "out of order: \(last) then \((key, record.offset))") }
+            last = (key, record.offset)
+            guard let expected = inFileOrder.removeValue(forKey: record.offset) else {
+                require(false, "event-time order returned offset \(record.offset), which file order does not have "
+                        + "or returned already"); return 0
+            }
+            let got = seen(record, sorted.fields)
+            require(got == expected, "record at \(record.offset): file order \(expected), event-time order \(got); "
+                    + "body \(visible(body))")
+        }
+        require(inFileOrder.isEmpty, "event-time order lost the records at \(inFileOrder.keys.sorted())")
+        require(Int64(count) == sorted.recordCount, "returned \(count) of \(sorted.recordCount) records")
+    } catch {
+        require(false, "a reader threw on readable input: \(error)")
+    }
+    return 0
+}
