@@ -76,12 +76,14 @@ import Testing
         let asked = Date()
         let health = try curl(server.url + "healthz")
         let healthSeconds = Date().timeIntervalSince(asked)
+        // The answer came while the burst still kept every worker busy (before the fix it queued behind all of it).
+        let answeredDuringTheBurst = burst.wait(timeout: .now()) == .timedOut
         burst.wait()
         let burstSeconds = Date().timeIntervalSince(started)
         #expect(health.status == 200 && health.json["rows_read"] as? Int == 40000)
         // Only meaningful if the burst really outlasted the health check by far.
         try #require(burstSeconds > 2, "the burst took only \(burstSeconds) s: not enough load to test")
-        #expect(healthSeconds < 1, "/healthz took \(healthSeconds) s while the burst took \(burstSeconds) s")
+        #expect(answeredDuringTheBurst, "/healthz took \(healthSeconds) s while the burst took \(burstSeconds) s")
         #expect(server.stop().status == 0)
     }
 }

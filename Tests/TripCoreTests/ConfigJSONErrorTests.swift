@@ -42,17 +42,15 @@ import Testing
         #expect(config.hotspotWindow.window == WindowSpec(length: 3_600_000, slide: 900_000))
     }
 
-    /// The probe's 10 MB value took 12 s to report; the message quotes a short prefix.
+    /// The probe's 10 MB value took 12 s to report, most of it printing the whole value; the message quotes a
+    /// short prefix. (How long loading takes is not asserted here: timings belong to `tripstream bench`.)
     @Test(arguments: ["tenant", "profile", "time_column", "time_zone", "epoch_rows"])
-    func aHugeValueIsReportedQuicklyAndShortly(_ key: String) throws {
+    func aHugeValueIsReportedShortly(_ key: String) throws {
         let huge = String(repeating: "x", count: 10_000_000)
-        let start = Date()
         let e = try #require(error("{\"\(key)\": \"\(huge)\"}"))
-        let seconds = Date().timeIntervalSince(start)
         #expect(e.key == key)
         #expect(e.description.count < 300, "\(e.description.count) characters")
         #expect(e.description.contains(String(repeating: "x", count: 40)))
-        #expect(seconds < 2, "\(seconds) s")
     }
 
     @Test func aHugeUnknownKeyIsQuotedShortly() throws {
