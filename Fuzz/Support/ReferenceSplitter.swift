@@ -1,9 +1,12 @@
 /// One record as the reference splitter sees it: byte range in the input (line terminator excluded) and
-/// its fields (bounds relative to the record, quotes excluded), or nil fields for a malformed record.
+/// its fields (bounds relative to the record, quotes excluded), or nil fields for a malformed record. A
+/// record over the size limit is malformed and `tooLong`, and its range is only its first bytes (the
+/// reader keeps no more: `CSVFileReader.longRecordPrefixBytes`, or the limit if that is less).
 struct ReferenceRecord: Equatable {
     var start: Int
     var end: Int
     var fields: [ReferenceField]?
+    var tooLong = false
 }
 
 struct ReferenceField: Equatable {
@@ -13,79 +16,89 @@ struct ReferenceField: Equatable {
 }
 
 /// A deliberately plain RFC 4180 splitter over the whole input in memory, byte by byte, written from the
-/// reader's documented rules rather than its code: LF or CRLF ends a record (a CR elsewhere is data, a CR
-/// at the very end is a line end); blank lines carry no record; quoted fields hold commas, line breaks and
-/// `""`. A broken record — a quote inside an unquoted field, text after a closing quote — is cut at the
-/// end of the physical line where the fault is; an opening quote never closed (or whose content runs past
-/// `maxQuotedBytes` from the record's start) cuts the record at the end of its first physical line.
+/// documented grammar rather than the reader's code, in two passes per record:
+/// 1. where the record ends: at a CR or LF outside quotes, or at the end of the input (so a quote never
+///    closed runs to the end). A quote opens a quoted field only as a field's first byte; inside one, `""`
+///    is a quote. CR and LF between records are blank lines: no record.
+/// 2. its fields: a quoted field must close and be followed by a comma or the record's end; an unquoted
+///    field holds no quote. Either fault makes the record malformed (it still ends where pass 1 says).
+/// A record longer than `maxRecordBytes` is malformed whatever its fields.
 enum ReferenceSplitter {
     static let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+    static let longPrefixBytes = 1024
 
-    static func split(_ b: [UInt8], maxQuotedBytes: Int) -> [ReferenceRecord] {
+    static func split(_ b: [UInt8], maxRecordBytes: Int) -> [ReferenceRecord] {
         var records: [ReferenceRecord] = []
         var s = 0
         while s < b.count {
-            if b[s] == lf { s += 1; continue }
-            if b[s] == cr && s + 1 < b.count && b[s + 1] == lf { s += 2; continue }
-            let (record, next) = splitRecord(b, at: s, maxQuotedBytes: maxQuotedBytes)
-            records.append(record)
-            s = next
+            if b[s] == lf || b[s] == cr { s += 1; continue }
+            let e = recordEnd(b, from: s)
+            if e - s > maxRecordBytes {
+                records.append(ReferenceRecord(start: s, end: s + min(longPrefixBytes, maxRecordBytes), fields: nil,
+                                               tooLong: true))
+            } else {
+                records.append(ReferenceRecord(start: s, end: e, fields: fields(b, s, e)))
+            }
+            s = e + 1  // the LF of a CR LF is a blank line
         }
         return records
     }
 
-    /// Whether `b[i]` ends a record: LF, CR before LF, or a CR that is the input's last byte.
-    static func isLineEnd(_ b: [UInt8], _ i: Int) -> Bool {
-        b[i] == lf || (b[i] == cr && (i + 1 == b.count || b[i + 1] == lf))
+    /// Index of the CR or LF ending the record that starts at `s`, or the input's length.
+    static func recordEnd(_ b: [UInt8], from s: Int) -> Int {
+        var atFieldStart = true, inQuotes = false
+        var i = s
+        while i < b.count {
+            let c = b[i]
+            if inQuotes {
+                if c == quote {
+                    if i + 1 < b.count && b[i + 1] == quote { i += 1 } else { inQuotes = false }
+                }
+            } else if c == lf || c == cr {
+                return i
+            } else if c == quote && atFieldStart {
+                inQuotes = true
+            }
+            atFieldStart = !inQuotes && c == comma
+            i += 1
+        }
+        return b.count
     }
 
-    /// A malformed record from `s` to the end of the physical line holding `fault`.
-    static func cut(_ b: [UInt8], _ s: Int, at fault: Int) -> (ReferenceRecord, Int) {
-        var e = fault
-        while e < b.count && b[e] != lf { e += 1 }
-        let next = min(e + 1, b.count)
-        if e > s && b[e - 1] == cr { e -= 1 }
-        return (ReferenceRecord(start: s, end: e, fields: nil), next)
-    }
-
-    static func splitRecord(_ b: [UInt8], at s: Int, maxQuotedBytes: Int) -> (ReferenceRecord, Int) {
-        let n = b.count
+    /// The fields of the record `[s, e)`, or nil when a field breaks the rules.
+    static func fields(_ b: [UInt8], _ s: Int, _ e: Int) -> [ReferenceField]? {
         var fields: [ReferenceField] = []
         var i = s
         while true {
-            if i < n && b[i] == quote {
+            if i < e && b[i] == quote {
                 var j = i + 1
                 var escaped = false
                 while true {
-                    if j >= n { return cut(b, s, at: s) }
+                    if j >= e { return nil }  // never closed
                     if b[j] == quote {
-                        if j + 1 < n && b[j + 1] == quote { escaped = true; j += 2; continue }
+                        if j + 1 < e && b[j + 1] == quote { escaped = true; j += 2; continue }
                         break
                     }
-                    if j - s > maxQuotedBytes { return cut(b, s, at: s) }
                     j += 1
                 }
                 fields.append(ReferenceField(start: i + 1 - s, end: j - s, escapedQuotes: escaped))
                 i = j + 1
-                if i < n && b[i] != comma && !isLineEnd(b, i) { return cut(b, s, at: i) }
+                if i < e && b[i] != comma { return nil }  // text after the closing quote
             } else {
                 var j = i
-                while j < n && b[j] != comma && b[j] != quote && !isLineEnd(b, j) { j += 1 }
-                if j < n && b[j] == quote { return cut(b, s, at: j) }
+                while j < e && b[j] != comma {
+                    if b[j] == quote { return nil }  // a quote inside an unquoted field
+                    j += 1
+                }
                 fields.append(ReferenceField(start: i - s, end: j - s, escapedQuotes: false))
                 i = j
             }
-            if i >= n { return (ReferenceRecord(start: s, end: n, fields: fields), n) }
-            if b[i] == comma {
-                i += 1
-                if i >= n {
-                    fields.append(ReferenceField(start: i - s, end: i - s, escapedQuotes: false))
-                    return (ReferenceRecord(start: s, end: n, fields: fields), n)
-                }
-                continue
+            if i >= e { return fields }
+            i += 1  // the comma
+            if i == e {
+                fields.append(ReferenceField(start: i - s, end: i - s, escapedQuotes: false))
+                return fields
             }
-            let next = b[i] == lf ? i + 1 : min(i + 2, n)
-            return (ReferenceRecord(start: s, end: i, fields: fields), next)
         }
     }
 }

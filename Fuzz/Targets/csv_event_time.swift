@@ -8,10 +8,18 @@ import TripParsing
 
 // `replay --order event-time` against file order: the event-time reader must return every record the file
 // reader returns, once, in (key, offset) order, each with the same bytes, the same fields and the same
-// malformed-or-not — a record's meaning cannot depend on the order it is replayed in.
-// Input: the CSV body (after a fixed header); a record's sort key is its first byte.
+// malformed reason or none — a record's meaning cannot depend on the order it is replayed in; both under
+// the same record size limit (an over-long record is returned by both as its first bytes, malformed).
+// Input: 1 byte record size limit, then the CSV body (after a fixed header); a record's sort key is its
+// first byte.
 
-let header: [UInt8] = Array("a,b,c\n".utf8)
+/// One column: a header short enough for a record size limit of 1 byte.
+let header: [UInt8] = Array("a\n".utf8)
+
+/// The record size limit: 1 byte to 4 KiB, or the default.
+func recordLimit(_ b: UInt8) -> Int {
+    b >= 0xF0 ? CSVFileReader.defaultMaxRecordBytes : (1 << (Int(b) % 13)) + Int(b) / 13
+}
 
 /// One file per process in /dev/shm, unlinked at once and reopened through /proc/self/fd.
 let file: Int32 = {
@@ -25,25 +33,30 @@ let file: Int32 = {
 struct Seen: Equatable {
     var bytes: [UInt8]
     var fields: [[UInt8]]?
+    var malformed: String?
 }
 
 func seen(_ record: RawRecord, _ fields: CSVFields) -> Seen {
     Seen(bytes: Array(record.bytes),
-         fields: record.malformed == nil ? fields.map { Array($0.bytes(in: record.bytes)) } : nil)
+         fields: record.malformed == nil ? fields.map { Array($0.bytes(in: record.bytes)) } : nil,
+         malformed: record.malformed)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let body = Array(UnsafeBufferPointer(start: data, count: size))
+    var input = FuzzInput(data, size)
+    let limit = recordLimit(input.byte())
+    let body = Array(input.rest)
     let bytes = header + body
     precondition(ftruncate(file, 0) == 0 && pwrite(file, bytes, bytes.count, 0) == bytes.count)
     let path = "/proc/self/fd/\(file)"
     do {
         var inFileOrder: [Int64: Seen] = [:]
-        let reader = try CSVFileReader(path: path)
+        let reader = try CSVFileReader(path: path, maxRecordBytes: limit)
         while let record = try reader.next() { inFileOrder[record.offset] = seen(record, reader.fields) }
 
-        let sorted = try EventTimeSortedReader(path: path, memoryBudget: 1 << 16, spillDirectory: "/tmp") { record, _ in
+        let sorted = try EventTimeSortedReader(path: path, memoryBudget: 1 << 16, spillDirectory: "/tmp",
+                                               maxRecordBytes: limit) { record, _ in
             record.isEmpty ? 0 : Int64(record[0])
         }
         var last: (key: Int64, offset: Int64)? = nil
@@ -58,7 +71,7 @@ public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
                         + "or returned already"); return 0
             }
             let got = seen(record, sorted.fields)
-            require(got == expected, "record at \(record.offset): file order \(expected), event-time order \(got); "
+            require(got == expected, "limit \(limit): record at \(record.offset): file order \(expected), event-time order \(got); "
                     + "body \(visible(body))")
         }
         require(inFileOrder.isEmpty, "event-time order lost the records at \(inFileOrder.keys.sorted())")

@@ -3,21 +3,23 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import TripSources
+import TripSources
 import TripParsing
 
-// The CSV record reader, driven through chunk sizes the input chooses: its records (offsets, lengths,
-// fields, malformed or not) must be the reference splitter's on the whole input in memory, whatever the
-// chunking. Input: 2 bytes chunk size, 1 byte quoted-field limit, then the CSV body (after a fixed header).
+// The CSV record reader, driven through chunk sizes and record size limits the input chooses: its records
+// (offsets, lengths, fields, malformed or not, over the limit or not) must be the reference splitter's on
+// the whole input in memory, whatever the chunking, and it must read to the end.
+// Input: 1 byte chunk size, 1 byte record size limit, then the CSV body (after a fixed header).
 
-let header: [UInt8] = Array("a,b,c\n".utf8)
+/// One column: a header short enough for a record size limit of 1 byte.
+let header: [UInt8] = Array("a\n".utf8)
 
-/// The reader over `file` with its first read of `chunkSize` bytes and the given limit.
-/// When the reader takes a record size limit at init, pass it there instead (one line).
-func makeReader(_ path: String, chunkSize: Int, maxRecordBytes: Int) throws -> CSVFileReader {
-    let reader = try CSVFileReader(path: path, chunkSize: chunkSize)
-    reader.tokenizer.maxRecordBytes = maxRecordBytes
-    return reader
+/// Bytes per read(2): 1 to 64 (every record cut everywhere), or up to 8 KiB.
+func chunkSize(_ b: UInt8) -> Int { b < 0x80 ? 1 + Int(b) % 64 : 64 << (Int(b) % 8) }
+
+/// The record size limit: 1 byte to 16 KiB, or the default.
+func recordLimit(_ b: UInt8) -> Int {
+    b >= 0xF0 ? CSVFileReader.defaultMaxRecordBytes : (1 << (Int(b) % 15)) + Int(b) / 15
 }
 
 /// One file per process in /dev/shm (memory), unlinked at once and reopened through /proc/self/fd:
@@ -33,27 +35,31 @@ let memfd: Int32 = {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSVReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    // The reader never reads less than 4096 bytes at a time; bodies up to max_len cross several chunks.
-    let chunkSize = 4096 + input.uint16() % 4096
-    let limit = 1 << (3 + Int(input.byte()) % 14)  // 8 … 64 KiB
+    let chunk = chunkSize(input.byte())
+    let limit = recordLimit(input.byte())
     let body = Array(input.rest)
     let file = header + body
     precondition(ftruncate(memfd, 0) == 0 && pwrite(memfd, file, file.count, 0) == file.count)
 
-    let expected = ReferenceSplitter.split(body, maxQuotedBytes: limit)
+    let expected = ReferenceSplitter.split(body, maxRecordBytes: limit)
     var got: [ReferenceRecord] = []
     do {
-        let reader = try makeReader("/proc/self/fd/\(memfd)", chunkSize: chunkSize, maxRecordBytes: limit)
-        require(reader.header.names == ["a", "b", "c"], "header read as \(reader.header.names)")
+        let reader = try CSVFileReader(path: "/proc/self/fd/\(memfd)", chunkSize: chunk, maxRecordBytes: limit)
+        require(reader.header.names == ["a"], "header read as \(reader.header.names)")
         while let record = try reader.next() {
             let start = Int(record.offset) - header.count
             var fields: [ReferenceField]? = nil
-            if record.malformed == nil {
-                fields = reader.fields.map { ReferenceField(start: Int($0.start), end: Int($0.end), escapedQuotes: $0.escapedQuotes) }
+            if let reason = record.malformed {
+                require(!reason.isEmpty, "a malformed record without a reason at \(start)")
             } else {
-                require(!record.malformed!.isEmpty, "a malformed record without a reason at \(start)")
+                fields = reader.fields.map { ReferenceField(start: Int($0.start), end: Int($0.end), escapedQuotes: $0.escapedQuotes) }
             }
-            got.append(ReferenceRecord(start: start, end: start + record.bytes.count, fields: fields))
+            let tooLong = record.malformed == reader.tooLongReason
+            got.append(ReferenceRecord(start: start, end: start + record.bytes.count, fields: fields, tooLong: tooLong))
+            // An over-long record's bytes are a copy of its first ones: they must be the file's.
+            require(start >= 0 && start + record.bytes.count <= body.count
+                    && record.bytes.elementsEqual(body[start..<start + record.bytes.count]),
+                    "record at \(start): its bytes are not the file's")
             require(got.count <= expected.count + 1, "more records than the reference's \(expected.count)")
         }
         require(Int(reader.position) == file.count, "reader stopped at \(reader.position) of \(file.count) bytes")
@@ -63,7 +69,7 @@ public func fuzzCSVReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if got != expected {
         let i = (0..<min(got.count, expected.count)).first { got[$0] != expected[$0] } ?? min(got.count, expected.count)
         let g = i < got.count ? "\(got[i])" : "none", e = i < expected.count ? "\(expected[i])" : "none"
-        require(false, "chunk \(chunkSize), limit \(limit): record \(i) differs: reader \(g), reference \(e); "
+        require(false, "chunk \(chunk), limit \(limit): record \(i) differs: reader \(g), reference \(e); "
                 + "\(got.count) records vs \(expected.count); body \(visible(body))")
     }
     return 0

@@ -4,10 +4,11 @@
 import TripCore
 @testable import TripParsing
 
-// The Kafka CSV message decoder (`tripstream run --csv-header`) on arbitrary messages: one message is one
-// row read, so it gives one outcome, and that outcome must account for everything in it. A message holding
-// exactly one record (by the reference splitter) decodes as the trip decoder decodes that record; a message
-// holding no record, or several, is rejected with a reason (the reasons of two rejections may differ) — never one row silently standing for two.
+// The Kafka CSV message decoder (`tripstream run --csv-header`) on arbitrary messages: every record of a
+// message (blank lines skipped) is one row read, so it gives one outcome of its own, and the outcomes must
+// account for the whole message. The records must be the reference splitter's, in order, with the same
+// byte ranges; a well-formed one decodes as the trip decoder decodes it, a malformed one is rejected with
+// a reason; a message holding no record at all is one rejection (read = processed + rejected, per row).
 // Input: the message.
 
 let header = CSVHeader(names: ["trip_id", "trip_start_timestamp", "fare", "tips", "trip_total",
@@ -21,30 +22,40 @@ public func fuzzKafkaCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var direct = try! TripDecoder(header: header, timeColumn: TripstreamConfig.chicago.timeColumn,
                                   zone: TripstreamConfig.chicago.timeZone)
     if locations.count > 10_000 { locations = StringInterner() }
-    let outcome = message.withUnsafeBytes { decoder.decode($0, timestampMs: 0, locations: &locations) }
-    let records = ReferenceSplitter.split(message, maxQuotedBytes: CSVTokenizer().maxRecordBytes)
-    if records.count != 1 {
-        guard case .rejected(let reason) = outcome else {
-            require(false, "a message holding \(records.count) records decoded as one trip: \(visible(message))")
-            return 0
+    var outcomes: [(Range<Int>, DecodeOutcome)] = []
+    message.withUnsafeBytes { bytes in
+        decoder.decodeEach(bytes, timestampMs: 0, locations: &locations) { outcomes.append(($0, $1)) }
+    }
+    // No size limit on a message's records: Kafka bounds the message.
+    let records = ReferenceSplitter.split(message, maxRecordBytes: Int.max)
+    if records.isEmpty {
+        require(outcomes.count == 1, "a message without records gave \(outcomes.count) outcomes: \(visible(message))")
+        guard case .rejected(let reason) = outcomes[0].1 else {
+            require(false, "a message without records decoded as a trip: \(visible(message))"); return 0
         }
         require(!reason.isEmpty, "a rejection without a reason")
         return 0
     }
-    let record = records[0]
-    guard let fields = record.fields else {
-        guard case .rejected = outcome else {
-            require(false, "a malformed record decoded as a trip: \(visible(message))"); return 0
+    require(outcomes.count == records.count,
+            "\(records.count) records gave \(outcomes.count) outcomes: \(outcomes); message \(visible(message))")
+    for (record, (range, outcome)) in zip(records, outcomes) {
+        require(range == record.start..<record.end,
+                "record \(record.start)..<\(record.end) decoded as \(range): message \(visible(message))")
+        guard let fields = record.fields else {
+            guard case .rejected(let reason) = outcome, !reason.isEmpty else {
+                require(false, "a malformed record decoded as \(outcome): \(visible(message))"); return 0
+            }
+            continue
         }
-        return 0
+        let expected: DecodeOutcome = message.withUnsafeBytes { buf in
+            let bytes = UnsafeRawBufferPointer(rebasing: buf[record.start..<record.end])
+            let bounds = fields.map { CSVField(start: Int32($0.start), end: Int32($0.end), escapedQuotes: $0.escapedQuotes) }
+            return direct.decode(bytes, fields: bounds[...], locations: &locations)
+        }
+        // Both rejected: the reasons may differ (the message decoder may name what is wrong with the message).
+        if case .rejected = outcome, case .rejected = expected { continue }
+        require(outcome == expected, "record \(record.start)..<\(record.end) of \(visible(message)) gave \(outcome), "
+                + "the trip decoder \(expected)")
     }
-    let expected: DecodeOutcome = message.withUnsafeBytes { buf in
-        let bytes = UnsafeRawBufferPointer(rebasing: buf[record.start..<record.end])
-        let bounds = fields.map { CSVField(start: Int32($0.start), end: Int32($0.end), escapedQuotes: $0.escapedQuotes) }
-        return direct.decode(bytes, fields: bounds[...], locations: &locations)
-    }
-    // Both rejected: the reasons may differ (the message decoder may name what is wrong with the message).
-    if case .rejected = outcome, case .rejected = expected { return 0 }
-    require(outcome == expected, "message \(visible(message)) gave \(outcome), its one record \(expected)")
     return 0
 }

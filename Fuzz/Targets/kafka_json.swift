@@ -13,6 +13,14 @@ let columns: [TimeColumn] = [.tripStart, .eventTimestamp, .kafkaTimestamp]
 var locations = StringInterner()
 let messageTimestamp: Int64 = 1_429_315_200_000
 
+/// The one outcome of a JSON message (a JSON message is one record).
+func decodeOne(_ decoder: inout MessageDecoder, _ message: [UInt8]) -> DecodeOutcome {
+    var outcomes: [DecodeOutcome] = []
+    message.withUnsafeBytes { decoder.decodeEach($0, timestampMs: messageTimestamp, locations: &locations) { outcomes.append($1) } }
+    require(outcomes.count == 1, "a JSON message gave \(outcomes.count) outcomes: \(visible(message))")
+    return outcomes[0]
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
@@ -23,7 +31,7 @@ public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var decoder = try! MessageDecoder(config: config, csvHeader: nil)
     if locations.count > 10_000 { locations = StringInterner() }
     let message = Array(input.rest)
-    let outcome = message.withUnsafeBytes { decoder.decode($0, timestampMs: messageTimestamp, locations: &locations) }
+    let outcome = decodeOne(&decoder, message)
     guard case .trip(let trip) = outcome else {
         if case .rejected(let reason) = outcome { require(!reason.isEmpty, "a rejection without a reason") }
         return 0
@@ -45,7 +53,7 @@ public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         again += Array("\(fields.isEmpty ? "" : ", ")\"pickup_centroid_location\": ".utf8) + TripText.jsonString(bytes)
     }
     again.append(0x7D)
-    let outcome2 = again.withUnsafeBytes { decoder.decode($0, timestampMs: messageTimestamp, locations: &locations) }
+    let outcome2 = decodeOne(&decoder, again)
     require(outcome2 == .trip(trip), "message \(visible(message)) gave \(trip); written back as \(visible(again)) it gave \(outcome2)")
     return 0
 }

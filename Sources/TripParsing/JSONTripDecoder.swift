@@ -90,14 +90,18 @@ public struct JSONTripDecoder {
         }
         if !values.5.isNull {
             let v = values.5
-            let field = FieldParsers.trimmed(slice(bytes, v))
-            if !field.isEmpty {
-                if v.escaped {
-                    unescape(field)
-                    trip.pickupLocation = scratch.withUnsafeBytes { locations.intern($0) }
-                } else {
-                    trip.pickupLocation = locations.intern(field)
+            if v.escaped {
+                // Trimmed after unescaping: an escaped space at an end goes as a plain one does.
+                if let bad = unescape(slice(bytes, v)) {
+                    return .rejected("bad escape \(bad) in pickup_centroid_location")
                 }
+                trip.pickupLocation = scratch.withUnsafeBytes { raw in
+                    let field = FieldParsers.trimmed(raw)
+                    return field.isEmpty ? nil : locations.intern(field)
+                }
+            } else {
+                let field = FieldParsers.trimmed(slice(bytes, v))
+                if !field.isEmpty { trip.pickupLocation = locations.intern(field) }
             }
         }
         return .trip(trip)
@@ -202,28 +206,58 @@ public struct JSONTripDecoder {
         return (start, end, escaped)
     }
 
-    /// JSON string escapes (\" \\ \/ \b \f \n \r \t \uXXXX) into `scratch`.
-    mutating func unescape(_ s: UnsafeRawBufferPointer) {
+    /// JSON string escapes (\" \\ \/ \b \f \n \r \t \uXXXX, a surrogate pair as one character) into
+    /// `scratch`. Returns the first bad escape's text, if any: JSON has no other escapes, and a guess at what
+    /// one meant would store a location the producer never wrote, so the message is rejected instead.
+    mutating func unescape(_ s: UnsafeRawBufferPointer) -> String? {
         scratch.removeAll(keepingCapacity: true)
+        func text(_ i: Int, _ length: Int) -> String { String(decoding: s[i..<min(i + length, s.count)], as: UTF8.self) }
         var i = 0
         while i < s.count {
-            guard s[i] == 0x5C, i + 1 < s.count else { scratch.append(s[i]); i += 1; continue }
-            let c = s[i + 1]
-            i += 2
-            switch c {
-            case 0x6E: scratch.append(0x0A)
-            case 0x74: scratch.append(0x09)
-            case 0x72: scratch.append(0x0D)
+            guard s[i] == 0x5C else { scratch.append(s[i]); i += 1; continue }
+            guard i + 1 < s.count else { return text(i, 1) }
+            switch s[i + 1] {
+            case 0x22, 0x5C, 0x2F: scratch.append(s[i + 1])
             case 0x62: scratch.append(0x08)
             case 0x66: scratch.append(0x0C)
-            case 0x75 where i + 4 <= s.count:
-                let hex = String(decoding: s[i..<i + 4], as: UTF8.self)
-                i += 4
-                if let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) {
-                    scratch.append(contentsOf: Array(String(Character(scalar)).utf8))
+            case 0x6E: scratch.append(0x0A)
+            case 0x72: scratch.append(0x0D)
+            case 0x74: scratch.append(0x09)
+            case 0x75:
+                guard var code = Self.hex4(s, at: i + 2) else { return text(i, 6) }
+                var length = 6
+                if code >= 0xD800 && code < 0xDC00 {  // a high surrogate: only with a low one after it
+                    guard i + 8 < s.count, s[i + 6] == 0x5C, s[i + 7] == 0x75, let low = Self.hex4(s, at: i + 8),
+                          low >= 0xDC00 && low < 0xE000 else { return text(i, 6) }
+                    code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
+                    length = 12
                 }
-            default: scratch.append(c)
+                guard let scalar = Unicode.Scalar(code) else { return text(i, 6) }  // a lone low surrogate
+                UTF8.encode(scalar) { scratch.append($0) }
+                i += length
+                continue
+            default: return text(i, 2)
             }
+            i += 2
         }
+        return nil
+    }
+
+    /// The value of four hex digits at `at`, or nil.
+    static func hex4(_ s: UnsafeRawBufferPointer, at: Int) -> UInt32? {
+        guard at + 4 <= s.count else { return nil }
+        var value: UInt32 = 0
+        for k in at..<at + 4 {
+            let c = s[k]
+            let digit: UInt8
+            switch c {
+            case 0x30...0x39: digit = c - 0x30
+            case 0x41...0x46: digit = c - 0x41 + 10
+            case 0x61...0x66: digit = c - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
     }
 }

@@ -90,4 +90,31 @@ import TripCore
         #expect(decode(#"{"trip_start_timestamp":1429333200,"taxi_id":"abcdefghijklmnop\"#).0
                 == .rejected("malformed JSON at byte 63: unterminated string"))  // the end
     }
+
+    /// A location with a bad escape is rejected with the escape named, never interned as "" or cut short.
+    @Test func badEscapesInALocationAreRejected() {
+        func location(_ escaped: String) -> DecodeOutcome {
+            decode(#"{"trip_start_timestamp":1429333200,"pickup_centroid_location":""# + escaped + #""}"#).0
+        }
+        #expect(location(#"\u00zz"#) == .rejected(#"bad escape \u00zz in pickup_centroid_location"#))
+        #expect(location(#"POINT \u12"#) == .rejected(#"bad escape \u12 in pickup_centroid_location"#))
+        #expect(location(#"\q"#) == .rejected(#"bad escape \q in pickup_centroid_location"#))
+        #expect(location(#"\udc00x"#) == .rejected(#"bad escape \udc00 in pickup_centroid_location"#))
+        #expect(location(#"\ud83dx"#) == .rejected(#"bad escape \ud83d in pickup_centroid_location"#))
+        let (outcome, locations) = decode(#"{"trip_start_timestamp":1429333200,"pickup_centroid_location":"\ud83d\ude95 \u00e9"}"#)
+        guard case .trip(let t) = outcome, let id = t.pickupLocation else { Issue.record("\(outcome)"); return }
+        #expect(locations.string(id) == "\u{1F695} \u{E9}")
+    }
+
+    /// A location is trimmed after unescaping: an escaped space at an end goes as a plain one does.
+    @Test func locationsAreTrimmedAfterUnescaping() {
+        for raw in [#" POINT (1 2)\t"#, #"\u0020POINT (1 2)\u0009"#, #"\t POINT (1 2) "#] {
+            let (outcome, locations) = decode(#"{"trip_start_timestamp":1429333200,"pickup_centroid_location":""# + raw + #""}"#)
+            guard case .trip(let t) = outcome, let id = t.pickupLocation else { Issue.record("\(raw): \(outcome)"); continue }
+            #expect(locations.string(id) == "POINT (1 2)", "\(raw)")
+        }
+        let (outcome, _) = decode(#"{"trip_start_timestamp":1429333200,"pickup_centroid_location":"\u0020"}"#)
+        guard case .trip(let t) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(t.pickupLocation == nil, "an escaped space alone is an empty location")
+    }
 }
