@@ -45,3 +45,22 @@ func visible<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     }
     return bytes.count > 300 ? s + "… (\(bytes.count) bytes)" : s
 }
+
+/// A file of this process in /dev/shm (memory), unlinked at once: a target rewrites it for each input and
+/// reads it back through `path`, and nothing is left behind.
+struct ScratchFile {
+    let descriptor: Int32
+    var path: String { "/proc/self/fd/\(descriptor)" }
+
+    init(_ tag: String) {
+        let name = "/dev/shm/tripstream-fuzz-\(tag)-\(getpid())"
+        descriptor = open(name, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        precondition(descriptor >= 0, "cannot create \(name)")
+        unlink(name)
+    }
+
+    /// Replaces the file's contents with `bytes`.
+    func write(_ bytes: [UInt8]) {
+        precondition(ftruncate(descriptor, 0) == 0 && pwrite(descriptor, bytes, bytes.count, 0) == bytes.count)
+    }
+}

@@ -21,14 +21,7 @@ func recordLimit(_ b: UInt8) -> Int {
     b >= 0xF0 ? CSVFileReader.defaultMaxRecordBytes : (1 << (Int(b) % 13)) + Int(b) / 13
 }
 
-/// One file per process in /dev/shm, unlinked at once and reopened through /proc/self/fd.
-let file: Int32 = {
-    let path = "/dev/shm/tripstream-fuzz-order-\(getpid())"
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-    precondition(fd >= 0, "cannot create \(path)")
-    unlink(path)
-    return fd
-}()
+let scratch = ScratchFile("order")
 
 struct Seen: Equatable {
     var bytes: [UInt8]
@@ -48,8 +41,8 @@ public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
     let limit = recordLimit(input.byte())
     let body = Array(input.rest)
     let bytes = header + body
-    precondition(ftruncate(file, 0) == 0 && pwrite(file, bytes, bytes.count, 0) == bytes.count)
-    let path = "/proc/self/fd/\(file)"
+    scratch.write(bytes)
+    let path = scratch.path
     do {
         var inFileOrder: [Int64: Seen] = [:]
         let reader = try CSVFileReader(path: path, maxRecordBytes: limit)

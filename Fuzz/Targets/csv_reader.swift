@@ -22,15 +22,7 @@ func recordLimit(_ b: UInt8) -> Int {
     b >= 0xF0 ? CSVFileReader.defaultMaxRecordBytes : (1 << (Int(b) % 15)) + Int(b) / 15
 }
 
-/// One file per process in /dev/shm (memory), unlinked at once and reopened through /proc/self/fd:
-/// rewritten for each input, nothing left behind.
-let memfd: Int32 = {
-    let path = "/dev/shm/tripstream-fuzz-csv-\(getpid())"
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-    precondition(fd >= 0, "cannot create \(path)")
-    unlink(path)
-    return fd
-}()
+let scratch = ScratchFile("csv")
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSVReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -39,12 +31,12 @@ public func fuzzCSVReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let limit = recordLimit(input.byte())
     let body = Array(input.rest)
     let file = header + body
-    precondition(ftruncate(memfd, 0) == 0 && pwrite(memfd, file, file.count, 0) == file.count)
+    scratch.write(file)
 
     let expected = ReferenceSplitter.split(body, maxRecordBytes: limit)
     var got: [ReferenceRecord] = []
     do {
-        let reader = try CSVFileReader(path: "/proc/self/fd/\(memfd)", chunkSize: chunk, maxRecordBytes: limit)
+        let reader = try CSVFileReader(path: scratch.path, chunkSize: chunk, maxRecordBytes: limit)
         require(reader.header.names == ["a"], "header read as \(reader.header.names)")
         while let record = try reader.next() {
             let start = Int(record.offset) - header.count
