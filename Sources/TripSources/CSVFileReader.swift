@@ -58,7 +58,10 @@ public final class CSVFileReader: RecordSource {
         }
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
+        // A small file needs no buffer larger than itself (the buffer grows if the file does).
+        let readSize = self.readSize
+        let size = totalBytes.map { min(readSize, max(Int($0) + 1, 1 << 16)) } ?? readSize
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         try readHeader()
     }
 

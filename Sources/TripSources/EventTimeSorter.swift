@@ -226,7 +226,7 @@ public final class EventTimeSortedReader: RecordSource {
         sortEntries()
         let path = persistence != nil ? runPath(runPaths.count)
             : "\(spillDirectory)/tripstream-sort-\(getpid())-\(runPaths.count).run"
-        let writer = try RunFileWriter(path: path)
+        let writer = try RunFileWriter(path: path, bufferSize: min(1 << 20, arena.count + 20 * entries.count))
         do {
             try arena.withUnsafeBytes { a in
                 for e in entries {

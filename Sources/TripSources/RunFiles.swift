@@ -11,11 +11,13 @@ final class RunFileWriter {
     let path: String
     static let tooLongBit: UInt32 = 1 << 31
     /// Records are framed here by raw stores (one per header field, one copy of the bytes), then written.
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    let buffer: UnsafeMutableRawBufferPointer
     var used = 0
 
-    init(path: String) throws {
+    /// - Parameter bufferSize: at most 1 MiB is useful; a small run needs no more than its own size.
+    init(path: String, bufferSize: Int = 1 << 20) throws {
         self.path = path
+        buffer = .allocate(byteCount: max(bufferSize, 64), alignment: 16)
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             buffer.deallocate()
