@@ -10,8 +10,8 @@ import TripParsing
 // reader returns, once, in (key, offset) order, each with the same bytes, the same fields and the same
 // malformed reason or none — a record's meaning cannot depend on the order it is replayed in; both under
 // the same record size limit (an over-long record is returned by both as its first bytes, malformed).
-// Input: 1 byte record size limit, then the CSV body (after a fixed header); a record's sort key is its
-// first byte.
+// Input: 1 byte record size limit (its low bit also picks the sort's memory), then the CSV body (after a
+// fixed header); a record's sort key is its first byte.
 
 /// One column: a header short enough for a record size limit of 1 byte.
 let header: [UInt8] = Array("a\n".utf8)
@@ -22,6 +22,13 @@ func recordLimit(_ b: UInt8) -> Int {
 }
 
 let scratch = ScratchFile("order")
+
+/// The sort's memory: its floor, where records spill in runs of one or a few (pass 2 merges them), or 128 KiB,
+/// where any input of this target sorts in memory.
+func sortMemory(_ b: UInt8) -> Int { b & 1 == 0 ? 1 << 16 : 1 << 17 }
+
+/// Runs are spilled to memory: fsync on a disk cost more than everything else the target does.
+let spillDirectory = "/dev/shm"
 
 struct Seen: Equatable {
     var bytes: [UInt8]
@@ -38,7 +45,8 @@ func seen(_ record: RawRecord, _ fields: CSVFields) -> Seen {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    let limit = recordLimit(input.byte())
+    let parameter = input.byte()
+    let limit = recordLimit(parameter), memory = sortMemory(parameter)
     let body = Array(input.rest)
     let bytes = header + body
     scratch.write(bytes)
@@ -48,7 +56,7 @@ public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         let reader = try CSVFileReader(path: path, maxRecordBytes: limit)
         while let record = try reader.next() { inFileOrder[record.offset] = seen(record, reader.fields) }
 
-        let sorted = try EventTimeSortedReader(path: path, memoryBudget: 1 << 16, spillDirectory: "/tmp",
+        let sorted = try EventTimeSortedReader(path: path, memoryBudget: memory, spillDirectory: spillDirectory,
                                                maxRecordBytes: limit) { record, _ in
             record.isEmpty ? 0 : Int64(record[0])
         }
@@ -64,7 +72,7 @@ public func fuzzEventTimeOrder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
                         + "or returned already"); return 0
             }
             let got = seen(record, sorted.fields)
-            require(got == expected, "limit \(limit): record at \(record.offset): file order \(expected), event-time order \(got); "
+            require(got == expected, "limit \(limit), memory \(memory): record at \(record.offset): file order \(expected), event-time order \(got); "
                     + "body \(visible(body))")
         }
         require(inFileOrder.isEmpty, "event-time order lost the records at \(inFileOrder.keys.sorted())")

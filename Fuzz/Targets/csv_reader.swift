@@ -1,5 +1,5 @@
 // fuzz-modules: TripCore TripParsing TripSources
-// fuzz-max-len: 12000
+// fuzz-max-len: 4096
 #if canImport(Glibc)
 import Glibc
 #endif
