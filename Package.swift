@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
+        .testTarget(name: "TripPipelineTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: [

@@ -57,7 +57,7 @@ public final class ReplayPipeline {
     /// exclusivity check a class's stored property otherwise pays on every access.
     @exclusivity(unchecked) public private(set) var engine: Engine
     let source: RecordSource
-    let writer: MirrorWriter?
+    let writer: CommitCoordinator?
     @exclusivity(unchecked) var decoder: TripDecoder
     let logger: Logger
     public var onProgress: ((ReplayProgress) -> Void)?
@@ -75,7 +75,10 @@ public final class ReplayPipeline {
         self.config = config
         self.source = source
         self.checkpoints = mirror == nil ? nil : checkpoints
-        self.writer = mirror.map { MirrorWriter(mirror: $0, store: checkpoints?.store, telemetry: telemetry) }
+        self.writer = mirror.map {
+            CommitCoordinator(sinks: [MirrorSink(mirror: $0, telemetry: telemetry)], checkpoints: checkpoints?.store,
+                              telemetry: telemetry)
+        }
         telemetry?.start(from: state?.counters ?? Counters())
         self.logger = logger
         engine = Engine(config: config, state: state ?? EngineState())
@@ -135,7 +138,7 @@ public final class ReplayPipeline {
         let t0 = Clock.monotonicSeconds()
         let output = engine.endEpoch(endOfInput: endOfInput)
         endEpochSeconds += Clock.monotonicSeconds() - t0
-        try writer?.submit(MirrorWriter.Job(
+        try writer?.submit(EpochCommit(
             output: output, deadLetters: deadLetters,
             progress: EpochProgress(source: source.name, position: source.position, orderMode: source.orderMode),
             counters: engine.state.counters, checkpoint: checkpointIfDue(endOfInput: endOfInput), cutAt: t0))

@@ -114,7 +114,10 @@ public final class ResultTopicSink: @unchecked Sendable {
     /// nil while one is not. A failed delivery throws: the checkpoint must not move past it, and the restart
     /// re-sends. Ask in epoch order.
     func deliveredAt(through epoch: Int64) throws -> Double? {
-        if let failure = producer.firstFailure { throw failure }
+        if let failure = producer.firstFailure {
+            telemetry?.produceFailed()
+            throw failure
+        }
         let refused = producer.refusedAsTooLarge
         if refused > refusedByBrokerLogged {
             // The report names no record (its offset is unknown): the mirror's dead letters of the epoch have it.
@@ -129,7 +132,7 @@ public final class ResultTopicSink: @unchecked Sendable {
     }
 
     /// Called on the report thread whenever some epoch's messages are all reported.
-    var onEpochReported: (() -> Void)? {
+    var onDeliveryReported: (() -> Void)? {
         get { producer.onTagReported }
         set { producer.onTagReported = newValue }
     }
@@ -140,6 +143,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         while true {
             if let at = try deliveredAt(through: epoch) { return at }
             guard Clock.monotonicSeconds() < deadline else {
+                telemetry?.produceFailed()
                 throw KafkaError(configuration: "result messages of epoch \(epoch) still undelivered after 60 s",
                                  operation: "delivering results")
             }
@@ -151,5 +155,18 @@ public final class ResultTopicSink: @unchecked Sendable {
     func send(_ m: inout ResultMessageBuilder, _ query: QueryName, final: Bool) throws {
         m.value.append(final ? ",\"final\":true}" : ",\"final\":false}")
         try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
+    }
+}
+
+extension ResultTopicSink: EpochSink {
+    var deliversLater: Bool { true }
+
+    func write(_ epoch: EpochCommit) throws {
+        do {
+            try write(epoch.output, deadLetters: epoch.deadLetters, source: epoch.progress.source)
+        } catch {
+            telemetry?.produceFailed()
+            throw error
+        }
     }
 }

@@ -181,7 +181,8 @@ public struct RunJob: Sendable {
         try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
         telemetry?.start(from: engine.state.counters)
         let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, logger: logger, telemetry: telemetry) : nil
-        let writer = MirrorWriter(mirror: mirror, store: store, results: results, telemetry: telemetry)
+        let sinks: [EpochSink] = (results.map { [$0] } ?? []) + [MirrorSink(mirror: mirror, telemetry: telemetry)]
+        let writer = CommitCoordinator(sinks: sinks, checkpoints: store, telemetry: telemetry)
 
         var decoder = try MessageDecoder(config: config, csvHeader: csvHeader)
         var arrivals = ArrivalLocations()
@@ -337,11 +338,11 @@ public struct RunJob: Sendable {
                 Checkpoint(epoch: output.epoch, source: topicName, sourceSize: Int64(partitions), orderMode: "kafka",
                            position: consumed, runOffsets: next, engineState: engine.state.snapshot(), finished: endOfInput)
             }
-            try writer.submit(MirrorWriter.Job(output: output, deadLetters: deadLetters,
-                                               progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
-                                               counters: engine.state.counters, checkpoint: cp,
-                                               inputTimesMs: inputTimes, arrivalTimesMs: arrivalTimes,
-                                               cutAt: cutAt))
+            try writer.submit(EpochCommit(output: output, deadLetters: deadLetters,
+                                         progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),
+                                         counters: engine.state.counters, checkpoint: cp,
+                                         inputTimesMs: inputTimes, arrivalTimesMs: arrivalTimes,
+                                         cutAt: cutAt))
             if let telemetry {
                 telemetry.setLag((0..<partitions).reduce(Int64(0)) { sum, p in
                     let position = max(0, next[p])  // -2 (from the beginning) counts as offset 0
