@@ -67,6 +67,9 @@ let package = Package(
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
         .target(name: "TripFixtures", dependencies: ["TripCore"]),
+        // Test support only (no product depends on it): scratch directories, generated input, the mock cluster,
+        // the independent SQL computation of every query's results.
+        .target(name: "TripTesting", dependencies: ["TripCore", "TripFixtures", "TripKafka", "TripSQLite"]),
         .executableTarget(name: "tripstream", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
             "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP",
@@ -75,17 +78,17 @@ let package = Package(
         ]),
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
-        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures"]),
+        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
-        .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint", "TripTesting"]),
+        .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripPipelineTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
-        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline"]),
+        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint", "TripTesting",
         ]),
     ]
 )

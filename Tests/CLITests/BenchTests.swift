@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TripTesting
 
 /// The benchmark suite runs end to end (in the debug build: the figures mean nothing here, the mechanics do).
 @Suite struct BenchTests {
     @Test func theSuiteRunsEachScenarioInItsOwnProcessAndWritesJSON() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let r = try tripstream(["bench", "--rows", "3000", "--scenarios", "parse,replay,event-time,restart",
                                 "--json", "\(dir)/b.json", "--tmp", dir, "--epoch-rows", "500"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func theGuardReportsItsRatios() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let r = try tripstream(["bench", "--guard", "--rows", "2000", "--tmp", dir])
         // A debug build may be slow enough to trip the floors; the ratios are printed either way.
         #expect(r.stdout.contains("guard: replay/parse rows/s"), "\(r.stdout)\(r.stderr)")

@@ -3,6 +3,7 @@ import Testing
 import TripFixtures
 import TripPipeline
 import TripSQLite
+import TripTesting
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -43,12 +44,6 @@ func tripstream(_ args: [String], stdin: Data? = nil, cwd: String? = nil, enviro
     return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
-func tempDir() -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("tripstream-cli-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
 @Suite struct CLITests {
     @Test func helpExplainsEverySubcommand() throws {
         let r = try tripstream(["--help"])
@@ -69,7 +64,7 @@ func tempDir() -> String {
     }
 
     @Test func replaysTheFixtureAndQueries() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         let r = try tripstream(["replay", repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path, "--db", db])
         #expect(r.status == 0, "\(r.stderr)")
@@ -89,7 +84,7 @@ func tempDir() -> String {
     }
 
     @Test func replaysStandardInputInFileOrder() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let csv = try Data(contentsOf: repoRoot.appendingPathComponent("fixtures/trips-2k.csv"))
         let r = try tripstream(["replay", "-", "--db", "\(dir)/s.sqlite", "--epoch-rows", "100"], stdin: csv)
         #expect(r.status == 0, "\(r.stderr)")
@@ -101,7 +96,7 @@ func tempDir() -> String {
     }
 
     @Test func clearErrorsAndNonZeroExits() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let config = "\(dir)/bad.json"
         try #"{"queries": {"hotspot_window": {"slide": "2h"}}}"#.write(toFile: config, atomically: true, encoding: .utf8)
         let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TripFixtures
 import TripSQLite
+import TripTesting
 
 /// `rows` generated trip rows, each followed by `end`, after the header.
 func tripText(rows: Int, seed: UInt64 = 9, end: String = "\n") throws -> String {
@@ -32,7 +33,7 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
 @Suite struct CSVInputTests {
     /// Old Mac / Excel "CSV (Macintosh)" files end lines with a lone CR: every row is read.
     @Test func crOnlyLineEndsAreRecordEnds() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         try tripText(rows: 60, end: "\r").write(toFile: "\(dir)/mac.csv", atomically: true, encoding: .utf8)
         let r = try tripstream(["replay", "\(dir)/mac.csv", "--db", "\(dir)/m.sqlite", "--order", "file", "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -43,7 +44,7 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
 
     /// A record over the default 16 MiB limit is one dead letter with its first KiB; the rows around it count.
     @Test func aRecordOverTheLimitIsADeadLetter() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let rows = try tripText(rows: 40).split(separator: "\n", omittingEmptySubsequences: false)
         var text = rows[0..<21].joined(separator: "\n") + "\n"
         text += "huge," + String(repeating: "y", count: 17 << 20) + "\n"
@@ -61,7 +62,7 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
     /// A first line without line end longer than the limit, or a long header without the needed columns,
     /// fails with a short message (not the value itself).
     @Test func aHugeHeaderFailsWithAShortMessage() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         for (name, size) in [("endless", 17 << 20), ("wide", 1 << 20)] {
             try String(repeating: "z", count: size).write(toFile: "\(dir)/\(name).csv", atomically: true, encoding: .utf8)
             let r = try tripstreamInShell(["replay", "\(dir)/\(name).csv", "--db", "\(dir)/m.sqlite", "--quiet"], dir: dir)
@@ -72,7 +73,7 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
 
     /// verify-recovery reads the file as bytes, as replay does: an invalid UTF-8 byte is replay's dead letter.
     @Test func verifyRecoveryAcceptsAnInvalidUTF8Byte() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         var bytes = Array(try tripText(rows: 200).utf8)
         bytes.insert(0xFF, at: bytes.count / 2)
         try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/bad.csv"))
@@ -83,7 +84,7 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
 
     /// A spill that fails (here: the file size limit) leaves no partial run file in --tmp.
     @Test func aFailedSpillLeavesNoRunFile() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         try tripText(rows: 20_000).write(toFile: "\(dir)/big.csv", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: "\(dir)/tmp", withIntermediateDirectories: true)
         let r = try tripstreamInShell(["replay", "\(dir)/big.csv", "--db", "\(dir)/m.sqlite", "--order", "event-time",

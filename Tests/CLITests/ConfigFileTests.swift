@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TripTesting
 
 /// `--config` files are strict JSON, and their errors say where (line:column) and what was expected.
 @Suite struct ConfigFileTests {
     @Test func syntaxErrorsInAConfigFileNameTheirPosition() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let cases = [
             ("{\n  \"tenant\": \"acme\",\n  \"epoch_rows\": 5000,\n}\n", "line 4, column 1"),
             ("{\n  \"tenant\": \"acme\"\n  \"epoch_rows\": 5000\n}\n", "line 3, column 3"),

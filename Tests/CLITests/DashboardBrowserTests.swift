@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TripSQLite
+import TripTesting
 
 /// The dashboard page in a real browser (Debian's headless Chromium): after a replay, the DOM it renders holds
 /// the numbers of the latest windows, read independently from the mirror with SQL.
@@ -19,7 +20,7 @@ import TripSQLite
     }
 
     @Test func theDashboardRendersTheLatestWindows() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
         try #require(try tripstream(["replay", fixture, "--db", db, "--quiet"]).status == 0)
@@ -55,7 +56,7 @@ import TripSQLite
     }
 
     @Test func withoutTheTokenThePageIsRefused() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         try #require(try tripstream(["replay", repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path,
                                      "--db", db, "--quiet"]).status == 0)

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TripTesting
 
 /// What the HTTP server answers below the API: requests it cannot parse, HEAD, and /healthz under load.
 @Suite(.serialized) struct HTTPProtocolTests {
     let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
 
     func served() throws -> ServingProcess {
-        let db = "\(tempDir())/m.sqlite"
+        let db = "\(scratchDirectory("cli"))/m.sqlite"
         try #require(try tripstream(["replay", fixture, "--db", db, "--quiet"]).status == 0)
         return try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"])
     }
@@ -57,7 +58,7 @@ import Testing
 
     /// /healthz (the Dockerfile's HEALTHCHECK, 3 s timeout) must not queue behind slow API requests.
     @Test func healthzAnswersWhileEverySQLiteWorkerIsBusy() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         try #require(try tripstream(["generate", "--rows", "40000", "--per-day", "4000", "-o", "\(dir)/in.csv"]).status == 0)
         try #require(try tripstream(["replay", "\(dir)/in.csv", "--db", db, "--quiet"]).status == 0)

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import TripSQLite
+import TripTesting
 
 /// The HTTP server against a real client (curl): every endpoint, paging, errors, tokens.
 @Suite(.serialized) struct HTTPTests {
     let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
 
     @Test func replayServesStatusQueriesMetricsAndTheDashboard() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         let server = try ServingProcess(["replay", fixture, "--db", db, "--quiet", "--http", "127.0.0.1:0", "--keep-serving"])
         defer { server.stop() }
@@ -118,7 +119,7 @@ import TripSQLite
     }
 
     @Test func badRequestsGetJSONErrorsAndTheServerCarriesOn() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         try #require(try tripstream(["replay", fixture, "--db", db, "--quiet"]).status == 0)
         let server = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"])
@@ -153,7 +154,7 @@ import TripSQLite
     }
 
     @Test func aTokenGuardsEverythingButHealthz() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
         try #require(try tripstream(["replay", fixture, "--db", db, "--quiet"]).status == 0)
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TripSinks
+import TripTesting
 
 /// Bad messages on the ingest topic: whatever they hold, each is a dead letter and the stream goes on.
 @Suite struct KafkaDeadLetterTests {
@@ -27,7 +28,7 @@ import TripSinks
     /// finishes the topic; the mirror keeps both exactly; the topic gets a capped dead letter (prefix, length,
     /// SHA-256) and the invalid bytes in base64.
     @Test func poisonPillsAreDeadLetteredAndTheRunGoesOn() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let broker = try DevBroker(["--brokers", "1", "--partitions", "1"])
         defer { _ = broker.stop() }
         for seed in ["41", "42"] {
@@ -81,7 +82,7 @@ import TripSinks
     /// `run --format csv`: a message holding several lines gives a record per line, each with its own position
     /// (`topic[p]#line`), and the results equal the CSV replay of the same rows.
     @Test func everyLineOfACSVMessageIsARecord() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "40", "--seed", "43", "--per-day", "500", "--disorder", "0", "-o", input]).status == 0)
         let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst().map(String.init)
@@ -112,7 +113,7 @@ import TripSinks
 @Suite struct ReplayDeadLetterBytesTests {
     /// A CSV row that is not UTF-8: its dead letter keeps the exact bytes (a BLOB); valid rows' stay TEXT.
     @Test func aRowThatIsNotUTF8KeepsItsExactBytes() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "20", "--seed", "44", "--per-day", "500", "-o", input]).status == 0)
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: input)))

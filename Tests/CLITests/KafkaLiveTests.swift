@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TripSQLite
 import TripSinks
+import TripTesting
 
 /// `run` on a live topic: a partition that receives nothing, rows arriving in small bursts, and a restart in the
 /// middle of epochs that were cut by time (`--max-epoch-delay`).
@@ -46,7 +47,7 @@ import TripSinks
     /// (`--max-epoch-delay off`) no epoch is ever cut (every partition's share is awaited); by default the delay
     /// cuts them and the rows are processed within seconds. Each run says at start how it cuts epochs.
     @Test func idlePartitionsWaitForCountCutsButNotForTheDefaultDelay() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let lines = try csvLines(dir, rows: 30, seed: 31)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
         defer { _ = broker.stop() }
@@ -77,7 +78,7 @@ import TripSinks
     /// repeats the logged cut of epoch 2 — the second burst alone — instead of cutting bursts 2 and 3 together
     /// as a fresh decision would: 3 epochs, every row once.
     @Test func aRestartRepeatsTheCutsDecidedByTime() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let lines = try csvLines(dir, rows: 30, seed: 32)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
         defer { _ = broker.stop() }
@@ -115,7 +116,7 @@ extension KafkaLiveTests {
     /// holds a share of the 100 000-row epochs); then a restart with --stop-at-end makes every window final.
     /// The mirror equals the CSV replay of the same rows, table by table.
     @Test func epochsCutByDelayGiveTheReplaysResults() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let (file, lines) = try generated(dir, rows: 240, seed: 33, perDay: 150)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
         defer { _ = broker.stop() }
@@ -141,7 +142,7 @@ extension KafkaLiveTests {
     /// Bad and late messages are dead-lettered by `run` with their exact text, partition and offset (the
     /// values live in one byte buffer per partition, reused across epochs).
     @Test func deadLettersCarryEachMessagesOwnText() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let good = try csvLines(dir, rows: 40, seed: 34)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
         defer { _ = broker.stop() }
@@ -191,7 +192,7 @@ extension KafkaLiveTests {
     /// kill -9 while a second burst is processed and a default restart lose and double nothing: after a final
     /// `--stop-at-end` run the mirror equals the CSV replay of the same rows, table by table.
     @Test func aDefaultRunGivesResultsWithinSecondsAndSurvivesKill9() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let (file, lines) = try generated(dir, rows: 4000, seed: 35, perDay: 800)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "4"])
         defer { _ = broker.stop() }

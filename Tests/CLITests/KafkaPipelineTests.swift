@@ -3,6 +3,7 @@ import Testing
 import TripKafka
 import TripSinks
 import TripSQLite
+import TripTesting
 
 /// The last value per key of a topic, read with kcat (an independent client).
 func compactedView(_ bootstrap: String, topic: String) throws -> [String: [String: Any]] {
@@ -60,7 +61,7 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
     /// kcat produces CSV lines (an independent client), `run --format csv` processes them, kcat reads the
     /// result topics: they equal the mirror, and the mirror equals the replay of the same rows from CSV.
     @Test func kcatInRunKcatOutEqualsCSVReplay() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "1500", "--seed", "21", "--per-day", "500", "--disorder", "0.1", "-o", input]).status == 0)
         let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
@@ -82,7 +83,7 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
     /// Four partitions, rows of every window spread over them (keyed by trip id), JSON from `produce`:
     /// with a watermark nothing is late for, the results equal the CSV replay's.
     @Test func fourPartitionsGiveTheSameResults() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "2000", "--seed", "22", "--per-day", "700", "--disorder", "0.2", "--bad", "0.01", "-o", input]).status == 0)
         let config = "\(dir)/c.json"
@@ -115,7 +116,7 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
     /// the results equal the CSV replay. (Equal message counts per partition let the sparse partitions run hours
     /// ahead of the dense one, whose rows then fell behind the watermark.)
     @Test func unevenPartitionsStayInStepInEventTime() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "2000", "--seed", "24", "--per-day", "1000", "--disorder", "0", "-o", input]).status == 0)
         let config = "\(dir)/c.json"
@@ -167,7 +168,7 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
     /// kill -9 `run` at random moments while `produce` streams; after restarts the mirror and the compacted
     /// result topics equal an uninterrupted run over the same topic.
     @Test func killedRunRecoversWhileProduceStreams() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "3000", "--seed", "23", "--per-day", "1000", "--disorder", "0.1", "-o", input]).status == 0)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "2"])
@@ -217,7 +218,7 @@ func expectTopicsMatchMirror(_ bootstrap: String, db: String, sourceLocation: So
     /// The broker goes down mid-stream and comes back: produce and run carry on, nothing is lost; SIGTERM
     /// stops run cleanly and a restart finishes the topic.
     @Test func brokerOutageLosesNothingAndSIGTERMStopsCleanly() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let cluster = try KafkaMockCluster(brokers: 1)
         for topic in ["tenantstreamapp_ingestData", "tenantstreamapp_deadLetters", "tenantstreamapp_sumFareWindowStream",
                       "tenantstreamapp_tripsTotalStream", "tenantstreamapp_hotspotCommunityPickupWindowStream",

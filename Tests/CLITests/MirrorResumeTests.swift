@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripTesting
 
 /// A checkpoint resumes only into a mirror that holds its epochs: a mirror behind its checkpoint (log lost,
 /// file deleted, an older copy put back) or a damaged one would otherwise resume silently and stay wrong.
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func runRefusesAMirrorBehindItsCheckpoint() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let input = "\(dir)/in.csv"
         #expect(try tripstream(["generate", "--rows", "1200", "--seed", "31", "--per-day", "500", "-o", input]).status == 0)
         let broker = try DevBroker(["--brokers", "1", "--partitions", "1"])

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import TripSinks
 import TripSQLite
+import TripTesting
 
 /// Operating tripstream: metrics that move, the Grafana dashboard's metrics, tenants side by side.
 @Suite(.serialized) struct OperateTests {
     /// `run --http` while rows arrive in two batches: every counter and the epoch move between the scrapes, and
     /// every metric the shipped Grafana dashboard queries is exported.
     @Test func runMetricsMoveAndCoverTheGrafanaDashboard() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let all = "\(dir)/all.csv"
         try #require(try tripstream(["generate", "--rows", "1000", "--seed", "31", "--per-day", "400", "-o", all]).status == 0)
         let lines = try String(contentsOfFile: all, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
@@ -68,7 +69,7 @@ import TripSQLite
     /// Two tenants with different windows replay the same file at the same time into one mirror, each with
     /// its own default state and its own HTTP server: each tenant's rows equal a run of that tenant alone.
     @Test func twoTenantsShareAMirrorWithoutInterfering() throws {
-        let dir = tempDir()
+        let dir = scratchDirectory("cli")
         let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
         let shared = "\(dir)/shared.sqlite"
         // Both start before either is waited for: their epochs interleave in the shared mirror.

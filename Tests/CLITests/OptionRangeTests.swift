@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripTesting
 
 /// Every numeric option of every command has a range, shown in `--help` and enforced when parsed: a value too
 /// small, too large, negative or not a number is a usage error (64) naming the option, the value and the range.
@@ -85,7 +86,7 @@ import Testing
         let gib = ProcessInfo.processInfo.physicalMemory >> 30
         guard gib < 60 else { return }  // the range's upper bound already covers this machine
         let r = try tripstream(["replay", repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path,
-                                "--db", "\(tempDir())/m.sqlite", "--sort-memory", "65536", "--quiet"])
+                                "--db", "\(scratchDirectory("cli"))/m.sqlite", "--sort-memory", "65536", "--quiet"])
         #expect(r.status == 64, "\(r.stderr)")
         #expect(r.stderr.contains("--sort-memory 65536 MiB is more than this machine's memory"), "\(r.stderr)")
     }

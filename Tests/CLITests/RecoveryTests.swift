@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TripSinks
 import TripSQLite
+import TripTesting
 
 /// The canonical dump of the default tenant's rows in the mirror at `path`.
 func mirrorDump(_ path: String, tables: [String] = MirrorSchema.allTables) throws -> [String: [String]] {
@@ -14,7 +15,7 @@ struct RecoveryFixture {
     let input: String
 
     init(rows: Int = 4000, seed: Int = 5) throws {
-        dir = tempDir()
+        dir = scratchDirectory("cli")
         input = "\(dir)/in.csv"
         let g = try tripstream(["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "1500",
                                 "--disorder", "0.1", "--bad", "0.01", "-o", input])

@@ -5,6 +5,7 @@ import TripFixtures
 import TripKafka
 import TripCheckpoint
 import TripPipeline
+import TripTesting
 
 /// `run`'s latency measurement (the bench's): one figure per consumed message from its production, and one from
 /// its arrival in `run`.

@@ -5,6 +5,7 @@ import TripFixtures
 import TripPipeline
 import TripSinks
 import TripSQLite
+import TripTesting
 
 /// The same bytes replay alike in both orders: every line-end style, records the grammar breaks, and one
 /// over the record size limit give the same results and the same dead letters (position, reason, raw).

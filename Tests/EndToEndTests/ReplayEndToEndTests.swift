@@ -5,6 +5,7 @@ import TripFixtures
 import TripPipeline
 import TripSinks
 import TripSQLite
+import TripTesting
 
 @Suite struct ReplayEndToEndTests {
     /// Event-time order on a disordered file with bad rows: nothing late, every table equals plain SQL over the truth.

@@ -3,6 +3,7 @@ import Testing
 import TripCheckpoint
 import TripLMDB
 import TripSources
+import TripTesting
 
 @Suite struct CheckpointStoreTests {
     let sample = Checkpoint(epoch: 17, source: "/data/trips.csv", sourceSize: 123_456, orderMode: "event-time",
@@ -10,7 +11,7 @@ import TripSources
                             finished: false)
 
     @Test func savesAndLoadsOneCheckpoint() throws {
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         let store = try CheckpointStore(directory: dir, fingerprint: "config A", reset: false)
         #expect(try store.load() == nil)
         try store.save(sample)
@@ -27,7 +28,7 @@ import TripSources
     /// Cuts logged by time survive a reopen, are listed after a checkpoint's epoch, and a checkpoint drops those
     /// up to its own epoch; a fresh start discards them.
     @Test func loggedCutsLiveUntilTheirEpochIsCheckpointed() throws {
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         let store = try CheckpointStore(directory: dir, fingerprint: "config A", reset: false)
         try store.logCut(epoch: 18, endOffsets: [10, -2])
         try store.logCut(epoch: 19, endOffsets: [12, 3])
@@ -44,7 +45,7 @@ import TripSources
     }
 
     @Test func aChangedConfigurationIsRefusedUntilReset() throws {
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         try CheckpointStore(directory: dir, fingerprint: "config A", reset: false).save(sample)
         do {
             _ = try CheckpointStore(directory: dir, fingerprint: "config B", reset: false)
@@ -61,7 +62,7 @@ import TripSources
     }
 
     @Test func sortProgressRoundTripsAndIsDiscarded() throws {
-        let store = try CheckpointStore(directory: freshDirectory(), fingerprint: "f", reset: false)
+        let store = try CheckpointStore(directory: scratchDirectory("lmdb"), fingerprint: "f", reset: false)
         let m = SortManifest(runs: 3, inputOffset: 4096, records: 30_000, complete: false)
         try store.saveSortManifest(m)
         #expect(try store.loadSortManifest() == m)
@@ -75,7 +76,7 @@ import TripSources
 
     @Test func foreignDamagedOrMisplacedStateIsAClearError() throws {
         // another application's LMDB environment
-        let foreign = freshDirectory()
+        let foreign = scratchDirectory("lmdb")
         do {
             let env = try LMDBEnvironment(path: foreign)
             let db = try env.database(named: "accounts", create: true)
@@ -85,13 +86,13 @@ import TripSources
             "\(error)".contains("not tripstream state")
         }
         // garbage in the data file
-        let damaged = freshDirectory()
+        let damaged = scratchDirectory("lmdb")
         try Data(repeating: 0x5A, count: 16_384).write(to: URL(fileURLWithPath: damaged + "/data.mdb"))
         #expect { _ = try CheckpointStore(directory: damaged, fingerprint: "f", reset: false) } throws: { error in
             "\(error)".contains("damaged or foreign")
         }
         // a file where the directory should be
-        let file = freshDirectory() + "/state"
+        let file = scratchDirectory("lmdb") + "/state"
         try "not a directory".write(toFile: file, atomically: true, encoding: .utf8)
         #expect { _ = try CheckpointStore(directory: file, fingerprint: "f", reset: false) } throws: { error in
             "\(error)".contains("is a file, not a directory")

@@ -1,18 +1,13 @@
 import Foundation
 import Testing
 @testable import TripLMDB
-
-func freshDirectory() -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tripstream-lmdb-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+import TripTesting
 
 func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
 @Suite struct LMDBTests {
     @Test func putGetDeleteInNamedDatabases() throws {
-        let env = try LMDBEnvironment(path: freshDirectory())
+        let env = try LMDBEnvironment(path: scratchDirectory("lmdb"))
         let a = try env.database(named: "a", create: true)
         let b = try env.database(named: "b", create: true)
         try env.write { txn in
@@ -29,7 +24,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func cursorWalksKeysInByteOrder() throws {
-        let env = try LMDBEnvironment(path: freshDirectory())
+        let env = try LMDBEnvironment(path: scratchDirectory("lmdb"))
         let db = try env.database(named: "c", create: true)
         let keys: [UInt64] = [300, 2, 70_000, 1 << 40, 0]
         try env.write { txn in
@@ -51,7 +46,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func aThrowingWriteIsAborted() throws {
-        let env = try LMDBEnvironment(path: freshDirectory())
+        let env = try LMDBEnvironment(path: scratchDirectory("lmdb"))
         let db = try env.database(named: "t", create: true)
         try env.write { try $0.put(db, bytes("x"), bytes("1")) }
         struct Stop: Error {}
@@ -67,7 +62,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func dataSurvivesReopening() throws {
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         do {
             let env = try LMDBEnvironment(path: dir)
             let db = try env.database(named: "p", create: true)
@@ -87,7 +82,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
             #expect(e.message.contains("No such file or directory"))
         }
         // a foreign file where the data file should be
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         try Data(repeating: 0x41, count: 20_000).write(to: URL(fileURLWithPath: dir + "/data.mdb"))
         do {
             _ = try LMDBEnvironment(path: dir)
@@ -96,14 +91,14 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
             #expect(e.isNotLMDB, "\(e)")
         }
         // writing in a read-only transaction, opening a missing database without create
-        let env = try LMDBEnvironment(path: freshDirectory())
+        let env = try LMDBEnvironment(path: scratchDirectory("lmdb"))
         let db = try env.database(named: "w", create: true)
         #expect(throws: LMDBError.self) { try env.read { try $0.put(db, bytes("a"), bytes("b")) } }
         #expect(throws: LMDBError.self) { _ = try env.database(named: "absent", create: false) }
     }
 
     @Test func aFullMapIsAnErrorAndKeepsTheLastCommit() throws {
-        let env = try LMDBEnvironment(path: freshDirectory(), mapSize: 1 << 20)
+        let env = try LMDBEnvironment(path: scratchDirectory("lmdb"), mapSize: 1 << 20)
         let db = try env.database(named: "m", create: true)
         try env.write { try $0.put(db, bytes("kept"), bytes("yes")) }
         do {
@@ -119,7 +114,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func aTruncatedDataFileIsRefusedNotMapped() throws {
-        let dir = freshDirectory()
+        let dir = scratchDirectory("lmdb")
         do {
             let env = try LMDBEnvironment(path: dir)
             let db = try env.database(named: "big", create: true)

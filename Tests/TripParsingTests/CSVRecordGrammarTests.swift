@@ -3,6 +3,7 @@ import Testing
 @testable import TripSources
 import TripFixtures
 import TripParsing
+import TripTesting
 
 /// One record as a reader must give it: where it starts, its bytes (line end excluded), and its fields
 /// or the reason it is malformed.
@@ -81,7 +82,7 @@ func record(_ rec: RawRecord, fields: CSVFields) -> ExpectedRecord {
 }
 
 func writeTemp(_ bytes: [UInt8]) throws -> String {
-    let path = NSTemporaryDirectory() + "tripstream-grammar-\(getpid())-\(UUID().uuidString).csv"
+    let path = scratchFile("input.csv", label: "grammar")
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
 }

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 @testable import TripSources
 import TripFixtures
+import TripTesting
 
 /// Sort runs: what `RunFileWriter` frames, `RunFileReader` reads back exactly, whatever the sizes.
 @Suite struct RunFileTests {
     /// Random records of 0–5 000 bytes (so frames straddle the writer's 1 MiB flushes and the reader's small
     /// buffer), and one of 3 MiB, larger than the writer's buffer, which goes out directly.
     @Test func recordsOfEverySizeComeBackExactly() throws {
-        let path = NSTemporaryDirectory() + "tripstream-runfile-\(UUID().uuidString)"
+        let path = scratchFile("run", label: "runfile")
         defer { unlink(path) }
         var rng = SplitMix64(seed: 5)
         var records: [(key: Int64, offset: Int64, bytes: [UInt8])] = []

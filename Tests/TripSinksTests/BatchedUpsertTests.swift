@@ -1,12 +1,13 @@
 import Testing
 import TripSQLite
 @testable import TripSinks
+import TripTesting
 
 /// `BatchedUpsert` inserts batches with `OR IGNORE` and falls back to `OR REPLACE` once a batch meets existing
 /// keys: the rows must end as `INSERT OR REPLACE` alone would leave them, whichever rows of a batch conflict.
 @Suite struct BatchedUpsertTests {
     func table(_ name: String) throws -> SQLiteDatabase {
-        let db = try SQLiteDatabase(path: scratchPath(name))
+        let db = try SQLiteDatabase(path: scratchFile(name))
         try db.execute("CREATE TABLE t(tenant TEXT NOT NULL, k INTEGER NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (k, tenant)) WITHOUT ROWID")
         return db
     }

@@ -4,18 +4,11 @@ import TripCore
 @testable import TripEngine
 import TripSQLite
 @testable import TripSinks
-
-func scratchPath(_ name: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tripstream-tests-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let path = dir.appendingPathComponent(name).path
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    return path
-}
+import TripTesting
 
 @Suite struct SQLiteWrapperTests {
     @Test func roundTripsValuesAndReportsErrors() throws {
-        let db = try SQLiteDatabase(path: scratchPath("wrapper.sqlite"))
+        let db = try SQLiteDatabase(path: scratchFile("wrapper.sqlite"))
         try db.execute("CREATE TABLE t(a INTEGER, b REAL, c TEXT, d)")
         try db.prepare("INSERT INTO t VALUES (?, ?, ?, ?)").run([.integer(42), .real(7.65), .text("x'y\"z"), .null])
         #expect(try db.rows("SELECT * FROM t") == [[.integer(42), .real(7.65), .text("x'y\"z"), .null]])
@@ -29,7 +22,7 @@ func scratchPath(_ name: String) -> String {
     }
 
     @Test func transactionRollsBackOnThrow() throws {
-        let db = try SQLiteDatabase(path: scratchPath("tx.sqlite"))
+        let db = try SQLiteDatabase(path: scratchFile("tx.sqlite"))
         try db.execute("CREATE TABLE t(a INTEGER PRIMARY KEY)")
         struct Boom: Error {}
         #expect(throws: Boom.self) {
@@ -64,7 +57,7 @@ func scratchPath(_ name: String) -> String {
     /// that SQLite answers "busy" at once is retried, so every open succeeds.
     @Test func writersOpeningANewMirrorTogetherAllSucceed() throws {
         for round in 0..<5 {
-            let path = scratchPath("together-\(round).sqlite")
+            let path = scratchFile("together-\(round).sqlite")
             let failures = NSLock()
             nonisolated(unsafe) var errors: [String] = []
             DispatchQueue.concurrentPerform(iterations: 8) { i in
@@ -80,7 +73,7 @@ func scratchPath(_ name: String) -> String {
     /// differently: rows whose engine id 0 means another text must get that text's own id, and rows without
     /// an engine id still work.
     @Test func locationIDsFromAnotherEngineDoNotMixUpTexts() throws {
-        let mirror = try SQLiteMirror(path: scratchPath("ids.sqlite"), tenant: "t")
+        let mirror = try SQLiteMirror(path: scratchFile("ids.sqlite"), tenant: "t")
         let progress = EpochProgress(source: "f.csv", position: 1, orderMode: "file")
         func epoch(_ n: Int64, _ rows: [(String, LocationID)]) -> EpochOutput {
             var out = EpochOutput(epoch: n)
@@ -103,7 +96,7 @@ func scratchPath(_ name: String) -> String {
     /// A version-1 mirror (location text in `hotspot_window`'s key) is migrated when opened: the same rows
     /// through the view, the texts in `locations`, other tenants' rows kept, and new epochs written as usual.
     @Test func aVersion1MirrorIsMigrated() throws {
-        let path = scratchPath("v1.sqlite")
+        let path = scratchFile("v1.sqlite")
         let old = try SQLiteDatabase(path: path)
         try old.execute("""
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -134,7 +127,7 @@ func scratchPath(_ name: String) -> String {
     }
 
     @Test func applyingAnEpochTwiceChangesNothing() throws {
-        let mirror = try SQLiteMirror(path: scratchPath("idem.sqlite"), tenant: "t1")
+        let mirror = try SQLiteMirror(path: scratchFile("idem.sqlite"), tenant: "t1")
         let (out, counters) = sampleOutput()
         let dead = [DeadLetter(query: nil, offset: 99, reason: "non-numeric Fare \"x\"", raw: "a,b")]
         let progress = EpochProgress(source: "f.csv", position: 1234, orderMode: "file")
@@ -147,7 +140,7 @@ func scratchPath(_ name: String) -> String {
     }
 
     @Test func moneyIsStoredInCurrencyUnitsAndNullsStayNull() throws {
-        let mirror = try SQLiteMirror(path: scratchPath("money.sqlite"), tenant: "t1")
+        let mirror = try SQLiteMirror(path: scratchFile("money.sqlite"), tenant: "t1")
         var out = EpochOutput(epoch: 1)
         var totals = MoneyAggregate()
         totals.add(Trip(eventTime: 0, fareCents: 765, tipsCents: nil, tripTotalCents: 1))
@@ -166,8 +159,8 @@ func scratchPath(_ name: String) -> String {
     @Test func comparisonReportsDifferences() throws {
         let (out, counters) = sampleOutput()
         let progress = EpochProgress(source: "f", position: 1, orderMode: "file")
-        let a = try SQLiteMirror(path: scratchPath("cmp-a.sqlite"), tenant: "t")
-        let b = try SQLiteMirror(path: scratchPath("cmp-b.sqlite"), tenant: "t")
+        let a = try SQLiteMirror(path: scratchFile("cmp-a.sqlite"), tenant: "t")
+        let b = try SQLiteMirror(path: scratchFile("cmp-b.sqlite"), tenant: "t")
         try a.apply(out, deadLetters: [], progress: progress, counters: counters)
         try b.apply(out, deadLetters: [], progress: progress, counters: counters)
         #expect(try MirrorComparison.compare(a.db, b.db, tenant: "t").allSatisfy(\.identical))
@@ -182,7 +175,7 @@ func scratchPath(_ name: String) -> String {
     }
 
     @Test func tenantsDoNotTouchEachOther() throws {
-        let path = scratchPath("tenants.sqlite")
+        let path = scratchFile("tenants.sqlite")
         let a = try SQLiteMirror(path: path, tenant: "a")
         let b = try SQLiteMirror(path: path, tenant: "b")
         let (out, counters) = sampleOutput()
@@ -195,7 +188,7 @@ func scratchPath(_ name: String) -> String {
     }
 
     @Test func queryFiltersTopAndRange() throws {
-        let mirror = try SQLiteMirror(path: scratchPath("query.sqlite"), tenant: "t1")
+        let mirror = try SQLiteMirror(path: scratchFile("query.sqlite"), tenant: "t1")
         let (out, counters) = sampleOutput()
         try mirror.apply(out, deadLetters: [], progress: EpochProgress(source: "f", position: 1, orderMode: "file"),
                          counters: counters)

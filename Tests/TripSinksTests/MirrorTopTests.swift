@@ -3,13 +3,14 @@ import Testing
 import TripCore
 import TripSQLite
 @testable import TripSinks
+import TripTesting
 
 /// `top`: the N largest per window (hotspots) or the N largest windows/days, read without walking the table.
 @Suite struct MirrorTopTests {
     /// Two tenants, 60 windows of 40 locations each with many tied counts (location ids not in text order, so a
     /// tie is broken by the text), the first 40 windows final.
     func filledMirror(_ name: String) throws -> SQLiteMirror {
-        let mirror = try SQLiteMirror(path: scratchPath(name), tenant: "t1")
+        let mirror = try SQLiteMirror(path: scratchFile(name), tenant: "t1")
         try mirror.db.execute("""
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39)
             INSERT INTO locations(id, location) SELECT i + 1, 'POINT (' || ((i * 7) % 40) || ' 1)' FROM n;
@@ -108,7 +109,7 @@ import TripSQLite
 
     /// A mirror made before the top indexes existed gets them when it is opened.
     @Test func openingAnOlderMirrorAddsTheTopIndexes() throws {
-        let path = scratchPath("top-index.sqlite")
+        let path = scratchFile("top-index.sqlite")
         let before = try SQLiteMirror(path: path, tenant: "t1")
         let names = ["sum_fare_window_top", "trips_total_top"]
         for name in names { try before.db.execute("DROP INDEX IF EXISTS \(name)") }

@@ -4,6 +4,7 @@ import TripCore
 @testable import TripEngine
 import TripSQLite
 @testable import TripSinks
+import TripTesting
 
 /// With `.background` checkpoints the mirror's write-ahead log is copied back by a thread of its own
 /// (`WALCheckpointer`), not by the committing writer: the log must stay bounded, and close cleanly.
@@ -42,7 +43,7 @@ import TripSQLite
     /// A live run: the writer pauses between epochs, so the thread's copies finish and the log starts over.
     /// The writer's own limit is out of reach here: only the thread can keep the log small.
     @Test func theThreadKeepsTheLogSmallWhileTheWriterPauses() throws {
-        let path = scratchPath("wal-live.sqlite")
+        let path = scratchFile("wal-live.sqlite")
         let (largest, runs) = try run(path, .background(pages: 8, writerLimit: 1_000_000), epochs: 60, pause: true)
         #expect(runs > 0)
         // SQLite's automatic checkpoint is off (the commit hook replaced it): with no copy at all the log would
@@ -55,14 +56,14 @@ import TripSQLite
     /// A writer that never pauses (catching up): the thread's copies never cover the whole log, and the
     /// writer's own checkpoint at its limit bounds it.
     @Test func aWriterThatNeverPausesIsBoundedByItsLimit() throws {
-        let path = scratchPath("wal-busy.sqlite")
+        let path = scratchFile("wal-busy.sqlite")
         let (largest, _) = try run(path, .background(pages: 8, writerLimit: 32), epochs: 150, pause: false)
         #expect(largest < (32 + 24) * 16_400, "log grew to \(largest) bytes")
         #expect(walBytes(path) == 0)
     }
 
     @Test func aMirrorThatNeverFillsTheLogStartsNoThread() throws {
-        let mirror = try SQLiteMirror(path: scratchPath("wal-small.sqlite"), tenant: "t", walCheckpoints: .background())
+        let mirror = try SQLiteMirror(path: scratchFile("wal-small.sqlite"), tenant: "t", walCheckpoints: .background())
         try mirror.apply(epoch(1, rows: 10), deadLetters: [], progress: progress, counters: Counters())
         #expect(mirror.checkpointer?.runs == 0)
     }
