@@ -42,7 +42,7 @@ let package = Package(
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
         // Checkpoints in LMDB: epoch, source position, engine state, config fingerprint; external-sort progress.
-        .target(name: "TripCheckpoint", dependencies: ["TripLMDB", "TripSources"]),
+        .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline"]),

@@ -1,6 +1,6 @@
 import Foundation
+import TripCore
 import TripLMDB
-import TripSources
 
 /// The LMDB environment in a state directory: the config fingerprint and format (`meta`), the latest
 /// checkpoint (`checkpoint`), the external sort's progress (`sort`) and `run`'s epoch cuts decided by time

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import TripCheckpoint
+import TripCore
 import TripLMDB
-import TripSources
 
 @Suite struct CheckpointStoreTests {
     let sample = Checkpoint(epoch: 17, source: "/data/trips.csv", sourceSize: 123_456, orderMode: "event-time",
