@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
-        // Checkpoints in LMDB: epoch, source position, engine state, config fingerprint; external-sort progress.
+        // Checkpoints in LMDB: epoch, source position (a case per source), engine state, fingerprint; sort progress.
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
