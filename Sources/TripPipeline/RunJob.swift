@@ -161,8 +161,8 @@ public struct RunJob: Sendable {
                 // The fingerprint says `kafka`, so only a damaged state holds a replay's position.
                 guard case .kafka(let topic, let nextOffsets, let messagesRead) = found.position,
                       topic == topicName, nextOffsets.count == partitions else {
-                    let offsets = if case .kafka(_, let o, _) = found.position { o.count } else { 0 }
-                    throw CheckpointError("the state in \(dir) belongs to \(found.position.sourceName) with \(offsets) "
+                    let storedPartitions = if case .kafka(_, let offsets, _) = found.position { offsets.count } else { 0 }
+                    throw CheckpointError("the state in \(dir) belongs to \(found.position.sourceName) with \(storedPartitions) "
                                           + "partitions, not \(topicName) with \(partitions); use --reset or another --state")
                 }
                 if let problem = mirror.resumeProblem(epoch: found.epoch, source: topic) {
