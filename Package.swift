@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
-        // Checkpoints in LMDB: epoch, source position, engine state, config fingerprint; external-sort progress.
-        .target(name: "TripCheckpoint", dependencies: ["TripLMDB", "TripSources"]),
+        // Checkpoints in LMDB: epoch, source position (a case per source), engine state, fingerprint; sort progress.
+        .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint", "TripTesting"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripPipelineTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).

@@ -1,23 +1,26 @@
 import Foundation
+import TripCore
 import TripLMDB
-import TripSources
 
 /// The LMDB environment in a state directory: the config fingerprint and format (`meta`), the latest
 /// checkpoint (`checkpoint`), the external sort's progress (`sort`) and `run`'s epoch cuts decided by time
 /// (`cuts`). Every save is one write transaction, so a crash leaves either the previous checkpoint or the new
 /// one, never a mix.
 public final class CheckpointStore: @unchecked Sendable {
-    public static let formatVersion: Int64 = 1
-    public let directory: String
+    /// The layout this build writes (`CheckpointRecord`). It also reads format 1: a state left by an older
+    /// build resumes instead of losing its progress, and its first save here upgrades it.
+    static let formatVersion: Int64 = 2
+    let directory: String
     let env: LMDBEnvironment
     let meta: LMDBDatabase
     let checkpoint: LMDBDatabase
     let sort: LMDBDatabase
     let cuts: LMDBDatabase
 
-    /// Opens (creating it if needed) the state in `directory` for a replay whose configuration has
-    /// `fingerprint`. A state written under another fingerprint is refused unless `reset` wipes it.
-    public init(directory: String, fingerprint: String, reset: Bool, durable: Bool = true) throws {
+    /// Opens (creating it if needed) the state in `directory` for a replay or run whose configuration has
+    /// `fingerprint`. A state written under another fingerprint is refused unless `reset` wipes it: resuming
+    /// it would mix results of two configurations. Every commit is fsynced (a checkpoint must survive power loss).
+    public init(directory: String, fingerprint: String, reset: Bool) throws {
         self.directory = directory
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
@@ -30,7 +33,7 @@ public final class CheckpointStore: @unchecked Sendable {
             }
         }
         do {
-            env = try LMDBEnvironment(path: directory, mapSize: 4 << 30, durable: durable)
+            env = try LMDBEnvironment(path: directory, mapSize: 4 << 30)
         } catch let e as LMDBError {
             if e.isNotLMDB || e.code == -30796 /* MDB_CORRUPTED */ {
                 throw CheckpointError("\(directory) holds a damaged or foreign checkpoint file (\(e.message)); "
@@ -64,7 +67,7 @@ public final class CheckpointStore: @unchecked Sendable {
         let (format, stored) = try env.read { txn in
             (try txn.get(meta, Self.key("format")).map(Self.int), try txn.get(meta, Self.key("fingerprint")))
         }
-        if let format, format != Self.formatVersion {
+        if let format, !(1...Self.formatVersion).contains(format) {
             throw CheckpointError("the state in \(directory) has format \(format); this build reads format "
                                   + "\(Self.formatVersion). Use a new --state directory or --reset")
         }
@@ -82,7 +85,7 @@ public final class CheckpointStore: @unchecked Sendable {
     }
 
     /// Discards every checkpoint, sort progress and the fingerprint (the next open writes a new one).
-    public func clear() throws {
+    private func clear() throws {
         try write { txn in
             try txn.clear(meta)
             try txn.clear(checkpoint)
@@ -104,39 +107,25 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
+    /// The latest checkpoint, or nil when there is none (a fresh state, or its progress discarded).
     public func load() throws -> Checkpoint? {
         try env.read { txn in
-            func get(_ k: String) throws -> [UInt8] {
-                guard let v = try txn.get(checkpoint, Self.key(k)) else {
-                    throw CheckpointError("the checkpoint in \(directory) lacks \(k): the state is damaged; use --reset")
-                }
-                return v
-            }
-            guard let epoch = try txn.get(checkpoint, Self.key("epoch")) else { return nil }
-            let runs = try get("run_offsets")
-            guard runs.count % 8 == 0 else { throw CheckpointError("damaged run offsets in \(directory); use --reset") }
-            return Checkpoint(
-                epoch: Self.int(epoch), source: String(decoding: try get("source"), as: UTF8.self),
-                sourceSize: Self.int(try get("source_size")), orderMode: String(decoding: try get("order"), as: UTF8.self),
-                position: Self.int(try get("position")),
-                runOffsets: stride(from: 0, to: runs.count, by: 8).map { Self.int(Array(runs[$0..<$0 + 8])) },
-                engineState: try get("state"), finished: Self.int(try get("finished")) != 0)
+            let format = try txn.get(meta, Self.key("format")).map(Self.int) ?? Self.formatVersion
+            return try CheckpointRecord.read(format: format, txn: txn, db: checkpoint, directory: directory)
         }
     }
 
-    /// Saves a checkpoint: one write transaction, committed durably before this returns.
+    /// Saves a checkpoint: one write transaction, committed durably before this returns. A format-1 state
+    /// is rewritten in the current format in the same transaction, so it is never half upgraded.
     /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
     public func save(_ c: Checkpoint, beforeCommit: () -> Void = {}) throws {
         try write { txn in
             defer { beforeCommit() }
-            try txn.put(checkpoint, Self.key("epoch"), Self.bytes(c.epoch))
-            try txn.put(checkpoint, Self.key("source"), Self.key(c.source))
-            try txn.put(checkpoint, Self.key("source_size"), Self.bytes(c.sourceSize))
-            try txn.put(checkpoint, Self.key("order"), Self.key(c.orderMode))
-            try txn.put(checkpoint, Self.key("position"), Self.bytes(c.position))
-            try txn.put(checkpoint, Self.key("run_offsets"), c.runOffsets.flatMap(Self.bytes))
-            try txn.put(checkpoint, Self.key("state"), c.engineState)
-            try txn.put(checkpoint, Self.key("finished"), Self.bytes(c.finished ? 1 : 0))
+            if let format = try txn.get(meta, Self.key("format")).map(Self.int), format != Self.formatVersion {
+                for k in CheckpointRecord.formatOneKeys { _ = try txn.delete(checkpoint, Self.key(k)) }
+                try txn.put(meta, Self.key("format"), Self.bytes(Self.formatVersion))
+            }
+            try CheckpointRecord.write(c, txn: txn, db: checkpoint)
             // Logged cuts up to this epoch are done with: its state is what a restart starts from.
             let cursor = try txn.cursor(cuts)
             var done: [[UInt8]] = []
@@ -173,6 +162,7 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
+    /// The external sort's progress, so a crash during a long first pass resumes at its last complete run.
     public func loadSortManifest() throws -> SortManifest? {
         try env.read { txn in
             guard let runs = try txn.get(sort, Self.key("runs")),
@@ -184,6 +174,7 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
+    /// Saves the sort's progress after a run file is complete (the run itself is already on disk).
     public func saveSortManifest(_ m: SortManifest) throws {
         try write { txn in
             try txn.put(sort, Self.key("runs"), Self.bytes(Int64(m.runs)))

@@ -60,13 +60,13 @@ public struct ReplayJob: Sendable {
         return config.canonicalJSON + "\norder: \(order.rawValue)" + limit
     }
 
-    /// Builds the source the order asks for, resuming from `checkpoint` when given.
+    /// Builds the source the order asks for, resuming at `position` (a verified checkpoint's) when given.
     /// `decoder` is the one built from the input's header when it was checked (files only).
-    func makeSource(store: CheckpointStore?, checkpoint: Checkpoint?, decoder: TripDecoder?) throws -> RecordSource {
+    func makeSource(store: CheckpointStore?, position: Checkpoint.Position?, decoder: TripDecoder?) throws -> RecordSource {
         switch order {
         case .file:
             let reader = try CSVFileReader(path: input, maxRecordBytes: maxRecordBytes)
-            if let checkpoint { try reader.seek(to: checkpoint.position) }
+            if case .file(_, let offset)? = position { try reader.seek(to: offset) }
             return reader
         case .eventTime:
             guard input != "-" else {
@@ -76,13 +76,17 @@ public struct ReplayJob: Sendable {
                 throw SourceError("--order event-time needs an event-time column; time_column is ingest")
             }
             guard let decoder else { throw SourceError("--order event-time needs a file") }
+            var resume: SortResume?
+            if case .eventTime(_, let ordinal, let runOffsets)? = position {
+                resume = SortResume(position: ordinal, runOffsets: runOffsets)
+            }
             let persistence = store.map { s in
                 SortPersistence(directory: s.sortDirectory, load: { try s.loadSortManifest() },
                                 save: { try s.saveSortManifest($0) })
             }
             return try EventTimeSortedReader(
                 path: input, memoryBudget: sortMemoryBytes, spillDirectory: spillDirectory, persistence: persistence,
-                resume: checkpoint.map { SortResume(position: $0.position, runOffsets: $0.runOffsets) },
+                resume: resume,
                 maxRecordBytes: maxRecordBytes
             ) { bytes, fields in
                 decoder.eventTime(bytes, fields: fields) ?? .min
@@ -121,8 +125,9 @@ public struct ReplayJob: Sendable {
                         logger.info("the replay checkpointed in \(dir) had finished: starting from the beginning")
                         try s.discardProgress()
                     } else {
-                        try verify(found, dir: dir)
-                        if let mirror, let database, let problem = mirror.resumeProblem(epoch: found.epoch, source: found.source) {
+                        let at = try verify(found, dir: dir)
+                        if let mirror, let database,
+                           let problem = mirror.resumeProblem(epoch: found.epoch, source: found.position.sourceName) {
                             throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
                         }
                         do {
@@ -131,7 +136,7 @@ public struct ReplayJob: Sendable {
                             throw CheckpointError("the engine state in \(dir) cannot be restored (\(error)); use --reset")
                         }
                         checkpoint = found
-                        logger.info("resuming after epoch \(found.epoch) (\(found.orderMode) order, position \(found.position))")
+                        logger.info("resuming after epoch \(found.epoch) (\(order.rawValue) order, position \(at))")
                     }
                 } else if order == .eventTime, let sort = try s.loadSortManifest(), sort.runs > 0 || sort.complete {
                     logger.info("resuming the external sort after \(sort.runs) complete runs (\(sort.records) records)")
@@ -141,7 +146,7 @@ public struct ReplayJob: Sendable {
             }
         }
         if checkpoint == nil, let mirror, !keepExisting { try mirror.clearTenant() }
-        let source = try makeSource(store: store, checkpoint: checkpoint, decoder: headerDecoder)
+        let source = try makeSource(store: store, position: checkpoint?.position, decoder: headerDecoder)
         let plan = store.map {
             CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds,
                            sourceSize: inputSize)
@@ -163,15 +168,26 @@ public struct ReplayJob: Sendable {
         ((try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? NSNumber)?.int64Value ?? -1
     }
 
-    /// A checkpoint resumes only the same input, unchanged in size, in the same order.
-    func verify(_ c: Checkpoint, dir: String) throws {
-        guard c.source == input else {
-            throw CheckpointError("the state in \(dir) belongs to a replay of \(c.source), not \(input); "
+    /// A checkpoint resumes only the same input, unchanged in size, in the same order. Returns where it
+    /// resumes: the byte offset (file order) or the merged ordinal (event time).
+    func verify(_ c: Checkpoint, dir: String) throws -> Int64 {
+        let file: InputFile, at: Int64
+        switch (order, c.position) {
+        case (.file, .file(let f, let offset)): (file, at) = (f, offset)
+        case (.eventTime, .eventTime(let f, let ordinal, _)): (file, at) = (f, ordinal)
+        default:
+            // The fingerprint names the order, so only a damaged state gets here.
+            throw CheckpointError("the state in \(dir) holds a checkpoint of \(c.position.sourceName) that is not a "
+                                  + "\(order.rawValue)-order replay's; use another --state directory or --reset")
+        }
+        guard file.path == input else {
+            throw CheckpointError("the state in \(dir) belongs to a replay of \(file.path), not \(input); "
                                   + "use another --state directory or --reset")
         }
-        guard c.sourceSize == inputSize else {
-            throw CheckpointError("\(input) changed since the checkpoint in \(dir) (\(c.sourceSize) bytes then, "
+        guard file.size == inputSize else {
+            throw CheckpointError("\(input) changed since the checkpoint in \(dir) (\(file.size) bytes then, "
                                   + "\(inputSize) now); use --reset to replay it from the beginning")
         }
+        return at
     }
 }

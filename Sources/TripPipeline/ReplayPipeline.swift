@@ -155,9 +155,13 @@ public final class ReplayPipeline {
         guard endOfInput || epochsSinceCheckpoint >= plan.everyEpochs || timeDue else { return nil }
         epochsSinceCheckpoint = 0
         lastCheckpointTime = now
-        return Checkpoint(epoch: engine.state.epoch - 1, source: source.name, sourceSize: plan.sourceSize,
-                          orderMode: source.orderMode, position: source.position,
-                          runOffsets: (source as? EventTimeSortedReader)?.checkpointRunOffsets ?? [],
-                          engineState: engine.state.snapshot(), finished: endOfInput)
+        let input = InputFile(path: source.name, size: plan.sourceSize)
+        let position: Checkpoint.Position = if let sorted = source as? EventTimeSortedReader {
+            .eventTime(input, nextOrdinal: sorted.position, runOffsets: sorted.checkpointRunOffsets)
+        } else {
+            .file(input, nextRecordOffset: source.position)
+        }
+        return Checkpoint(epoch: engine.state.epoch - 1, position: position, engineState: engine.state.snapshot(),
+                          finished: endOfInput)
     }
 }

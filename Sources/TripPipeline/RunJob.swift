@@ -152,19 +152,25 @@ public struct RunJob: Sendable {
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100))
         var store: CheckpointStore?
         var checkpoint: Checkpoint?
+        /// Where the checkpoint resumes: each partition's next offset, and the messages read before it.
+        var resume: (nextOffsets: [Int64], messagesRead: Int64)?
         if let dir = stateDirectory {
             let s = try CheckpointStore(directory: dir, fingerprint: fingerprint, reset: reset)
             store = s
             if let found = try s.load(), !found.finished {
-                guard found.source == topicName, found.runOffsets.count == partitions else {
-                    throw CheckpointError("the state in \(dir) belongs to \(found.source) with \(found.runOffsets.count) "
+                // The fingerprint says `kafka`, so only a damaged state holds a replay's position.
+                guard case .kafka(let topic, let nextOffsets, let messagesRead) = found.position,
+                      topic == topicName, nextOffsets.count == partitions else {
+                    let storedPartitions = if case .kafka(_, let offsets, _) = found.position { offsets.count } else { 0 }
+                    throw CheckpointError("the state in \(dir) belongs to \(found.position.sourceName) with \(storedPartitions) "
                                           + "partitions, not \(topicName) with \(partitions); use --reset or another --state")
                 }
-                if let problem = mirror.resumeProblem(epoch: found.epoch, source: found.source) {
+                if let problem = mirror.resumeProblem(epoch: found.epoch, source: topic) {
                     throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
                 }
                 checkpoint = found
-                logger.info("resuming after epoch \(found.epoch) at offsets \(found.runOffsets)")
+                resume = (nextOffsets, messagesRead)
+                logger.info("resuming after epoch \(found.epoch) at offsets \(nextOffsets)")
             } else {
                 try s.discardProgress()
             }
@@ -177,7 +183,7 @@ public struct RunJob: Sendable {
             }
         }
         let resumedAfter = checkpoint.map(\.epoch)
-        var next = checkpoint?.runOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
+        var next = resume?.nextOffsets ?? Array(repeating: -2, count: partitions)  // -2: from the beginning
         try consumer.assign(topic: topicName, offsets: Dictionary(uniqueKeysWithValues: (0..<partitions).map { (Int32($0), next[$0]) }))
         telemetry?.start(from: engine.state.counters)
         let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, logger: logger, telemetry: telemetry) : nil
@@ -201,7 +207,7 @@ public struct RunJob: Sendable {
         var logged = try store?.loggedCuts(after: checkpoint?.epoch ?? 0) ?? [:]
         /// When the oldest message waiting for an epoch arrived (monotonic seconds).
         var pendingSince: Double?
-        var consumed = checkpoint?.position ?? 0
+        var consumed = resume?.messagesRead ?? 0
         var deadLetterCount: Int64 = 0
         let rowsBefore = engine.state.counters.rowsRead
         var finished = false
@@ -335,8 +341,8 @@ public struct RunJob: Sendable {
             let cutAt = Clock.monotonicSeconds()
             let output = engine.endEpoch(endOfInput: endOfInput)
             let cp = store.map { _ in
-                Checkpoint(epoch: output.epoch, source: topicName, sourceSize: Int64(partitions), orderMode: "kafka",
-                           position: consumed, runOffsets: next, engineState: engine.state.snapshot(), finished: endOfInput)
+                Checkpoint(epoch: output.epoch, position: .kafka(topic: topicName, nextOffsets: next, messagesRead: consumed),
+                           engineState: engine.state.snapshot(), finished: endOfInput)
             }
             try writer.submit(EpochCommit(output: output, deadLetters: deadLetters,
                                          progress: EpochProgress(source: topicName, position: consumed, orderMode: "kafka"),

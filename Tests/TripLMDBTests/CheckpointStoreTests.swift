@@ -1,14 +1,14 @@
 import Foundation
 import Testing
 import TripCheckpoint
+import TripCore
 import TripLMDB
-import TripSources
 import TripTesting
 
 @Suite struct CheckpointStoreTests {
-    let sample = Checkpoint(epoch: 17, source: "/data/trips.csv", sourceSize: 123_456, orderMode: "event-time",
-                            position: 170_000, runOffsets: [0, 99, 1 << 40], engineState: Array(0..<200).map(UInt8.init),
-                            finished: false)
+    let sample = Checkpoint(epoch: 17, position: .eventTime(InputFile(path: "/data/trips.csv", size: 123_456),
+                                                            nextOrdinal: 170_000, runOffsets: [0, 99, 1 << 40]),
+                            engineState: Array(0..<200).map(UInt8.init), finished: false)
 
     @Test func savesAndLoadsOneCheckpoint() throws {
         let dir = scratchDirectory("lmdb")

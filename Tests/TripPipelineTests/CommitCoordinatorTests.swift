@@ -104,8 +104,8 @@ import TripSinks
     func commit(_ epoch: Int64) -> EpochCommit {
         EpochCommit(output: EpochOutput(epoch: epoch), deadLetters: [],
                     progress: EpochProgress(source: "test", position: epoch, orderMode: "file"), counters: Counters(),
-                    checkpoint: Checkpoint(epoch: epoch, source: "test", sourceSize: 0, orderMode: "file",
-                                           position: epoch, engineState: [], finished: epoch == Self.epochs))
+                    checkpoint: Checkpoint(epoch: epoch, position: .file(InputFile(path: "test", size: 0), nextRecordOffset: epoch),
+                                           engineState: [], finished: epoch == Self.epochs))
     }
 
     /// Runs five epochs (every other one after a logged cut) through a Kafka-like and a SQLite-like sink; returns
