@@ -232,7 +232,7 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Fetches the metadata of these topics now (connecting to their leaders), so the first messages to them do
-    /// not wait for a metadata round trip: that wait showed as a 0.5–0.8 s first flush per topic on the dev broker.
+    /// not wait for a metadata round trip: that wait showed as a slow first flush per topic on the dev broker.
     public func prepare(topics: [String], timeoutMs: Int32 = 5000) throws {
         for topic in topics { try withTopicMetadata(handle, topic: topic, timeoutMs: timeoutMs) { _ in } }
     }

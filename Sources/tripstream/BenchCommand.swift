@@ -78,8 +78,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    /// Floors of the regression guard. Replay ÷ parse was ≈ 0.3 until the tokenizer got faster and is 0.17–0.29
-    /// since (a run disturbed by other load gave 0.098); parse ÷ read is 0.3–0.7 on this machine.
+    /// Floors of the regression guard: far below the ratios this machine gives (docs/performance.md), so that
+    /// only a gross regression fails, not a neighbour's load.
     static let guardFloors = (replayToParse: 0.05, parseToRead: 0.1)
 
     func run() throws {

@@ -75,9 +75,8 @@ enum BenchKafka {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // `tripstream dev-broker`'s layout (3 brokers, 4 partitions per topic): what a user trying the live setup gets.
         // Messages are consumed as they come, so retention does not matter here. librdkafka sends one partition per
-        // produce request, at most 5 in flight per broker when idempotent: with the earlier layout (64 ingest and 8
-        // result partitions on one broker) four runs at 20 ms epochs gave p99 36–43 ms, production to arrival alone
-        // p99 11–14 ms in three of them.
+        // produce request, at most 5 in flight per broker when idempotent, so the layout shapes the latency: the
+        // earlier one (64 ingest and 8 result partitions on one broker) measured slower (docs/performance.md).
         let cluster = try cluster(config.tenant, brokers: DevBrokerCommand.defaultBrokers,
                                   ingestPartitions: DevBrokerCommand.defaultPartitions,
                                   resultPartitions: DevBrokerCommand.defaultPartitions)
@@ -91,8 +90,8 @@ enum BenchKafka {
         live.measureLatency = true
         live.maxEpochDelay = intervalMs / 1000
         // A Kafka broker answers a fetch as soon as data arrives; librdkafka's mock holds a fetch that finds
-        // nothing for the whole fetch.wait.max.ms (its source says so): 50 ms, run's default, added 33–40 ms on
-        // average to each message's arrival. 2 ms stands in for the real broker's early answer.
+        // nothing for the whole fetch.wait.max.ms (its source says so), so run's default of 50 ms delayed each
+        // message's arrival in a way a real broker would not. 2 ms stands in for the real broker's early answer.
         live.consumerProperties = ["fetch.wait.max.ms": "2"]
         let stop = StopFlag()
         let done = DispatchSemaphore(value: 0)
