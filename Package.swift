@@ -29,9 +29,9 @@ let package = Package(
         .target(name: "TripLMDB", dependencies: ["CLMDB"]),
         // C: librdkafka (Debian librdkafka-dev), wrapped by TripKafka.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        .target(name: "TripKafka", dependencies: ["CRdKafka"]),
+        .target(name: "TripKafka", dependencies: ["CRdKafka", "TripCore"]),
 
-        // Value types shared by every stage: trips, time, windows, configuration.
+        // Value types shared by every stage: trips, time, windows, configuration; the process clock.
         .target(name: "TripCore"),
         // C: the tokenizer's 64-byte classifier (SSE2 compares + movemask; a byte loop off x86).
         .target(name: "CCSVScan"),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
-        .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
+        .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripCheckpoint"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite"]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
