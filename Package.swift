@@ -45,15 +45,20 @@ let package = Package(
         .target(name: "TripCheckpoint", dependencies: ["TripLMDB", "TripSources"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
+        // Beside the pipeline: swift-metrics instruments and live status it reports once per epoch; process figures.
+        .target(name: "TripTelemetry", dependencies: [
+            "TripCore", "TripEngine",
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
+            "TripTelemetry",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // HTTP: status, Prometheus metrics, the query API and the dashboard page (Hummingbird 2).
         .target(name: "TripHTTP", dependencies: [
-            "TripCore", "TripSinks", "TripSQLite", "TripPipeline",
+            "TripCore", "TripSinks", "TripSQLite", "TripTelemetry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,8 +72,9 @@ let package = Package(
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
         .target(name: "TripFixtures", dependencies: ["TripCore"]),
+        // The CLI on top of it all: one ArgumentParser command per file.
         .executableTarget(name: "tripstream", dependencies: [
-            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline", "TripTelemetry",
             "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

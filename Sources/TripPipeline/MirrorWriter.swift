@@ -3,6 +3,7 @@ import TripCheckpoint
 import TripCore
 import TripEngine
 import TripSinks
+import TripTelemetry
 
 /// Applies epochs to the SQLite mirror on a thread of its own, strictly in epoch order, so that SQLite's
 /// work overlaps with parsing and windowing of the next epoch (the machine has two cores). At most `depth`

@@ -6,6 +6,7 @@ import TripEngine
 import TripKafka
 import TripParsing
 import TripSinks
+import TripTelemetry
 
 /// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
 /// the result topics, with Kafka offsets checkpointed in LMDB together with the window state.

@@ -3,6 +3,7 @@ import Logging
 import TripCore
 import TripKafka
 import TripPipeline
+import TripTelemetry
 
 /// The Kafka scenario of `tripstream bench`, on an in-process mock cluster (loopback).
 enum BenchKafka {

@@ -4,6 +4,7 @@ import TripCore
 import TripParsing
 import TripPipeline
 import TripSources
+import TripTelemetry
 
 /// The scenarios of `tripstream bench`, each run in a process of its own (so its peak RSS is its own).
 enum BenchScenario: String, CaseIterable {
