@@ -70,12 +70,17 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
+        // The benchmark suite behind `tripstream bench`: scenarios over the pipeline, each in a child process.
+        .target(name: "TripBench", dependencies: [
+            "TripCore", "TripParsing", "TripSources", "TripKafka", "TripPipeline", "TripTelemetry",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
         .target(name: "TripFixtures", dependencies: ["TripCore"]),
         // The CLI on top of it all: one ArgumentParser command per file.
         .executableTarget(name: "tripstream", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline", "TripTelemetry",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
