@@ -29,9 +29,9 @@ let package = Package(
         .target(name: "TripLMDB", dependencies: ["CLMDB"]),
         // C: librdkafka (Debian librdkafka-dev), wrapped by TripKafka.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        .target(name: "TripKafka", dependencies: ["CRdKafka"]),
+        .target(name: "TripKafka", dependencies: ["CRdKafka", "TripCore"]),
 
-        // Value types shared by every stage: trips, time, windows, configuration.
+        // Value types shared by every stage: trips, time, windows, configuration; the process clock.
         .target(name: "TripCore"),
         // C: the tokenizer's 64-byte classifier (SSE2 compares + movemask; a byte loop off x86).
         .target(name: "CCSVScan"),
@@ -45,15 +45,20 @@ let package = Package(
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror.
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
+        // Beside the pipeline: swift-metrics instruments and live status it reports once per epoch; process figures.
+        .target(name: "TripTelemetry", dependencies: [
+            "TripCore", "TripEngine",
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
+            "TripTelemetry",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // HTTP: status, Prometheus metrics, the query API and the dashboard page (Hummingbird 2).
         .target(name: "TripHTTP", dependencies: [
-            "TripCore", "TripSinks", "TripSQLite", "TripPipeline",
+            "TripCore", "TripSinks", "TripSQLite", "TripTelemetry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,14 +70,20 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
+        // The benchmark suite behind `tripstream bench`: scenarios over the pipeline, each in a child process.
+        .target(name: "TripBench", dependencies: [
+            "TripCore", "TripParsing", "TripSources", "TripKafka", "TripPipeline", "TripTelemetry",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
         .target(name: "TripFixtures", dependencies: ["TripCore"]),
         // Test support only (no product depends on it): scratch directories, generated input, the mock cluster,
         // the independent SQL computation of every query's results.
         .target(name: "TripTesting", dependencies: ["TripCore", "TripFixtures", "TripKafka", "TripSQLite"]),
+        // The CLI on top of it all: one ArgumentParser command per file.
         .executableTarget(name: "tripstream", dependencies: [
-            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP",
+            "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline", "TripTelemetry",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,7 +91,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
-        .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka"]),
+        .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripPipelineTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline"]),

@@ -1,5 +1,5 @@
 // fuzz-modules: TripCore TripParsing TripEngine
-// fuzz-sources: Sources/TripPipeline/MessageDecoder.swift Sources/TripPipeline/Clock.swift
+// fuzz-sources: Sources/TripPipeline/MessageDecoder.swift
 // fuzz-max-len: 2048
 import TripCore
 @testable import TripParsing

@@ -25,17 +25,6 @@ public struct Trip: Sendable, Equatable {
     }
 }
 
-/// Where a record came from: the source name (file path, `-` for stdin) and its position in it
-/// (byte offset of the record's first byte for files; the sorted ordinal's original offset for sorted replays).
-public struct SourcePosition: Sendable, Equatable, Hashable {
-    public var source: String
-    public var offset: Int64
-    public init(source: String, offset: Int64) {
-        self.source = source
-        self.offset = offset
-    }
-}
-
 /// A record that was not processed, with the reason. Never dropped: it ends in the `dead_letters` table.
 public struct DeadLetter: Sendable, Equatable {
     /// Query that judged the row late, or nil for rows rejected before any query saw them.

@@ -15,18 +15,4 @@ public struct WindowSpec: Sendable, Equatable, Hashable {
     /// Start of the latest window containing `t` (the one with the largest start).
     @inlinable
     public func lastStart(containing t: EventTime) -> EventTime { t - floorMod(t, slide) }
-
-    /// Number of windows containing any instant (ceil(length / slide)) when length is a multiple of slide;
-    /// in general an instant belongs to every `lastStart - k*slide` with `start + length > t`.
-    public var windowsPerEvent: Int { Int((length + slide - 1) / slide) }
-
-    /// Calls `body` with the start of every window containing `t`, latest first.
-    @inlinable
-    public func forEachStart(containing t: EventTime, _ body: (EventTime) -> Void) {
-        var start = lastStart(containing: t)
-        while start + length > t {
-            body(start)
-            start -= slide
-        }
-    }
 }

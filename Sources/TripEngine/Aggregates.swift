@@ -59,11 +59,3 @@ public struct GroupedWindowKey: Sendable, Hashable, Comparable {
     }
     public static func < (a: Self, b: Self) -> Bool { (a.start, a.group) < (b.start, b.group) }
 }
-
-/// A value in open state plus the epoch that last changed it (for update mode). Only the value is state:
-/// `touched` is transient, so equality and snapshots ignore it.
-public struct Slot<Value: Equatable & Sendable>: Sendable, Equatable {
-    public var value: Value
-    public var touched: Int64
-    public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
-}

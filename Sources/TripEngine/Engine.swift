@@ -28,17 +28,10 @@ public struct Engine: Sendable {
         var late = LateMask()
 
         // 1. sum_fare_window (any window shape, usually tumbling)
-        let fare = config.sumFareWindow.window
-        let fareWM = state.watermarks.sumFareWindow
-        var added = false
-        var start = fare.lastStart(containing: t)
-        while start + fare.length > t && start + fare.length > fareWM {
-            let i = state.sumFare.entry(start: start, initial: MoneyAggregate(), epoch: epoch)
-            state.sumFare.values[i].add(trip)
-            added = true
-            start -= fare.slide
+        if !Self.addToOpenWindows(t, window: config.sumFareWindow.window, watermark: state.watermarks.sumFareWindow,
+                                  epoch: epoch, initial: MoneyAggregate(), into: &state.sumFare, { $0.add(trip) }) {
+            late.insert(.sumFareWindow)
         }
-        if !added { late.insert(.sumFareWindow) }
 
         // 2. trips_total, per local calendar day
         let (day, _, dayEnd) = localDay(of: t)
@@ -51,13 +44,15 @@ public struct Engine: Sendable {
 
         // 3. and 4. hotspots: only rows with the group (SQL: count per non-null key)
         if let area = trip.communityArea,
-           !Self.count(t, group: area, window: config.hotspotCommunityWindow.window,
-                       watermark: state.watermarks.hotspotCommunityWindow, epoch: epoch, into: &state.community) {
+           !Self.addToOpenWindows(t, group: area, window: config.hotspotCommunityWindow.window,
+                                  watermark: state.watermarks.hotspotCommunityWindow, epoch: epoch, initial: 0,
+                                  into: &state.community, { $0 += 1 }) {
             late.insert(.hotspotCommunityWindow)
         }
         if let loc = trip.pickupLocation,
-           !Self.count(t, group: loc, window: config.hotspotWindow.window,
-                       watermark: state.watermarks.hotspotWindow, epoch: epoch, into: &state.location) {
+           !Self.addToOpenWindows(t, group: loc, window: config.hotspotWindow.window,
+                                  watermark: state.watermarks.hotspotWindow, epoch: epoch, initial: 0,
+                                  into: &state.location, { $0 += 1 }) {
             late.insert(.hotspotWindow)
         }
         if !late.isEmpty {
@@ -67,16 +62,19 @@ public struct Engine: Sendable {
         return late
     }
 
-    /// Counts `t` in each of its windows that the watermark has not passed (latest first: once one has
-    /// ended, all earlier ones have too). False when none was open: the row is late.
+    /// Applies `update` to the value of each window holding `t` (every `lastStart - k * slide` while
+    /// `start + length > t`) that the watermark has not passed, latest first: once one has ended, all earlier
+    /// ones have too. False when none was open: the row is late. Every windowed query assigns rows here.
     @inline(__always)
-    static func count(_ t: EventTime, group: Int32, window: WindowSpec, watermark: EventTime, epoch: Int64,
-                      into table: inout WindowTable<Int64>) -> Bool {
+    static func addToOpenWindows<Value>(
+        _ t: EventTime, group: Int32 = 0, window: WindowSpec, watermark: EventTime, epoch: Int64,
+        initial: @autoclosure () -> Value, into table: inout WindowTable<Value>, _ update: (inout Value) -> Void
+    ) -> Bool {
         var added = false
         var start = window.lastStart(containing: t)
         while start + window.length > t && start + window.length > watermark {
-            let i = table.entry(start: start, group: group, initial: 0, epoch: epoch)
-            table.values[i] += 1
+            let i = table.entry(start: start, group: group, initial: initial(), epoch: epoch)
+            update(&table.values[i])
             added = true
             start -= window.slide
         }

@@ -1,5 +1,5 @@
 import TripCore
-import TripPipeline
+import TripTelemetry
 import TripSinks
 import TripSQLite
 

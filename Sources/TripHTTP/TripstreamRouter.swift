@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import TripCore
-import TripPipeline
+import TripTelemetry
 import TripSQLite
 
 /// What the routes serve: one tenant's mirror, and a running pipeline's telemetry when there is one.

@@ -18,8 +18,8 @@ public struct KafkaConfig: Sendable, Equatable {
 
     /// Defaults of every tripstream client. `socket.nagle.disable`: librdkafka leaves Nagle's algorithm on, so a
     /// small request or response written while the peer delays its ACK waits up to ~40 ms; Kafka's own Java
-    /// clients and brokers set TCP_NODELAY. On the mock cluster, 1 000 messages (acks=all, linger.ms=0, reports
-    /// polled until all came) took 41–49 ms in 12 of 15 tries with it on, 1.0–1.1 ms with it off.
+    /// clients and brokers set TCP_NODELAY. On the mock cluster, Nagle made small sends many times slower
+    /// (docs/performance.md).
     mutating func setClientDefaults() {
         setDefault("socket.nagle.disable", "true")
     }

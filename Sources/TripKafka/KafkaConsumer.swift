@@ -58,9 +58,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         properties.setDefault("enable.partition.eof", "true")
         // librdkafka's prefetch queue. When it is full, librdkafka 2.0 pauses fetching for a fixed second (no
         // fetch.queue.backoff.ms before 2.2; librdkafka issue #2879), so it must hold about a second of what
-        // `run` consumes, or a catching-up run idles: with 32 MB, a 100 k-message topic (90 MB) took 1.2–1.4 s
-        // in half the runs instead of 0.7–0.8 s, ~0.7 s of it waiting. 128 MB ≈ 1 s at 140 k messages/s of
-        // 900 bytes; the message-count threshold (100 000 by default) is raised so that the size governs.
+        // `run` consumes, or a catching-up run idles (docs/performance.md). 128 MB is about a second of `run`'s
+        // catch-up rate; the message-count threshold (100 000 by default) is raised so that the size governs.
         properties.setDefault("queued.max.messages.kbytes", "131072")
         properties.setDefault("queued.min.messages", "1000000")
         // A stream engine wants new messages soon, not batches after half a second.

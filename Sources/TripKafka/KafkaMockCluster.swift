@@ -15,7 +15,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
         // The owner client has no brokers of its own to talk to: keep its notices out of the log.
         rd_kafka_conf_set(conf, "log_level", "4", &error, error.count)
         // The brokers' sockets take the owner's settings: answer without Nagle's delay, as Kafka brokers do
-        // (TCP_NODELAY). With it, every produce request of a small batch waited ~50 ms for its response.
+        // (TCP_NODELAY). With it, every produce request of a small batch waited for the delayed ACK.
         rd_kafka_conf_set(conf, "socket.nagle.disable", "true", &error, error.count)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count) else {
             throw KafkaError(configuration: errorText(error), operation: "creating the mock cluster's client")

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import TripCore
 
 /// What happened to one message: stored at (partition, offset), or failed with an error.
 public struct DeliveryReport: Sendable {
@@ -62,9 +63,9 @@ final class DeliveryTracker: @unchecked Sendable {
                 // One entry per tag (a tag completes again when more of it is sent after): a producer whose tags
                 // nobody asks about (`produce` uses only 0) keeps one, not one per report.
                 if let j = completions.lastIndex(where: { $0.tag == tag }) {
-                    completions[j].at = monotonicSeconds()
+                    completions[j].at = Clock.monotonicSeconds()
                 } else {
-                    completions.append((tag, monotonicSeconds()))
+                    completions.append((tag, Clock.monotonicSeconds()))
                 }
                 tagDone = true
                 lock.broadcast()
@@ -94,12 +95,6 @@ final class DeliveryTracker: @unchecked Sendable {
         completions.removeAll { $0.tag <= tag }
         return completedBefore
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// A producer (`rd_kafka_t`), destroyed in `deinit`. Idempotent by default (no duplicates from its own
@@ -232,7 +227,7 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Fetches the metadata of these topics now (connecting to their leaders), so the first messages to them do
-    /// not wait for a metadata round trip: that wait showed as a 0.5–0.8 s first flush per topic on the dev broker.
+    /// not wait for a metadata round trip: that wait showed as a slow first flush per topic on the dev broker.
     public func prepare(topics: [String], timeoutMs: Int32 = 5000) throws {
         for topic in topics { try withTopicMetadata(handle, topic: topic, timeoutMs: timeoutMs) { _ in } }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import TripCheckpoint
 import TripCore
+import TripTelemetry
 
 /// Commits epochs on a thread of its own, strictly in epoch order, so that the sinks' work overlaps with parsing
 /// and windowing of the next epoch. The order itself is `CommitStateMachine`'s: this class holds the machine under

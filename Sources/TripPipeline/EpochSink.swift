@@ -2,6 +2,7 @@ import TripCheckpoint
 import TripCore
 import TripEngine
 import TripSinks
+import TripTelemetry
 
 /// One epoch's results on their way to the sinks, and what the checkpoint after them holds.
 struct EpochCommit {

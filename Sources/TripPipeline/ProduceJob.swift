@@ -42,9 +42,9 @@ public struct ProduceJob: Sendable {
     }
 
     /// The producer's settings: `kafka`, and when paced, linger.ms 1 unless set. Paced rows stand for live events:
-    /// each goes out within about a millisecond instead of after librdkafka's 5 ms of batching (at 50 000 rows/s
-    /// on the dev broker's layout: production to arrival in `run` p50 5 → 2 ms, p99 9–10 → 5–7 ms). As fast as
-    /// possible, the default batching serves throughput.
+    /// each goes out within about a millisecond instead of after librdkafka's 5 ms of batching, which showed in
+    /// the latency from production to arrival in `run`. As fast as possible, the default batching serves
+    /// throughput.
     public var producerConfig: KafkaConfig {
         var config = kafka
         if pacing != .asFastAsPossible { config.setDefault("linger.ms", "1") }

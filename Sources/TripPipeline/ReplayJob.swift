@@ -6,6 +6,7 @@ import TripEngine
 import TripParsing
 import TripSinks
 import TripSources
+import TripTelemetry
 
 /// The order in which a replay feeds records to the engine.
 public enum ReplayOrder: String, Sendable, CaseIterable {

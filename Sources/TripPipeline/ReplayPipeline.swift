@@ -5,6 +5,7 @@ import TripEngine
 import TripParsing
 import TripSinks
 import TripSources
+import TripTelemetry
 
 /// What a replay did, for the final summary.
 public struct ReplaySummary: Sendable {

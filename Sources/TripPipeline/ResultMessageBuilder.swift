@@ -106,7 +106,7 @@ enum MessageBytes {
 
 extension Array where Element == UInt8 {
     /// Appends a literal's bytes in one copy. (`append(contentsOf: "…".utf8)` is generic over the sequence and
-    /// went byte by byte: ~1 000 instructions per result message for its three or four literals.)
+    /// went byte by byte, a cost paid for every literal of every result message.)
     mutating func append(_ s: StaticString) {
         append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

@@ -3,6 +3,7 @@ import Logging
 import TripCore
 import TripEngine
 import TripKafka
+import TripTelemetry
 
 /// Writes each epoch's result rows to the query's result topic, in the JSON the Kafka Connect Cassandra sink
 /// maps (the original field names: `window` {start, end}, total_fare, …, count), plus `tenant`,

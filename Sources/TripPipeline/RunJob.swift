@@ -6,6 +6,7 @@ import TripEngine
 import TripKafka
 import TripParsing
 import TripSinks
+import TripTelemetry
 
 /// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
 /// the result topics, with Kafka offsets checkpointed in LMDB together with the window state.
@@ -147,8 +148,8 @@ public struct RunJob: Sendable {
             }
         }
         // Epochs come as messages arrive: copying the mirror's log back must not hold up an epoch's commit. Small
-        // copies (from 100 pages on: 1.6 MB, ~6 ms) finish between live epochs, so the log starts over often; in
-        // the bench's live run (20 ms epochs) p99 latency was 44–55 ms at 1 000 pages, 34–36 at 100, 34–35 at 20.
+        // copies (from 100 pages on) finish between live epochs, so the log starts over often; larger thresholds
+        // showed in the live bench's p99 latency, smaller ones gained nothing (docs/performance.md).
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100))
         var store: CheckpointStore?
         var checkpoint: Checkpoint?
@@ -257,7 +258,7 @@ public struct RunJob: Sendable {
                 // keep the loop behind.
                 var timeoutMs = delayDue && !drained ? 0 : Int32(max(1, min(100, wait * 1000)))
                 if !delayDue && wait < 0.001 {
-                    // The poll counts whole ms: a 1 ms poll for the last fraction overshot the delay by 0.4 ms p50.
+                    // The poll counts whole ms: a 1 ms poll for the last fraction would overshoot the delay.
                     usleep(UInt32(wait * 1_000_000))
                     timeoutMs = 0
                 }

@@ -8,8 +8,8 @@ import TripSQLite
 /// `INSERT OR REPLACE`, and so are the rest of that call's batches. The final rows are the same as with
 /// `INSERT OR REPLACE` alone, but the common case — new keys — is cheaper: inside a transaction SQLite gives
 /// every multi-row statement that may abort or replace half-way a statement journal (a copy of each page it
-/// changes, in a temporary file once past 64 KiB), and `OR IGNORE` needs none. A 1 M-row replay made ~54 000
-/// such 16 KiB writes to /var/tmp without this.
+/// changes, in a temporary file once past 64 KiB), and `OR IGNORE` needs none. Without this, a replay wrote
+/// such journals to /var/tmp page by page.
 final class BatchedUpsert {
     let ignorePrefix: String
     let replacePrefix: String

@@ -6,7 +6,8 @@
 ///
 /// Version 2: `hotspot_window` is a view with version 1's columns over `hotspot_window_by_id`, whose key holds
 /// an integer location id (`locations`) instead of the ~40-byte location text. Upserting the million rows of a
-/// million-trip replay is the mirror's largest job, and integer keys made the whole replay 35–40 % faster.
+/// million-trip replay is the mirror's largest job, and integer keys made the whole replay markedly faster
+/// (docs/performance.md).
 public enum MirrorSchema {
     public static let version = 2
 

@@ -3,8 +3,8 @@ import TripSQLite
 
 /// Copies the mirror's write-ahead log back into the database on a thread of its own, so that no epoch commit
 /// pays for it. SQLite's automatic checkpoint runs inside the commit that pushes the log past 1 000 pages: it
-/// copies them and syncs both files, and in a live `run` with 20 ms epochs every ~56th epoch took 33–42 ms
-/// instead of 1–2 to apply (bench p99 latency 52–71 ms; 34–36 ms with this thread from 100 pages on).
+/// copies them and syncs both files, so in a live `run` the epoch whose commit does it takes many times as long
+/// as the others, which shows in the p99 latency (docs/performance.md).
 ///
 /// The writer's commit hook (`committed`) wakes the thread once the log holds `threshold` pages; the thread
 /// runs a passive checkpoint on its own connection (it waits for no lock and never blocks the writer, which

@@ -45,8 +45,8 @@ public final class EventTimeSortedReader: RecordSource {
     /// The fields of the record last returned (none for a malformed one).
     public var fields: CSVFields { lastMalformed ? [] : tokenizer.fields }
     // The properties used per record are exempt from the dynamic exclusivity check a class's stored property
-    // pays on every access (≈ 60 instructions each, several per record): they are used by one thread at a
-    // time and never re-entrantly.
+    // pays on every access (several accesses per record): they are used by one thread at a time and never
+    // re-entrantly.
     @exclusivity(unchecked) var lastMalformed = false
     @exclusivity(unchecked) public private(set) var position: Int64 = 0
     @exclusivity(unchecked) public private(set) var recordCount: Int64 = 0

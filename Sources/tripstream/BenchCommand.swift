@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import TripCore
-import TripPipeline
+import TripBench
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional,
             help: Self.rowsRange.help("Rows to generate, one or more sizes (e.g. 100000,1000000; default 1000000).", valueName: "n[,n…]", list: true),
             transform: Self.rowsRange.parseList)
-    var rows = [1_000_000]
+    var rows = BenchSuite.defaultRows
 
     @Option(name: .long, parsing: .unconditional, help: OptionRanges.seed.help("Generator seed.", default: 7),
             transform: OptionRanges.seed.parse)
@@ -78,130 +77,21 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    /// Floors of the regression guard. Replay ÷ parse was ≈ 0.3 until the tokenizer got faster and is 0.17–0.29
-    /// since (a run disturbed by other load gave 0.098); parse ÷ read is 0.3–0.7 on this machine.
-    static let guardFloors = (replayToParse: 0.05, parseToRead: 0.1)
-
     func run() throws {
         let logger = bootstrapLogging(.warning)
         let config = try options.resolve()
-        if let scenario {
-            guard let s = BenchScenario(rawValue: scenario), let input else { throw ValidationError("bad --scenario") }
-            let result = try s.run(file: input, config: config, sortMemoryMiB: sortMemory ?? 64, kafkaRate: kafkaRate,
-                                   kafkaIntervalsMs: try intervals(config), tmp: tmp, logger: logger)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
-            return
-        }
+        let suite = BenchSuite(rows: rows, seed: seed, input: input, scenarios: scenarios, kafkaOnly: kafka, guardRun: guardRun,
+                               sortMemoryMiB: sortMemory, kafkaRate: kafkaRate, kafkaIntervalsMs: kafkaIntervals, json: json,
+                               tmp: tmp, configArguments: options.arguments,
+                               liveLayout: (DevBrokerCommand.defaultBrokers, DevBrokerCommand.defaultPartitions))
         do {
-            try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create --tmp \(tmp): \(error.localizedDescription)")
-        }
-        _ = try intervals(config)  // a bad list fails now, not in the Kafka scenario's child
-        let chosen: [BenchScenario]
-        if guardRun {
-            chosen = [.parse, .replay]
-        } else if kafka {
-            chosen = [.kafka]
-        } else if scenarios == "all" {
-            chosen = BenchScenario.allCases
-        } else {
-            chosen = try scenarios.split(separator: ",").map {
-                guard let s = BenchScenario(rawValue: String($0)) else {
-                    throw ValidationError("unknown scenario \($0); expected " + BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                return s
+            if let scenario {
+                try suite.runScenario(scenario, config: config, logger: logger)
+            } else {
+                try suite.run(config: config)
             }
+        } catch let error as BenchError where error.isUsage {
+            throw ValidationError(error.description)
         }
-        let sizes = guardRun && rows == [1_000_000] ? [200_000] : rows
-        var report: [[String: Any]] = []
-        var all: [BenchResult] = []
-        for size in input == nil ? sizes : [0] {
-            let file = try input ?? generated(rows: size)
-            let bytes = BenchScenario.fileSize(file)
-            say("file \(file): \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB")
-            for s in chosen {
-                let sortMiB = sortMemory ?? max(1, min(64, Int(bytes >> 20) / 4))
-                // The guard keeps the best of three runs: a neighbour's burst of load should not fail CI.
-                var result = try runChild(s, file: file, sortMemoryMiB: sortMiB)
-                for _ in 1..<(guardRun ? 3 : 1) {
-                    let again = try runChild(s, file: file, sortMemoryMiB: sortMiB)
-                    if again.rowsPerSecond > result.rowsPerSecond { result = again }
-                }
-                say(result.tableLine)
-                all.append(result)
-                var entry = (try JSONSerialization.jsonObject(with: JSONEncoder().encode(result))) as? [String: Any] ?? [:]
-                entry["file"] = file
-                report.append(entry)
-            }
-        }
-        if let json {
-            let document: [String: Any] = [
-                "date": ISO8601DateFormatter().string(from: Date()), "seed": seed,
-                "cores": ProcessInfo.processInfo.activeProcessorCount, "results": report,
-            ]
-            try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-                .write(to: URL(fileURLWithPath: json))
-            say("wrote \(json)")
-        }
-        if guardRun { try checkGuard(all) }
-    }
-
-    /// The Kafka latency runs' epoch intervals, ms.
-    func intervals(_ config: TripstreamConfig) throws -> [Double] {
-        kafkaIntervals ?? [20, Double(config.epochRows) / kafkaRate * 1000]
-    }
-
-    /// A line on standard output at once (each scenario's line as it finishes, also when piped).
-    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-
-    /// The file of `rows` generated rows (made once by a child process, kept for later runs).
-    func generated(rows: Int) throws -> String {
-        let file = "\(tmp)/tripstream-bench-\(rows)-\(seed).csv"
-        if FileManager.default.fileExists(atPath: file) { return file }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        p.arguments = ["generate", "--rows", "\(rows)", "--seed", "\(seed)", "--per-day", "20000",
-                       "--disorder", "0.02", "--bad", "0.001", "--output", file + ".part"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("generating \(file) failed") }
-        try FileManager.default.moveItem(atPath: file + ".part", toPath: file)
-        return file
-    }
-
-    /// Runs one scenario in a child `tripstream bench --scenario …` and reads its JSON line.
-    func runChild(_ s: BenchScenario, file: String, sortMemoryMiB: Int) throws -> BenchResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        p.arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
-                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervals.map { ["--kafka-intervals", $0.map { "\($0)" }.joined(separator: ",")] } ?? [])
-            + options.arguments
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let line = data.split(separator: 0x0A).last else {
-            throw BenchError("scenario \(s.rawValue) failed (exit \(p.terminationStatus))")
-        }
-        return try JSONDecoder().decode(BenchResult.self, from: Data(line))
-    }
-
-    /// Fails on a gross regression of ratios measured in this run (machines here are too noisy for absolute times).
-    func checkGuard(_ results: [BenchResult]) throws {
-        guard let parse = results.first(where: { $0.scenario == "parse" }),
-              let replay = results.first(where: { $0.scenario == "replay" }),
-              let readMBs = parse.figures["read_mb_per_second"] else { throw BenchError("guard: missing results") }
-        let replayToParse = replay.rowsPerSecond / parse.rowsPerSecond
-        let parseToRead = parse.megabytesPerSecond / readMBs
-        say(String(format: "guard: replay/parse rows/s %.3f (floor %.2f), parse/read MB/s %.3f (floor %.2f)",
-                     replayToParse, Self.guardFloors.replayToParse, parseToRead, Self.guardFloors.parseToRead))
-        if replayToParse < Self.guardFloors.replayToParse || parseToRead < Self.guardFloors.parseToRead {
-            throw BenchError("performance regression: a ratio fell below its floor")
-        }
-        say("guard: ok")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TripHTTP
 import TripPipeline
+import TripTelemetry
 
 /// `--http` and its token, shared by replay, run and serve.
 struct HTTPServeOptions: ParsableArguments {

@@ -24,31 +24,38 @@ func trip(_ minutes: Double, fare: Int64? = 100, tips: Int64? = 10, total: Int64
          pickupLocation: location)
 }
 
+/// Starts of the windows the engine assigns `t` to, latest first, with no watermark in the way.
+func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
+    var table = WindowTable<Int64>()
+    _ = Engine.addToOpenWindows(t, window: w, watermark: .min, epoch: 0, initial: 0, into: &table, { $0 += 1 })
+    return table.starts
+}
+
 @Suite struct WindowTests {
     @Test func tumblingAssignmentIncludesStartExcludesEnd() {
         let w = WindowSpec.tumbling(600_000)
-        var starts: [EventTime] = []
-        w.forEachStart(containing: at(10)) { starts.append($0) }
-        #expect(starts == [at(10)])  // exactly on an edge: the window that starts there
-        starts = []
-        w.forEachStart(containing: at(9.99)) { starts.append($0) }
-        #expect(starts == [at(0)])
+        #expect(windowStarts(w, containing: at(10)) == [at(10)])  // exactly on an edge: the window that starts there
+        #expect(windowStarts(w, containing: at(9.99)) == [at(0)])
     }
 
     @Test func slidingWindowsOverlap() {
         let w = WindowSpec(length: 600_000, slide: 300_000)  // 10 min every 5 min
-        var starts: [EventTime] = []
-        w.forEachStart(containing: at(7)) { starts.append($0) }
-        #expect(starts == [at(5), at(0)])
-        starts = []
-        w.forEachStart(containing: at(10)) { starts.append($0) }  // on an edge: [10,20) and [5,15)
-        #expect(starts == [at(10), at(5)])
+        #expect(windowStarts(w, containing: at(7)) == [at(5), at(0)])
+        #expect(windowStarts(w, containing: at(10)) == [at(10), at(5)])  // on an edge: [10,20) and [5,15)
         // Spark's example: 1 h windows sliding 15 min → 4 windows per event
         let hour = WindowSpec(length: 3_600_000, slide: 900_000)
-        starts = []
-        hour.forEachStart(containing: at(61)) { starts.append($0) }
-        #expect(starts == [at(60), at(45), at(30), at(15)])
-        #expect(hour.windowsPerEvent == 4)
+        #expect(windowStarts(hour, containing: at(61)) == [at(60), at(45), at(30), at(15)])
+    }
+
+    @Test func onlyWindowsTheWatermarkHasNotPassedTakeTheRow() {
+        let w = WindowSpec(length: 600_000, slide: 300_000)
+        var table = WindowTable<Int64>()
+        // [5,15) ends after the watermark at 12 min, [0,10) does not.
+        #expect(Engine.addToOpenWindows(at(7), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
+        #expect(table.starts == [at(5)] && table.values == [1] && table.touched == [3])
+        // Every window of 3 min has ended by 12 min: late, nothing added.
+        #expect(!Engine.addToOpenWindows(at(3), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
+        #expect(table.count == 1)
     }
 
     @Test func windowsBefore1970UseFloor() {

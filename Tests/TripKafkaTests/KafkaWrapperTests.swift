@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripCore
 @testable import TripKafka
 
 /// Consumes `topic` (all partitions from the beginning) until every partition reports its end.
@@ -204,7 +205,7 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
         producer.onTagReported = { tagsReported.add() }
         var previous = -Double.infinity
         for tag in UInt(1)...40 {
-            let sent = monotonicSeconds()
+            let sent = Clock.monotonicSeconds()
             for i in 0..<500 { try producer.send(to: topic, key: Array("k\(i)".utf8), value: Array("v\(tag)".utf8), tag: tag) }
             let deadline = Date().addingTimeInterval(10)
             var at: Double?
@@ -213,7 +214,7 @@ func consumeAll(_ bootstrap: String, topic: String, partitions: Int, from offset
                 at = producer.reportedAt(throughTag: tag)
             }
             guard let at else { Issue.record("tag \(tag) never completed"); return }
-            #expect(at >= sent && at <= monotonicSeconds() && at >= previous)
+            #expect(at >= sent && at <= Clock.monotonicSeconds() && at >= previous)
             previous = at
         }
         #expect(producer.delivered == 20_000 && producer.failed == 0)

@@ -4,6 +4,7 @@ import TripCore
 import TripParsing
 import TripPipeline
 import TripSources
+import TripTelemetry
 
 /// The scenarios of `tripstream bench`, each run in a process of its own (so its peak RSS is its own).
 enum BenchScenario: String, CaseIterable {
@@ -13,8 +14,8 @@ enum BenchScenario: String, CaseIterable {
         (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
     }
 
-    func run(file: String, config: TripstreamConfig, sortMemoryMiB: Int, kafkaRate: Double, kafkaIntervalsMs: [Double], tmp: String,
-             logger: Logger) throws -> BenchResult {
+    func run(file: String, config: TripstreamConfig, sortMemoryMiB: Int, kafkaRate: Double, kafkaIntervalsMs: [Double],
+             liveLayout: (brokers: Int, partitions: Int), tmp: String, logger: Logger) throws -> BenchResult {
         let dir = "\(tmp)/tripstream-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -45,8 +46,8 @@ enum BenchScenario: String, CaseIterable {
             }
             return r
         case .kafka:
-            return try BenchKafka.run(file: file, config: config, rate: kafkaRate, intervalsMs: kafkaIntervalsMs, tmp: dir,
-                                      logger: logger)
+            return try BenchKafka.run(file: file, config: config, rate: kafkaRate, intervalsMs: kafkaIntervalsMs,
+                                      liveLayout: liveLayout, tmp: dir, logger: logger)
         case .restart:
             return try Self.restart(file: file, bytes: bytes, config: config, dir: dir)
         }
@@ -153,9 +154,4 @@ extension BenchScenario {
                     + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
                 Int64(usage.ru_maxrss) * 1024)
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -3,6 +3,7 @@ import Logging
 import TripCore
 import TripKafka
 import TripPipeline
+import TripTelemetry
 
 /// The Kafka scenario of `tripstream bench`, on an in-process mock cluster (loopback).
 enum BenchKafka {
@@ -20,8 +21,8 @@ enum BenchKafka {
     /// `intervalsMs`. Each live run cuts an epoch at the latest one interval after its first message arrived
     /// (`--max-epoch-delay`), as a deployment that cares for latency would, with `epochRows` × 8 so that the
     /// delay alone cuts; every message's latency counts.
-    static func run(file: String, config: TripstreamConfig, rate: Double, intervalsMs: [Double], tmp dir: String,
-                    logger: Logger) throws -> BenchResult {
+    static func run(file: String, config: TripstreamConfig, rate: Double, intervalsMs: [Double],
+                    liveLayout: (brokers: Int, partitions: Int), tmp dir: String, logger: Logger) throws -> BenchResult {
         // The whole input is stored before run starts, and the mock keeps only ~5 MB per partition: many partitions.
         let first = try cluster(config.tenant, ingestPartitions: 64, resultPartitions: 8)
         let kafka = KafkaConfig(bootstrapServers: first.bootstrapServers)
@@ -39,8 +40,8 @@ enum BenchKafka {
         r.targets = [.init("run rows/s", r.rowsPerSecond, atLeast: 200_000)]
         var notes: [String] = []
         for intervalMs in intervalsMs {
-            let live = try latency(file: file, config: config, rate: rate, intervalMs: intervalMs, dir: "\(dir)/live-\(Int(intervalMs))",
-                                   logger: logger)
+            let live = try latency(file: file, config: config, rate: rate, intervalMs: intervalMs, layout: liveLayout,
+                                   dir: "\(dir)/live-\(Int(intervalMs))", logger: logger)
             let key = "latency_\(Int(intervalMs))ms"
             r.figures[key + "_p50_ms"] = live.p50
             r.figures[key + "_p99_ms"] = live.p99
@@ -68,19 +69,17 @@ enum BenchKafka {
     }
 
     /// One live run on a cluster of its own: percentiles of produce → result latency, in ms.
-    static func latency(file: String, config: TripstreamConfig, rate: Double, intervalMs: Double, dir: String,
-                        logger: Logger) throws -> (p50: Double, p99: Double, messages: Int, newestP50: Double, newestP99: Double,
+    static func latency(file: String, config: TripstreamConfig, rate: Double, intervalMs: Double,
+                        layout: (brokers: Int, partitions: Int), dir: String, logger: Logger) throws -> (p50: Double, p99: Double, messages: Int, newestP50: Double, newestP99: Double,
                                                    sentRate: Double, sinceArrivalP50: Double, sinceArrivalP99: Double,
                                                    arrivalLagP50: Double, arrivalLagP99: Double) {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // `tripstream dev-broker`'s layout (3 brokers, 4 partitions per topic): what a user trying the live setup gets.
         // Messages are consumed as they come, so retention does not matter here. librdkafka sends one partition per
-        // produce request, at most 5 in flight per broker when idempotent: with the earlier layout (64 ingest and 8
-        // result partitions on one broker) four runs at 20 ms epochs gave p99 36–43 ms, production to arrival alone
-        // p99 11–14 ms in three of them.
-        let cluster = try cluster(config.tenant, brokers: DevBrokerCommand.defaultBrokers,
-                                  ingestPartitions: DevBrokerCommand.defaultPartitions,
-                                  resultPartitions: DevBrokerCommand.defaultPartitions)
+        // produce request, at most 5 in flight per broker when idempotent, so the layout shapes the latency: the
+        // earlier one (64 ingest and 8 result partitions on one broker) measured slower (docs/performance.md).
+        let cluster = try cluster(config.tenant, brokers: layout.brokers, ingestPartitions: layout.partitions,
+                                  resultPartitions: layout.partitions)
         let kafka = KafkaConfig(bootstrapServers: cluster.bootstrapServers)
         // Epochs by delay only: a count cut (aligned at the share-th messages' event time) leaves the faster
         // partitions' later messages behind and races with the delay cut, two epochs back to back.
@@ -91,8 +90,8 @@ enum BenchKafka {
         live.measureLatency = true
         live.maxEpochDelay = intervalMs / 1000
         // A Kafka broker answers a fetch as soon as data arrives; librdkafka's mock holds a fetch that finds
-        // nothing for the whole fetch.wait.max.ms (its source says so): 50 ms, run's default, added 33–40 ms on
-        // average to each message's arrival. 2 ms stands in for the real broker's early answer.
+        // nothing for the whole fetch.wait.max.ms (its source says so), so run's default of 50 ms delayed each
+        // message's arrival in a way a real broker would not. 2 ms stands in for the real broker's early answer.
         live.consumerProperties = ["fetch.wait.max.ms": "2"]
         let stop = StopFlag()
         let done = DispatchSemaphore(value: 0)

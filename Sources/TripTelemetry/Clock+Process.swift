@@ -5,29 +5,17 @@ import Darwin
 #endif
 import TripCore
 
-/// Process clocks and resource figures, from the C library (no Foundation on the hot path).
-public enum Clock {
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    public static func wallMilliseconds() -> EventTime {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return EventTime(ts.tv_sec) * 1000 + EventTime(ts.tv_nsec) / 1_000_000
-    }
-
+/// Resource figures of this process, for summaries, benchmarks and telemetry.
+public extension Clock {
     /// Peak resident set size of this process (getrusage: kilobytes on Linux).
-    public static func peakRSSBytes() -> Int64 {
+    static func peakRSSBytes() -> Int64 {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Int64(usage.ru_maxrss) * 1024
     }
 
     /// Resident set size now, from /proc/self/statm (its second field, in pages); 0 where /proc is missing.
-    public static func residentBytes() -> Int64 {
+    static func residentBytes() -> Int64 {
         guard let f = fopen("/proc/self/statm", "r") else { return 0 }
         defer { fclose(f) }
         var buffer = [UInt8](repeating: 0, count: 128)
@@ -39,7 +27,7 @@ public enum Clock {
 
     /// Seconds since this process started (from /proc/self/stat's start time, 10 ms resolution, and
     /// CLOCK_BOOTTIME), so start-up before `main` counts too. Nil where /proc is unavailable.
-    public static func secondsSinceProcessStart() -> Double? {
+    static func secondsSinceProcessStart() -> Double? {
         guard let f = fopen("/proc/self/stat", "r") else { return nil }
         defer { fclose(f) }
         var buffer = [UInt8](repeating: 0, count: 1024)
@@ -57,7 +45,7 @@ public enum Clock {
     }
 
     /// CPU time (user + system) of this process in seconds.
-    public static func cpuSeconds() -> Double {
+    static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6

@@ -62,10 +62,10 @@ public final class PipelineTelemetry: Sendable {
     public var snapshot: Live { live.withLock { $0 } }
 
     /// Counters restored from a checkpoint: later epochs report only what this process adds.
-    func start(from counters: Counters) { reported.withLock { $0 = counters } }
+    package func start(from counters: Counters) { reported.withLock { $0 = counters } }
 
     /// One epoch's results are committed to the mirror and handed to Kafka: `seconds` from its cut until then.
-    func committed(_ output: EpochOutput, counters: Counters, deadLetters: Int, seconds: Double) {
+    package func committed(_ output: EpochOutput, counters: Counters, deadLetters: Int, seconds: Double) {
         let before = reported.withLock { old in
             defer { old = counters }
             return old
@@ -85,19 +85,19 @@ public final class PipelineTelemetry: Sendable {
     }
 
     /// An LMDB checkpoint was written in `seconds`.
-    func checkpointed(seconds: Double) {
+    package func checkpointed(seconds: Double) {
         checkpointDuration.recordNanoseconds(Int64(seconds * 1e9))
         let now = Clock.wallMilliseconds()
         lastCheckpoint.record(Double(now) / 1000)
         live.withLock { $0.lastCheckpointWallMs = now }
     }
 
-    func produceFailed() { produceErrors.increment() }
+    package func produceFailed() { produceErrors.increment() }
 
     /// Kafka refused a dead letter (too large for its topic); the mirror has it.
-    func deadLetterRefused() { deadLettersRefused.increment() }
+    package func deadLetterRefused() { deadLettersRefused.increment() }
 
-    func setLag(_ messages: Int64) {
+    package func setLag(_ messages: Int64) {
         lag?.record(messages)
         live.withLock { $0.lagMessages = messages }
     }
