@@ -22,6 +22,16 @@ import Testing
 
     func next(_ m: inout Machine) -> String { describe(m.nextAction()) }
 
+    /// Submits the epoch, has it written (handed over at `at`), and finds its deliveries not yet reported.
+    func writeAwaitingDelivery(_ m: inout Machine, _ epoch: Int64, at: Double,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(m.submit("e\(epoch)", epoch: epoch) == .accepted, sourceLocation: sourceLocation)
+        #expect(next(&m) == "write e\(epoch)", sourceLocation: sourceLocation)
+        m.wrote(sentAt: at, committedAt: at + 1)
+        #expect(next(&m) == "check \(epoch)", sourceLocation: sourceLocation)
+        m.durable(through: epoch, at: nil)
+    }
+
     @Test func withoutDeliveriesEachEpochIsCheckpointedRightAfterItIsWritten() {
         var m = Machine(depth: 2, maxWritten: 4, sinksDeliverLater: false)
         #expect(next(&m) == "wait until woken")
@@ -67,11 +77,7 @@ import Testing
 
     @Test func withDeliveriesTheCheckpointWaitsForTheReport() {
         var m = Machine(depth: 2, maxWritten: 4, sinksDeliverLater: true)
-        #expect(m.submit("e1", epoch: 1) == .accepted)
-        #expect(next(&m) == "write e1")
-        m.wrote(sentAt: 5, committedAt: 6)
-        #expect(next(&m) == "check 1")
-        m.durable(through: 1, at: nil)
+        writeAwaitingDelivery(&m, 1, at: 5)
         #expect(next(&m) == "wait 0.1", "deliveries pending: a bounded wait")
         m.waited()
         #expect(next(&m) == "check 1", "after a wait (a missed wake-up), ask again")
@@ -119,11 +125,7 @@ import Testing
 
     @Test func closingAwaitsEveryDeliveryThenFinishes() {
         var m = Machine(depth: 2, maxWritten: 4, sinksDeliverLater: true)
-        #expect(m.submit("e1", epoch: 1) == .accepted)
-        #expect(next(&m) == "write e1")
-        m.wrote(sentAt: 1, committedAt: 1)
-        #expect(next(&m) == "check 1")
-        m.durable(through: 1, at: nil)
+        writeAwaitingDelivery(&m, 1, at: 1)
         m.close()
         #expect(next(&m) == "await 1")
         m.durable(through: 1, at: 2)
