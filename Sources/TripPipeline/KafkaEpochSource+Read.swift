@@ -88,7 +88,7 @@ extension KafkaEpochSource {
             // keep the loop behind.
             var timeoutMs = delayDue && !drained ? 0 : Int32(max(1, min(100, wait * 1000)))
             if !delayDue && wait < 0.001 {
-                // The poll counts whole ms: a 1 ms poll for the last fraction overshot the delay by 0.4 ms p50.
+                // The poll counts whole ms: a 1 ms poll for the last fraction would overshoot the delay.
                 usleep(UInt32(wait * 1_000_000))
                 timeoutMs = 0
             }

@@ -96,8 +96,8 @@ public struct RunJob: Sendable {
             }
         }
         // Epochs come as messages arrive: copying the mirror's log back must not hold up an epoch's commit. Small
-        // copies (from 100 pages on: 1.6 MB, ~6 ms) finish between live epochs, so the log starts over often; in
-        // the bench's live run (20 ms epochs) p99 latency was 44–55 ms at 1 000 pages, 34–36 at 100, 34–35 at 20.
+        // copies (from 100 pages on) finish between live epochs, so the log starts over often; larger thresholds
+        // showed in the live bench's p99 latency, smaller ones gained nothing (docs/performance.md).
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100))
         var store: CheckpointStore?
         var resumed: Resumed?
