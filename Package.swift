@@ -94,7 +94,10 @@ let package = Package(
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
-        .testTarget(name: "TripPipelineTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline"]),
+        .testTarget(name: "TripPipelineTests", dependencies: [
+            "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: [

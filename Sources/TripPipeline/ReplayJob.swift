@@ -107,78 +107,72 @@ public struct ReplayJob: Sendable {
         }
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }
         var store: CheckpointStore?
-        var checkpoint: Checkpoint?
-        var state: EngineState?
-        if let dir = stateDirectory, mirror != nil {
+        var resumed: Resumed?
+        if let dir = stateDirectory, let mirror, let database {
             if input == "-" {
                 logger.notice("standard input cannot be replayed again after a crash: no checkpoints for this run")
             } else {
                 // An unfinished replay in the mirror with no state at all: the state was lost, not never made.
                 if !reset, !FileManager.default.fileExists(atPath: dir + "/data.mdb"),
-                   let last = try mirror?.lastProgress(), !last.finished {
+                   let last = try mirror.lastProgress(), !last.finished {
                     throw CheckpointError("the mirror shows an unfinished replay of \(last.source) (epoch \(last.epoch)) but "
                         + "its checkpoint state \(dir) is missing, so it cannot resume; use --reset to replay from the beginning")
                 }
                 let s = try CheckpointStore(directory: dir, fingerprint: fingerprint, reset: reset)
                 store = s
-                if let found = try s.load() {
-                    if found.finished {
-                        logger.info("the replay checkpointed in \(dir) had finished: starting from the beginning")
-                        try s.discardProgress()
-                    } else {
-                        let at = try verify(found, dir: dir)
-                        if let mirror, let database,
-                           let problem = mirror.resumeProblem(epoch: found.epoch, source: found.position.sourceName) {
-                            throw CheckpointError.mirror(database, stateDirectory: dir, epoch: found.epoch, problem: problem)
-                        }
-                        do {
-                            state = try EngineState(snapshot: found.engineState)
-                        } catch {
-                            throw CheckpointError("the engine state in \(dir) cannot be restored (\(error)); use --reset")
-                        }
-                        checkpoint = found
-                        logger.info("resuming after epoch \(found.epoch) (\(order.rawValue) order, position \(at))")
-                    }
-                } else if order == .eventTime, let sort = try s.loadSortManifest(), sort.runs > 0 || sort.complete {
-                    logger.info("resuming the external sort after \(sort.runs) complete runs (\(sort.records) records)")
-                } else {
-                    try s.discardProgress()  // leftovers that never reached a checkpoint
-                }
+                resumed = try EpochDriver.restore(from: s, stateDirectory: dir, mirror: mirror, database: database,
+                                                  rules: self, logger: logger)
             }
         }
-        if checkpoint == nil, let mirror, !keepExisting { try mirror.clearTenant() }
-        let source = try makeSource(store: store, position: checkpoint?.position, decoder: headerDecoder)
-        let plan = store.map {
-            CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds,
-                           sourceSize: inputSize)
+        if resumed == nil, let mirror, !keepExisting { try mirror.clearTenant() }
+        let records = try makeSource(store: store, position: resumed?.checkpoint.position, decoder: headerDecoder)
+        let writer = mirror.map {
+            CommitCoordinator(sinks: [MirrorSink(mirror: $0, telemetry: telemetry)], checkpoints: store, telemetry: telemetry)
         }
-        let pipeline = try ReplayPipeline(config: config, source: source, mirror: mirror, logger: logger, state: state,
-                                          checkpoints: plan, telemetry: telemetry)
-        pipeline.onProgress = onProgress
-        if let sorter = source as? EventTimeSortedReader, let onProgress {
+        telemetry?.start(from: resumed?.state.counters ?? Counters())
+        let driver = EpochDriver(
+            engine: Engine(config: config, state: resumed?.state ?? EngineState()), writer: writer,
+            checkpoints: store.map {
+                CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds)
+            })
+        let source = try RecordEpochSource(records: records, config: config, input: InputFile(path: input, size: inputSize),
+                                           logger: logger)
+        source.onProgress = onProgress
+        if let sorter = records as? EventTimeSortedReader, let onProgress {
             let start = Clock.monotonicSeconds()
             sorter.onSortProgress = { done, total in
                 onProgress(ReplayProgress(phase: "sort", done: done, total: total, rowsRead: 0,
                                           seconds: Clock.monotonicSeconds() - start))
             }
         }
-        return try pipeline.run()
+        let start = Clock.monotonicSeconds()
+        source.start = start
+        var summary = try driver.run(source, start: start, resumedAfterEpoch: resumed?.checkpoint.epoch)
+        source.report(phase: "done", rowsRead: driver.engine.state.counters.rowsRead)
+        logger.debug("time in endEpoch \(driver.endEpochSeconds) s, in the mirror \(writer?.busySeconds ?? 0) s (own thread), waiting for the mirror \(writer?.producerWaitSeconds ?? 0) s")
+        if store != nil, let sorter = records as? EventTimeSortedReader { sorter.removeRuns() }
+        summary.secondsToFirstRow = source.firstRow
+        summary.seconds = Clock.monotonicSeconds() - start
+        summary.peakRSSBytes = Clock.peakRSSBytes()
+        return summary
     }
 
     var inputSize: Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? NSNumber)?.int64Value ?? -1
     }
+}
 
-    /// A checkpoint resumes only the same input, unchanged in size, in the same order. Returns where it
-    /// resumes: the byte offset (file order) or the merged ordinal (event time).
-    func verify(_ c: Checkpoint, dir: String) throws -> Int64 {
+extension ReplayJob: ResumeRules {
+    /// A checkpoint resumes only the same input, unchanged in size, in the same order. Says where it resumes: the
+    /// byte offset (file order) or the merged ordinal (event time).
+    func verify(_ position: Checkpoint.Position, stateDirectory dir: String) throws -> String {
         let file: InputFile, at: Int64
-        switch (order, c.position) {
+        switch (order, position) {
         case (.file, .file(let f, let offset)): (file, at) = (f, offset)
         case (.eventTime, .eventTime(let f, let ordinal, _)): (file, at) = (f, ordinal)
         default:
             // The fingerprint names the order, so only a damaged state gets here.
-            throw CheckpointError("the state in \(dir) holds a checkpoint of \(c.position.sourceName) that is not a "
+            throw CheckpointError("the state in \(dir) holds a checkpoint of \(position.sourceName) that is not a "
                                   + "\(order.rawValue)-order replay's; use another --state directory or --reset")
         }
         guard file.path == input else {
@@ -189,6 +183,19 @@ public struct ReplayJob: Sendable {
             throw CheckpointError("\(input) changed since the checkpoint in \(dir) (\(file.size) bytes then, "
                                   + "\(inputSize) now); use --reset to replay it from the beginning")
         }
-        return at
+        return " (\(order.rawValue) order, position \(at))"
+    }
+
+    /// A finished replay starts again from the beginning; an external sort interrupted before the first
+    /// checkpoint resumes at its last complete run; anything else left over never reached a checkpoint.
+    func startAfresh(store: CheckpointStore, stateDirectory dir: String, finished: Bool, logger: Logger) throws {
+        if finished {
+            logger.info("the replay checkpointed in \(dir) had finished: starting from the beginning")
+            try store.discardProgress()
+        } else if order == .eventTime, let sort = try store.loadSortManifest(), sort.runs > 0 || sort.complete {
+            logger.info("resuming the external sort after \(sort.runs) complete runs (\(sort.records) records)")
+        } else {
+            try store.discardProgress()
+        }
     }
 }

@@ -62,8 +62,9 @@ import TripSinks
             events.add("sink \(index) holds \(epoch.epoch)")
             guard deliversLater else { return }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int.random(in: 0...3))) { [self] in
-                delivered.withLock { $0 = (max($0.through, epoch.epoch), Clock.monotonicSeconds()) }
+                // Logged before it is visible: the coordinator may checkpoint as soon as it sees the delivery.
                 events.add("sink \(index) delivered \(epoch.epoch)")
+                delivered.withLock { $0 = (max($0.through, epoch.epoch), Clock.monotonicSeconds()) }
                 onDeliveryReported?()
             }
         }
