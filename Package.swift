@@ -70,9 +70,12 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
+        // Operator tools beside the pipeline: `produce` (CSV → ingest topic), the tenant's topic plan, the Cassandra
+        // schema and Kafka Connect sink configuration for the result topics.
+        .target(name: "TripTools", dependencies: ["TripCore", "TripParsing", "TripSources", "TripKafka"]),
         // The benchmark suite behind `tripstream bench`: scenarios over the pipeline, each in a child process.
         .target(name: "TripBench", dependencies: [
-            "TripCore", "TripParsing", "TripSources", "TripKafka", "TripPipeline", "TripTelemetry",
+            "TripCore", "TripParsing", "TripSources", "TripKafka", "TripPipeline", "TripTelemetry", "TripTools",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Seeded generator of realistic portal-format rows (fixtures, tests, benchmarks).
@@ -83,7 +86,7 @@ let package = Package(
         // The CLI on top of it all: one ArgumentParser command per file.
         .executableTarget(name: "tripstream", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline", "TripTelemetry",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench", "TripTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -99,10 +102,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
-        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting"]),
+        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint", "TripTesting",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint", "TripTesting", "TripTools",
         ]),
     ]
 )

@@ -4,6 +4,7 @@ import TripCore
 import TripKafka
 import TripPipeline
 import TripTelemetry
+import TripTools
 
 /// The Kafka scenario of `tripstream bench`, on an in-process mock cluster (loopback).
 enum BenchKafka {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TripCore
 import TripPipeline
+import TripTools
 
 struct CassandraSchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import TripCore
 import TripKafka
 import TripPipeline
+import TripTools
 
 struct CreateTopicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

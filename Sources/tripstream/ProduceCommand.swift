@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TripCore
 import TripPipeline
+import TripTools
 
 struct ProduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

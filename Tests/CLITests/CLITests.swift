@@ -4,6 +4,7 @@ import TripFixtures
 import TripPipeline
 import TripSQLite
 import TripTesting
+import TripTools
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()

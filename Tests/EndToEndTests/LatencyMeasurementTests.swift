@@ -6,6 +6,7 @@ import TripKafka
 import TripCheckpoint
 import TripPipeline
 import TripTesting
+import TripTools
 
 /// `run`'s latency measurement (the bench's): one figure per consumed message from its production, and one from
 /// its arrival in `run`.

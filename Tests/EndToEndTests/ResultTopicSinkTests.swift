@@ -3,6 +3,7 @@ import TripCore
 import TripEngine
 import TripKafka
 @testable import TripPipeline
+import TripTools
 
 /// The result producer's own defaults, read back from the librdkafka handle it runs with.
 @Suite struct ResultTopicSinkTests {
