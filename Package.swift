@@ -37,20 +37,25 @@ let package = Package(
         .target(name: "CCSVScan"),
         // Byte-level CSV tokenizer and the trip decoder (portal quirks, dead-letter reasons).
         .target(name: "TripParsing", dependencies: ["TripCore", "CCSVScan"]),
-        // Record sources: chunked file/stdin reader with byte offsets; external sort by event time.
+        // Record sources: chunked file/stdin reader with byte offsets; external sort by event time; a Kafka
+        // message's decoding and the cut rule of `run`'s epochs (pure: no Kafka client here).
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
         // Checkpoints in LMDB: epoch, source position (a case per source), engine state, fingerprint; sort progress.
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
-        // Result sinks: the SQLite mirror.
+        // Result sinks: the SQLite mirror; the bytes of the Kafka result and dead-letter messages (no Kafka
+        // client here: the producer is the pipeline's, so HTTP and the fuzz targets need no librdkafka).
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Beside the pipeline: swift-metrics instruments and live status it reports once per epoch; process figures.
         .target(name: "TripTelemetry", dependencies: [
             "TripCore", "TripEngine",
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        // Orchestration: source → decoder → engine → sinks, epoch by epoch.
+        // Orchestration: source → decoder → engine → sinks, epoch by epoch. The adapters that make a reader,
+        // the Kafka consumer or producer, or the mirror an `EpochSource`/`EpochSink` stay here, in Sources/ and
+        // Sinks/ (the coordinator in Commit/): those protocols speak of the engine and the checkpoint (LMDB), and
+        // the adapters of Kafka, which TripSources and TripSinks (and so TripHTTP) need not depend on.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
             "TripTelemetry",
@@ -93,6 +98,7 @@ let package = Package(
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
+        .testTarget(name: "TripSourcesTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),

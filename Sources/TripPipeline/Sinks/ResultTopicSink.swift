@@ -3,6 +3,7 @@ import Logging
 import TripCore
 import TripEngine
 import TripKafka
+import TripSinks
 import TripTelemetry
 
 /// Writes each epoch's result rows to the query's result topic, in the JSON the Kafka Connect Cassandra sink
