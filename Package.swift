@@ -97,11 +97,12 @@ let package = Package(
         ]),
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
-        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
+        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripFixtures"]),
         .testTarget(name: "TripSourcesTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
+        .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripPipelineTests", dependencies: [
             "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",
