@@ -76,7 +76,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
         // Operator tools beside the pipeline: `produce` (CSV → ingest topic), the tenant's topic plan, the Cassandra
-        // schema and Kafka Connect sink configuration for the result topics.
+        // schema and Kafka Connect sink configuration for the result topics; a child-process runner (the bench's
+        // children, and the CLI tests' curl and kcat: product code, so not in TripTesting).
         .target(name: "TripTools", dependencies: ["TripCore", "TripParsing", "TripSources", "TripKafka"]),
         // The benchmark suite behind `tripstream bench`: scenarios over the pipeline, each in a child process.
         .target(name: "TripBench", dependencies: [
