@@ -103,7 +103,7 @@ public enum MessageBytes {
 
     /// Cents as `units.cc` (`-1.05`, `0.00`), or `null`.
     @inlinable
-    public static func money(_ cents: Int64?, into out: inout [UInt8]) {
+    static func money(_ cents: Int64?, into out: inout [UInt8]) {
         guard let cents else { out.append("null"); return }
         if cents < 0 { out.append(0x2D) }
         let a = cents.magnitude
