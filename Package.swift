@@ -54,8 +54,9 @@ let package = Package(
         ]),
         // Orchestration: source → decoder → engine → sinks, epoch by epoch. The adapters that make a reader,
         // the Kafka consumer or producer, or the mirror an `EpochSource`/`EpochSink` stay here, in Sources/ and
-        // Sinks/ (the coordinator in Commit/): those protocols speak of the engine and the checkpoint (LMDB), and
-        // the adapters of Kafka, which TripSources and TripSinks (and so TripHTTP) need not depend on.
+        // Sinks/ (the result topics' writer beside the jobs; the coordinator in Commit/): those protocols speak
+        // of the engine and the checkpoint (LMDB), and the adapters of Kafka, which TripSources and TripSinks
+        // (and so TripHTTP) need not depend on.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
             "TripTelemetry",

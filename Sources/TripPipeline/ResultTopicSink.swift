@@ -159,16 +159,3 @@ public final class ResultTopicSink: @unchecked Sendable {
         try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
     }
 }
-
-extension ResultTopicSink: EpochSink {
-    var deliversLater: Bool { true }
-
-    func write(_ epoch: EpochCommit) throws {
-        do {
-            try write(epoch.output, deadLetters: epoch.deadLetters, source: epoch.progress.source)
-        } catch {
-            telemetry?.produceFailed()
-            throw error
-        }
-    }
-}
