@@ -37,20 +37,26 @@ let package = Package(
         .target(name: "CCSVScan"),
         // Byte-level CSV tokenizer and the trip decoder (portal quirks, dead-letter reasons).
         .target(name: "TripParsing", dependencies: ["TripCore", "CCSVScan"]),
-        // Record sources: chunked file/stdin reader with byte offsets; external sort by event time.
+        // Record sources: chunked file/stdin reader with byte offsets; external sort by event time; a Kafka
+        // message's decoding and the cut rule of `run`'s epochs (pure: no Kafka client here).
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
         .target(name: "TripEngine", dependencies: ["TripCore"]),
         // Checkpoints in LMDB: epoch, source position (a case per source), engine state, fingerprint; sort progress.
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
-        // Result sinks: the SQLite mirror.
+        // Result sinks: the SQLite mirror; the bytes of the Kafka result and dead-letter messages (no Kafka
+        // client here: the producer is the pipeline's, so HTTP and the fuzz targets need no librdkafka).
         .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
         // Beside the pipeline: swift-metrics instruments and live status it reports once per epoch; process figures.
         .target(name: "TripTelemetry", dependencies: [
             "TripCore", "TripEngine",
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        // Orchestration: source → decoder → engine → sinks, epoch by epoch.
+        // Orchestration: source → decoder → engine → sinks, epoch by epoch. The adapters that make a reader,
+        // the Kafka consumer or producer, or the mirror an `EpochSource`/`EpochSink` stay here, in Sources/ and
+        // Sinks/ (the result topics' writer beside the jobs; the coordinator in Commit/): those protocols speak
+        // of the engine and the checkpoint (LMDB), and the adapters of Kafka, which TripSources and TripSinks
+        // (and so TripHTTP) need not depend on.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
             "TripTelemetry",
@@ -71,7 +77,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Dashboard/dashboard.html")]),
         // Operator tools beside the pipeline: `produce` (CSV → ingest topic), the tenant's topic plan, the Cassandra
-        // schema and Kafka Connect sink configuration for the result topics.
+        // schema and Kafka Connect sink configuration for the result topics; a child-process runner (the bench's
+        // children, and the CLI tests' curl and kcat: product code, so not in TripTesting).
         .target(name: "TripTools", dependencies: ["TripCore", "TripParsing", "TripSources", "TripKafka"]),
         // The benchmark suite behind `tripstream bench`: scenarios over the pipeline, each in a child process.
         .target(name: "TripBench", dependencies: [
@@ -92,10 +99,12 @@ let package = Package(
         ]),
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
-        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
+        .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripFixtures"]),
+        .testTarget(name: "TripSourcesTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
-        .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
+        .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
+        .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripPipelineTests", dependencies: [
             "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",

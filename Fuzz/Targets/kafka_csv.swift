@@ -1,8 +1,8 @@
-// fuzz-modules: TripCore TripParsing TripEngine
-// fuzz-sources: Sources/TripPipeline/MessageDecoder.swift
+// fuzz-modules: TripCore TripParsing TripSources
 // fuzz-max-len: 2048
 import TripCore
 @testable import TripParsing
+import TripSources
 
 // The Kafka CSV message decoder (`tripstream run --csv-header`) on arbitrary messages: every record of a
 // message (blank lines skipped) is one row read, so it gives one outcome of its own, and the outcomes must

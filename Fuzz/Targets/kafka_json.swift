@@ -1,8 +1,8 @@
-// fuzz-modules: TripCore TripParsing TripEngine
-// fuzz-sources: Sources/TripPipeline/MessageDecoder.swift
+// fuzz-modules: TripCore TripParsing TripSources
 // fuzz-max-len: 4096
 import TripCore
 import TripParsing
+import TripSources
 
 // The Kafka JSON message decoder (`tripstream run`'s MessageDecoder) on arbitrary bytes: every message is a
 // trip or a rejection with a reason, never a crash; and a decoded trip written back as a JSON message (its

@@ -5,6 +5,7 @@ import TripParsing
 import TripPipeline
 import TripSources
 import TripTelemetry
+import TripTools
 
 /// The scenarios of `tripstream bench`, each run in a process of its own (so its peak RSS is its own).
 enum BenchScenario: String, CaseIterable {
@@ -94,17 +95,8 @@ enum BenchScenario: String, CaseIterable {
         let base = ["replay", file, "--order", "file", "--db", "\(dir)/r.sqlite", "--state", "\(dir)/r.state", "--quiet",
                     "--epoch-rows", "\(config.epochRows)", "--tenant", config.tenant]
         func replay(_ extra: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = base + extra
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            let run = try ChildProcess.run(binary, base + extra, environment: environment)
+            return (run.status, String(decoding: run.output, as: UTF8.self))
         }
         func number(after label: String, in text: String) -> Double? {
             guard let line = text.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }

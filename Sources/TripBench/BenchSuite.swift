@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TripCore
+import TripTools
 
 /// `tripstream bench`: for each size, a generated file with a fixed seed (made once, kept in `tmp`), then each
 /// scenario in a child `tripstream bench --scenario …` of its own (so peak RSS is the scenario's); prints the
@@ -137,18 +138,12 @@ public struct BenchSuite {
 
     /// Runs one scenario in a child `tripstream bench --scenario …` and reads its JSON line.
     func runChild(_ s: BenchScenario, file: String, sortMemoryMiB: Int) throws -> BenchResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        p.arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
-                       "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervalsMs.map { ["--kafka-intervals", $0.map { "\($0)" }.joined(separator: ",")] } ?? [])
+        let arguments = ["bench", "--scenario", s.rawValue, "--input", file, "--sort-memory", "\(sortMemoryMiB)",
+                         "--kafka-rate", "\(kafkaRate)", "--tmp", tmp] + (kafkaIntervalsMs.map { ["--kafka-intervals", $0.map { "\($0)" }.joined(separator: ",")] } ?? [])
             + configArguments
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let line = data.split(separator: 0x0A).last else {
-            throw BenchError("scenario \(s.rawValue) failed (exit \(p.terminationStatus))")
+        let (status, data) = try ChildProcess.run("/proc/self/exe", arguments, inheritStandardError: true)
+        guard status == 0, let line = data.split(separator: 0x0A).last else {
+            throw BenchError("scenario \(s.rawValue) failed (exit \(status))")
         }
         return try JSONDecoder().decode(BenchResult.self, from: Data(line))
     }

@@ -39,10 +39,10 @@ public enum CrashPoints {
     @inline(__always)
     public static func reach(_ point: CrashPoint) {
         guard let armed, armed.point == point else { return }
-        lock.lock()
-        reached += 1
-        let crash = reached == armed.count
-        lock.unlock()
+        let crash = lock.withLock {
+            reached += 1
+            return reached == armed.count
+        }
         if crash { _exit(exitCode) }
     }
 }

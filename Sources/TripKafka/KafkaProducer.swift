@@ -53,8 +53,18 @@ final class DeliveryTracker: @unchecked Sendable {
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code: m.err, operation: "delivery")
-        let tag = UInt(bitPattern: m._private)
-        lock.lock()
+        let (callback, tagCallback) = lock.withLock {
+            counted(tag: UInt(bitPattern: m._private), error: error, topic: m.rkt)
+        }
+        tagCallback?()
+        guard let callback else { return }  // the topic's name is made only for a listener
+        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        callback(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+    }
+
+    /// With the lock held: counts one report; returns the listeners to call once the lock is released.
+    private func counted(tag: UInt, error: KafkaError?, topic rkt: OpaquePointer?)
+        -> (onReport: ((DeliveryReport) -> Void)?, onTagReported: (() -> Void)?) {
         var tagDone = false
         if let i = pending.firstIndex(where: { $0.tag == tag }) {
             pending[i].count -= 1
@@ -71,7 +81,7 @@ final class DeliveryTracker: @unchecked Sendable {
                 lock.broadcast()
             }
         }
-        if let error, error.isMessageTooLarge, !tooLargeTolerated.isEmpty, let rkt = m.rkt,
+        if let error, error.isMessageTooLarge, !tooLargeTolerated.isEmpty, let rkt,
            tooLargeTolerated.contains(String(cString: rd_kafka_topic_name(rkt))) {
             refusedAsTooLarge += 1
         } else if let error {
@@ -80,12 +90,7 @@ final class DeliveryTracker: @unchecked Sendable {
         } else {
             delivered += 1
         }
-        let callback = onReport, tagCallback = tagDone ? onTagReported : nil
-        lock.unlock()
-        tagCallback?()
-        guard let callback else { return }  // the topic's name is made only for a listener
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        callback(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+        return (onReport, tagDone ? onTagReported : nil)
     }
 
     /// With the lock held: when the last report among tags ≤ `tag` came, or nil while one is missing.

@@ -3,6 +3,7 @@ import Logging
 import TripCore
 import TripEngine
 import TripKafka
+import TripSinks
 import TripTelemetry
 
 /// Writes each epoch's result rows to the query's result topic, in the JSON the Kafka Connect Cassandra sink
@@ -156,18 +157,5 @@ public final class ResultTopicSink: @unchecked Sendable {
     func send(_ m: inout ResultMessageBuilder, _ query: QueryName, final: Bool) throws {
         m.value.append(final ? ",\"final\":true}" : ",\"final\":false}")
         try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
-    }
-}
-
-extension ResultTopicSink: EpochSink {
-    var deliversLater: Bool { true }
-
-    func write(_ epoch: EpochCommit) throws {
-        do {
-            try write(epoch.output, deadLetters: epoch.deadLetters, source: epoch.progress.source)
-        } catch {
-            telemetry?.produceFailed()
-            throw error
-        }
     }
 }

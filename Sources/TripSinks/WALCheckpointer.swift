@@ -59,44 +59,45 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Waits until the thread is not copying (so that the writer's own checkpoint is not refused as busy and
     /// has only the rest of the log to copy).
     func waitIdle() {
-        condition.lock()
-        while busy { condition.wait() }
-        condition.unlock()
+        condition.withLock { while busy { condition.wait() } }
     }
     private var busy = false
 
     /// Waits until every request so far is served (tests: a writer that pauses long enough).
     func waitUntilCaughtUp() {
-        condition.lock()
-        while (pending || busy) && !stopping { condition.wait() }
-        condition.unlock()
+        condition.withLock { while (pending || busy) && !stopping { condition.wait() } }
     }
 
     /// Ends the thread (a last checkpoint happens when the writer's connection closes, as SQLite does).
     func stop() {
-        condition.lock()
-        stopping = true
-        guard started else { condition.unlock(); return }
-        condition.broadcast()
-        while !stopped { condition.wait() }
-        condition.unlock()
+        condition.withLock {
+            stopping = true
+            guard started else { return }
+            condition.broadcast()
+            while !stopped { condition.wait() }
+        }
     }
 
     private func loop() {
         var db: SQLiteDatabase?
         while true {
-            condition.lock()
-            while !pending && !stopping { condition.wait() }
-            if stopping {
-                db = nil  // closed before the writer's connection, whose close then checkpoints and removes the log
-                stopped = true
-                condition.broadcast()
-                condition.unlock()
+            let stop = condition.withLock {
+                while !pending && !stopping { condition.wait() }
+                if stopping { return true }
+                pending = false
+                busy = true
+                return false
+            }
+            if stop {
+                // Closed (outside the lock: closing may write) before `stop` returns, so before the writer's
+                // connection, whose close then checkpoints and removes the log.
+                db = nil
+                condition.withLock {
+                    stopped = true
+                    condition.broadcast()
+                }
                 return
             }
-            pending = false
-            busy = true
-            condition.unlock()
             do {
                 if db == nil {
                     let connection = try SQLiteDatabase(path: path)

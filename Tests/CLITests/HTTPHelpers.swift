@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripTools
 
 /// A `tripstream` child that serves HTTP (replay --keep-serving, run --http or serve), with the URL it printed.
 /// A reader thread drains its output all along (a full pipe would block a chatty child).
@@ -84,16 +85,7 @@ struct HTTPReply {
 
 /// Runs a program to its end and returns its standard output (standard error discarded).
 func output(of program: String, _ arguments: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    String(decoding: try ChildProcess.run(program, arguments).output, as: UTF8.self)
 }
 
 /// One request with curl (a real HTTP client, independent of the server's code). `arguments` go to curl as they are.

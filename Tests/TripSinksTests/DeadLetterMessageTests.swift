@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TripCore
-@testable import TripPipeline
+@testable import TripSinks
 
 /// The dead-letter topic's value: unchanged for ordinary records, capped and still valid JSON for others.
 @Suite struct DeadLetterMessageTests {

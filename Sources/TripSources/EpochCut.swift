@@ -19,16 +19,22 @@ import TripCore
 /// earliest of those, and each partition contributes its messages before the first one at or after it. A
 /// partition at its end does not hold the bound back; one with nothing buffered that is not at its end is
 /// waited for. This cut depends on what had arrived, so `run` logs it before the epoch's results go out.
-struct EpochCut {
-    let share: Int
-    let aligned: Bool
+public struct EpochCut {
+    public let share: Int
+    public let aligned: Bool
+
+    public init(share: Int, aligned: Bool) {
+        self.share = share
+        self.aligned = aligned
+    }
 
     /// Messages to take from each partition, or nil until more must be read.
     /// - Parameters:
     ///   - counts: buffered messages per partition.
     ///   - time: the cut time of partition p's i-th buffered message.
     ///   - ended: partition p is at its end and the end counts (`--stop-at-end`).
-    func decide(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
+    @inlinable
+    public func decide(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
         let partitions = counts.indices
         guard partitions.allSatisfy({ counts[$0] >= share || ended[$0] }) else { return nil }
         guard aligned else { return counts.map { min(share, $0) } }
@@ -54,7 +60,8 @@ struct EpochCut {
 
     /// Messages to take from each partition for a delay cut, or nil until more must be read.
     /// - Parameter ended: partition p is at its end (caught up or idle).
-    func decideAfterDelay(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
+    @inlinable
+    public func decideAfterDelay(counts: [Int], ended: [Bool], time: (Int, Int) -> EventTime) -> [Int]? {
         let partitions = counts.indices
         guard partitions.allSatisfy({ counts[$0] > 0 || ended[$0] }) else { return nil }
         guard aligned else { return counts }

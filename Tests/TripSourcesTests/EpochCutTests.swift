@@ -1,5 +1,5 @@
 import Testing
-@testable import TripPipeline
+@testable import TripSources
 
 /// The Kafka epoch cut on hand-made partitions of event times.
 @Suite struct EpochCutTests {

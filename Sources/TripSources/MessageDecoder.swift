@@ -1,15 +1,16 @@
 import TripCore
-import TripEngine
 import TripParsing
 
 /// Decodes one ingest message (a JSON object, or a CSV line with `csvHeader`) into a trip or a rejection.
-struct MessageDecoder {
-    let timeColumn: TimeColumn
-    var json: JSONTripDecoder
-    var csv: TripDecoder?
-    var tokenizer = CSVTokenizer()
+/// `run` calls it for every message from another module: inlinable, so that call costs what a call within
+/// the module did.
+public struct MessageDecoder {
+    @usableFromInline let timeColumn: TimeColumn
+    @usableFromInline var json: JSONTripDecoder
+    @usableFromInline var csv: TripDecoder?
+    @usableFromInline var tokenizer = CSVTokenizer()
 
-    init(config: TripstreamConfig, csvHeader: CSVHeader?) throws {
+    public init(config: TripstreamConfig, csvHeader: CSVHeader?) throws {
         timeColumn = config.timeColumn
         json = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
         csv = try csvHeader.map {
@@ -19,7 +20,8 @@ struct MessageDecoder {
 
     /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines
     /// skipped, none at all: one rejection). `body` gets each record's byte range in the value and outcome.
-    mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
+    @inlinable
+    public mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
                              _ body: (Range<Int>, DecodeOutcome) -> Void) {
         guard var decoder = csv else {
             // Without a time field the event time is the message's timestamp, or the wall clock (ingest).

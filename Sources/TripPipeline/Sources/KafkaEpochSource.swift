@@ -6,6 +6,7 @@ import TripEngine
 import TripKafka
 import TripParsing
 import TripSinks
+import TripSources
 import TripTelemetry
 
 /// `run`'s epochs: each partition's messages, buffered as they arrive and cut by `EpochCut` (every partition's

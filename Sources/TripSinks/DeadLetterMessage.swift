@@ -9,10 +9,10 @@ import TripCore
 ///   of all its bytes). The mirror keeps the whole record.
 /// So one huge message on the ingest topic cannot make a dead letter larger than Kafka accepts (1 MB by
 /// default), which stopped the run at every restart.
-enum DeadLetterMessage {
+public enum DeadLetterMessage {
     static let rawLimit = 65_536
 
-    static func value(_ d: DeadLetter, tenant: String, source: String) -> [UInt8] {
+    public static func value(_ d: DeadLetter, tenant: String, source: String) -> [UInt8] {
         var raw = d.raw
         var exact = d.rawBytes
         let length = exact?.count ?? d.raw.utf8.count

@@ -1,6 +1,6 @@
 import Testing
 import TripCore
-@testable import TripPipeline
+@testable import TripSinks
 
 /// The bytes of result messages: numbers and money written without Strings, and the builder's key/value.
 @Suite struct ResultMessageTests {

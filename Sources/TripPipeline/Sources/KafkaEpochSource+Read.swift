@@ -2,6 +2,7 @@ import Foundation
 import TripCore
 import TripKafka
 import TripParsing
+import TripSources
 import TripTelemetry
 
 extension KafkaEpochSource {

@@ -1,27 +1,29 @@
 import TripCore
 
 /// One result message (key and JSON value) built in reused byte buffers: no String per field, no
-/// allocation per message once the buffers have grown.
-struct ResultMessageBuilder {
-    var key: [UInt8] = []
-    var value: [UInt8] = []
+/// allocation per message once the buffers have grown. The result topics' sink (TripPipeline) calls it for every
+/// field of every message: inlinable, so that costs what calls within one module did.
+public struct ResultMessageBuilder {
+    public var key: [UInt8] = []
+    public var value: [UInt8] = []
     /// `{"tenant":…` and each query's key prefix `<tenant>|<query>|`, made once.
-    let tenantField: [UInt8]
-    let keyPrefixes: PerQuery<[UInt8]>
+    @usableFromInline let tenantField: [UInt8]
+    @usableFromInline let keyPrefixes: PerQuery<[UInt8]>
 
-    init(tenant: String) {
+    public init(tenant: String) {
         tenantField = Array("{\"tenant\":\(JSONText.string(tenant))".utf8)
         keyPrefixes = PerQuery { Array("\(tenant)|\($0.rawValue)|".utf8) }
     }
 
     /// `,"window":{…},"window_start":…,"window_end":…` and the key's `<start>|<end>` of the last window seen
     /// (consecutive rows share it: an epoch's rows come sorted by window).
-    var windowFragment: [UInt8] = []
-    var windowKey: [UInt8] = []
-    var fragmentWindow: (EventTime, EventTime) = (.min, .min)
+    @usableFromInline var windowFragment: [UInt8] = []
+    @usableFromInline var windowKey: [UInt8] = []
+    @usableFromInline var fragmentWindow: (EventTime, EventTime) = (.min, .min)
 
     /// Key `<start>|<end>` and value `{"tenant":…,"window":…,"window_start":…,"window_end":…`.
-    mutating func begin(_ query: QueryName, windowStart: EventTime, windowEnd: EventTime) {
+    @inlinable
+    public mutating func begin(_ query: QueryName, windowStart: EventTime, windowEnd: EventTime) {
         let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
         if fragmentWindow != (windowStart, windowEnd) {
             fragmentWindow = (windowStart, windowEnd)
@@ -42,41 +44,48 @@ struct ResultMessageBuilder {
         value.append(contentsOf: windowFragment)
     }
 
-    mutating func beginKey(_ query: QueryName) {
+    @inlinable
+    public mutating func beginKey(_ query: QueryName) {
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefixes[query])
     }
 
-    mutating func beginValue() {
+    @inlinable
+    public mutating func beginValue() {
         value.removeAll(keepingCapacity: true)
         value.append(contentsOf: tenantField)
     }
 
+    @inlinable
     mutating func name(_ field: StaticString) {
         value.append(",\"")
         value.append(field)
         value.append("\":")
     }
 
-    mutating func integer(_ field: StaticString, _ v: Int64) {
+    @inlinable
+    public mutating func integer(_ field: StaticString, _ v: Int64) {
         name(field)
         MessageBytes.decimal(v, into: &value)
     }
 
-    mutating func money(_ field: StaticString, _ cents: Int64?) {
+    @inlinable
+    public mutating func money(_ field: StaticString, _ cents: Int64?) {
         name(field)
         MessageBytes.money(cents, into: &value)
     }
 
-    mutating func text(_ field: StaticString, _ s: String) {
+    @inlinable
+    public mutating func text(_ field: StaticString, _ s: String) {
         name(field)
         JSONText.append(s, to: &value)
     }
 }
 
 /// Number text straight into bytes.
-enum MessageBytes {
-    static func decimal(_ v: Int64, into out: inout [UInt8]) {
+public enum MessageBytes {
+    @inlinable
+    public static func decimal(_ v: Int64, into out: inout [UInt8]) {
         // Digits from the right into a stack buffer, then one append.
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a sign and 19 digits fit
         withUnsafeMutableBytes(of: &digits) { d in
@@ -93,6 +102,7 @@ enum MessageBytes {
     }
 
     /// Cents as `units.cc` (`-1.05`, `0.00`), or `null`.
+    @inlinable
     static func money(_ cents: Int64?, into out: inout [UInt8]) {
         guard let cents else { out.append("null"); return }
         if cents < 0 { out.append(0x2D) }
@@ -107,12 +117,14 @@ enum MessageBytes {
 extension Array where Element == UInt8 {
     /// Appends a literal's bytes in one copy. (`append(contentsOf: "…".utf8)` is generic over the sequence and
     /// went byte by byte, a cost paid for every literal of every result message.)
-    mutating func append(_ s: StaticString) {
+    @inlinable
+    public mutating func append(_ s: StaticString) {
         append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// Appends a string's UTF-8 bytes in one copy when it is stored contiguously (native Swift strings are).
-    mutating func appendUTF8(_ s: String) {
+    @inlinable
+    public mutating func appendUTF8(_ s: String) {
         if s.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil { append(contentsOf: s.utf8) }
     }
 }

@@ -45,6 +45,20 @@ protocol CheckpointLog: AnyObject {
 
 extension CheckpointStore: CheckpointLog {}
 
+/// The Kafka result topics as a sink: queued by `write`, durable once their deliveries are reported.
+extension ResultTopicSink: EpochSink {
+    var deliversLater: Bool { true }
+
+    func write(_ epoch: EpochCommit) throws {
+        do {
+            try write(epoch.output, deadLetters: epoch.deadLetters, source: epoch.progress.source)
+        } catch {
+            telemetry?.produceFailed()
+            throw error
+        }
+    }
+}
+
 /// The SQLite mirror as a sink: one transaction per epoch (results, dead letters, progress, counters), durable
 /// when `write` returns.
 final class MirrorSink: EpochSink {
