@@ -95,7 +95,7 @@ let package = Package(
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
-        .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite"]),
+        .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite", "TripFixtures"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
