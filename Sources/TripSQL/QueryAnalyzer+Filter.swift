@@ -6,19 +6,9 @@ extension QueryAnalyzer {
     static func condition(_ e: SQLExpression) throws(SQLError) -> RowFilter {
         switch e {
         case .and(let operands):
-            var flat: [RowFilter] = []
-            for operand in operands {
-                let f = try condition(operand)
-                if case .and(let inner) = f { flat += inner } else { flat.append(f) }
-            }
-            return .and(flat)
+            return .and(try conditions(operands) { if case .and(let inner) = $0 { inner } else { nil } })
         case .or(let operands):
-            var flat: [RowFilter] = []
-            for operand in operands {
-                let f = try condition(operand)
-                if case .or(let inner) = f { flat += inner } else { flat.append(f) }
-            }
-            return .or(flat)
+            return .or(try conditions(operands) { if case .or(let inner) = $0 { inner } else { nil } })
         case .not(let operand, _):
             return .not(try condition(operand))
         case .comparison(let left, let op, let right, _):
@@ -55,6 +45,17 @@ extension QueryAnalyzer {
             throw SQLError("expected a condition", at: e.position,
                            hint: "compare a column with a literal (fare > 0), IS [NOT] NULL or IN (…)")
         }
+    }
+
+    /// The operands of an AND (OR), with those of a nested AND (OR) in line: `inner` gives them.
+    static func conditions(_ operands: [SQLExpression],
+                           inner: (RowFilter) -> [RowFilter]?) throws(SQLError) -> [RowFilter] {
+        var flat: [RowFilter] = []
+        for operand in operands {
+            let f = try condition(operand)
+            flat += inner(f) ?? [f]
+        }
+        return flat
     }
 
     /// A row column that WHERE may test.

@@ -2,10 +2,6 @@
 public struct SQLPosition: Sendable, Hashable, Comparable {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
-    }
 
     public static func < (a: SQLPosition, b: SQLPosition) -> Bool { (a.line, a.column) < (b.line, b.column) }
 }
