@@ -6,8 +6,24 @@ import TripCore
 public enum QueryAnalyzer {
     public static func compile(_ sql: String, name: String) throws(SQLError) -> AnalyticQuery {
         let select = try SQLParser.parse(sql)
-        var items: [(item: SelectedItem, name: String, position: SQLPosition)] = []
-        for entry in select.items {
+        let items = try selectList(select.items)
+        let window = try window(select.source)
+        let filter = try select.filter.map { (e) throws(SQLError) in try condition(e) }
+        let grouping = try groupBy(select.groupBy, end: select.end, window: window, outputNames: items.map(\.name))
+        let (aggregates, outputs) = try outputs(items, grouping: grouping, window: window)
+        try requireSelected(grouping, outputs)
+        guard !aggregates.isEmpty else {
+            throw SQLError("a query needs at least one aggregate", at: select.items[0].expression.position,
+                           hint: "COUNT(*), COUNT(col), SUM, AVG, MIN or MAX")
+        }
+        return AnalyticQuery(name: name, window: window, filter: filter, groupKey: grouping.key,
+                             aggregates: aggregates, outputs: outputs)
+    }
+
+    /// The select list's entries with their output names (AS, else the default), each name once.
+    static func selectList(_ entries: [SQLSelectItem]) throws(SQLError) -> [(item: SelectedItem, name: String)] {
+        var items: [(item: SelectedItem, name: String)] = []
+        for entry in entries {
             let item = try selectedItem(entry.expression)
             let name = entry.alias?.text ?? item.defaultName
             let position = entry.alias?.position ?? entry.expression.position
@@ -19,16 +35,17 @@ public enum QueryAnalyzer {
                 throw SQLError("duplicate output name '\(name.shortenedForMessage(limit: 40))'", at: position,
                                hint: "name it with AS")
             }
-            items.append((item, name, position))
+            items.append((item, name))
         }
-        let window = try window(select.source)
-        let filter = try select.filter.map { (e) throws(SQLError) in try condition(e) }
-        let grouping = try groupBy(select.groupBy, end: select.end, window: window,
-                                   outputNames: items.map(\.name))
+        return items
+    }
 
+    /// Each entry as an output column, its non-aggregates checked against GROUP BY; the aggregates in order.
+    static func outputs(_ items: [(item: SelectedItem, name: String)], grouping: Grouping,
+                        window: QueryWindow) throws(SQLError) -> ([Aggregate], [OutputColumn]) {
         var aggregates: [Aggregate] = []
         var outputs: [OutputColumn] = []
-        for (item, name, _) in items {
+        for (item, name) in items {
             let source: OutputColumn.Source
             let type: ValueType
             switch item {
@@ -52,13 +69,7 @@ public enum QueryAnalyzer {
             }
             outputs.append(OutputColumn(name: name, source: source, type: type))
         }
-        try requireSelected(grouping, outputs)
-        guard !aggregates.isEmpty else {
-            throw SQLError("a query needs at least one aggregate", at: select.items[0].expression.position,
-                           hint: "COUNT(*), COUNT(col), SUM, AVG, MIN or MAX")
-        }
-        return AnalyticQuery(name: name, window: window, filter: filter, groupKey: grouping.key,
-                             aggregates: aggregates, outputs: outputs)
+        return (aggregates, outputs)
     }
 
     /// The mirror adds `tenant` and `final` to every result row, the result topic a `window` object.
