@@ -23,6 +23,7 @@ public enum QueryAnalyzer {
     /// The select list's entries with their output names (AS, else the default), each name once.
     static func selectList(_ entries: [SQLSelectItem]) throws(SQLError) -> [(item: SelectedItem, name: String)] {
         var items: [(item: SelectedItem, name: String)] = []
+        var names: Set<String> = []  // a pasted list of thousands of outputs stays linear
         for entry in entries {
             let item = try selectedItem(entry.expression)
             let name = entry.alias?.text ?? item.defaultName
@@ -31,7 +32,7 @@ public enum QueryAnalyzer {
                 throw SQLError("the output name '\(name)' is reserved", at: position,
                                hint: "results add tenant, final and window")
             }
-            if items.contains(where: { $0.name == name }) {
+            guard names.insert(name).inserted else {
                 throw SQLError("duplicate output name '\(name.shortenedForMessage(limit: 40))'", at: position,
                                hint: "name it with AS")
             }
