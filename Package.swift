@@ -95,8 +95,8 @@ let package = Package(
 
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
-        .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite", "TripFixtures"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite", "TripFixtures"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
