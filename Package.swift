@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "TripCore"),
         // C: the tokenizer's 64-byte classifier (SSE2 compares + movemask; a byte loop off x86).
         .target(name: "CCSVScan"),
+        // Streaming SQL → analytic values: lexer, parser, analyzer (errors at line:column), the four built-ins.
+        .target(name: "TripSQL", dependencies: ["TripCore"]),
         // Byte-level CSV tokenizer and the trip decoder (portal quirks, dead-letter reasons).
         .target(name: "TripParsing", dependencies: ["TripCore", "CCSVScan"]),
         // Record sources: chunked file/stdin reader with byte offsets; external sort by event time; a Kafka
@@ -102,6 +104,7 @@ let package = Package(
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripFixtures"]),
         .testTarget(name: "TripSourcesTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
         .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite", "TripFixtures"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
         .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
