@@ -57,7 +57,8 @@ import Testing
         expectError(#"{"time_zone": "Mars/Olympus"}"#, key: "time_zone", containing: "unknown time zone")
         expectError(#"{"time_column": "pickup"}"#, key: "time_column", containing: "unknown time column")
         expectError(#"{"epoch_rows": 0}"#, key: "epoch_rows", containing: "whole number")
-        expectError(#"{"queries": {"sum_fare": {}}}"#, key: "queries.sum_fare", containing: "unknown query")
+        expectError(#"{"queries": {"sum_fare": {}}}"#, key: "queries.sum_fare",
+                    containing: "not a built-in query (sum_fare_window, trips_total, hotspot_community_window, hotspot_window); a new query needs \"sql\"")
         expectError(#"{"queries": {"sum_fare_window": {"window": "5 parsecs"}}}"#, key: "queries.sum_fare_window.window",
                     containing: "expected a duration")
         expectError(#"{"queries": {"hotspot_window": {"window": "1m", "slide": "2m"}}}"#, key: "queries.hotspot_window.slide",
