@@ -82,8 +82,7 @@ extension TripstreamConfig {
     }
 
     static func bool(_ v: Any, _ key: String) throws -> Bool {
-        // JSONSerialization gives an NSNumber for 1 and for true (`1 is Bool` holds): its type code tells them apart.
-        guard let n = v as? NSNumber, String(cString: n.objCType) == "c" else {
+        guard isJSONBool(v), let n = v as? NSNumber else {
             throw ConfigError(key: key, "expected true or false, got \(describe(v))")
         }
         return n.boolValue

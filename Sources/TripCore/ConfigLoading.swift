@@ -81,7 +81,7 @@ extension TripstreamConfig {
             config.timeZone = zone
         }
         if let v = root["epoch_rows"] {
-            guard let n = v as? Int, !(v is Bool), epochRowsRange.contains(n) else {
+            guard let n = v as? Int, !isJSONBool(v), epochRowsRange.contains(n) else {
                 throw ConfigError(key: "epoch_rows", "expected a whole number from 1 to 10000000, got \(describe(v))")
             }
             config.epochRows = n
@@ -118,8 +118,16 @@ extension TripstreamConfig {
         return s
     }
 
+    /// Whether a decoded JSON value is true or false. JSONSerialization gives an NSNumber for 1 and for true,
+    /// and on Linux `1 is Bool` holds too: the number's type code tells them apart.
+    static func isJSONBool(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return false }
+        return String(cString: n.objCType) == "c"
+    }
+
     static func describe(_ v: Any) -> String {
         if let s = v as? String { return quoted(s) }
+        if isJSONBool(v), let b = v as? Bool { return String(b) }
         return shortened("\(v)")
     }
 
@@ -138,7 +146,7 @@ extension TripstreamConfig {
     /// A duration in milliseconds: a number of seconds, or a string such as `500ms`, `10s`, `10 seconds`,
     /// `1m`, `1 minute`, `15min`, `1h`, `2 hours`, `1d`.
     public static func duration(_ v: Any, key: String) throws -> EventTime {
-        if let n = v as? Double, !(v is Bool) {
+        if let n = v as? Double, !isJSONBool(v) {
             guard n >= 0, n <= 365 * 86_400 * 100 else { throw ConfigError(key: key, "duration out of range: \(n)") }
             return EventTime((n * 1000).rounded())
         }

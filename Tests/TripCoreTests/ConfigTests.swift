@@ -81,6 +81,18 @@ import Testing
         #expect(TripstreamConfig.parseDuration("1d") == 86_400_000)
         #expect(TripstreamConfig.parseDuration("abc") == nil)
     }
+
+    /// JSON's 0 and 1 are numbers, not booleans (on Linux, JSONSerialization's NSNumber for 1 also passes
+    /// `is Bool`); true and false are not numbers.
+    @Test func zeroAndOneAreNumbersAndBooleansAreNot() throws {
+        let c = try load(#"{"epoch_rows": 1, "queries": {"hotspot_window": {"watermark": 0}, "trips_total": {"watermark": 1}}}"#)
+        #expect(c.epochRows == 1)
+        #expect(c.hotspotWindow.watermarkDelay == 0)
+        #expect(c.tripsTotal.watermarkDelay == 1000)
+        expectError(#"{"epoch_rows": true}"#, key: "epoch_rows", containing: "expected a whole number from 1 to 10000000, got true")
+        expectError(#"{"queries": {"trips_total": {"watermark": false}}}"#, key: "queries.trips_total.watermark",
+                    containing: "expected a duration")
+    }
 }
 
 @Suite struct CoreValueTests {
