@@ -95,7 +95,7 @@ let package = Package(
         // The CLI on top of it all: one ArgumentParser command per file.
         .executableTarget(name: "tripstream", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline", "TripTelemetry",
-            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench", "TripTools",
+            "TripFixtures", "TripSQLite", "TripKafka", "TripHTTP", "TripBench", "TripTools", "TripSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -52,6 +52,11 @@ public struct TripstreamConfig: Sendable, Equatable {
     /// Window, watermark and mode of each query. The window of `trips_total` is always the local calendar
     /// day; only its delay and mode apply.
     public var queries: PerQuery<QuerySettings>
+    /// A built-in's SQL as a configuration file stated it (`tripstream config` prints it): TripSQL checks that
+    /// it is the SQL the settings above give, and the CLI's resolve step then clears it. Nil when not stated.
+    public var builtinSQL = PerQuery<String?>(repeating: nil)
+    /// Queries defined by SQL, sorted by name.
+    public var userQueries: [UserQuery] = []
 
     public static let defaultTenant = "tenantstreamapp"
     public static let dayWindow = WindowSpec.tumbling(86_400_000)

@@ -61,6 +61,8 @@ extension TripstreamConfig {
             }
             config = profile
         }
+        // The profile's, before any override: a new query's watermark should not follow a built-in's.
+        let profileWatermark = config.sumFareWindow.watermarkDelay
         if let v = root["tenant"] { config.tenant = try validTenant(try string(v, "tenant"), key: "tenant") }
         if let v = root["time_column"] {
             let s = try string(v, "time_column")
@@ -79,7 +81,7 @@ extension TripstreamConfig {
             config.timeZone = zone
         }
         if let v = root["epoch_rows"] {
-            guard let n = v as? Int, !(v is Bool), epochRowsRange.contains(n) else {
+            guard let n = v as? Int, !isJSONBool(v), epochRowsRange.contains(n) else {
                 throw ConfigError(key: "epoch_rows", "expected a whole number from 1 to 10000000, got \(describe(v))")
             }
             config.epochRows = n
@@ -88,63 +90,9 @@ extension TripstreamConfig {
             guard let queries = v as? [String: Any] else {
                 throw ConfigError(key: "queries", "expected an object keyed by query name")
             }
-            for (name, body) in queries.sorted(by: { $0.key < $1.key }) {
-                guard let query = QueryName(rawValue: name) else {
-                    throw ConfigError(key: "queries.\(shortened(name))", "unknown query; expected one of "
-                                      + QueryName.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                guard let fields = body as? [String: Any] else {
-                    throw ConfigError(key: "queries.\(name)", "expected an object")
-                }
-                config[query] = try querySettings(fields, query: query, base: config[query])
-            }
+            try applyQueries(queries, to: &config, defaultWatermark: profileWatermark)
         }
         return config
-    }
-
-    static func querySettings(_ fields: [String: Any], query: QueryName, base: QuerySettings) throws -> QuerySettings {
-        let prefix = "queries.\(query.rawValue)"
-        let isDay = query == .tripsTotal
-        try checkKeys(fields, allowed: isDay ? ["watermark", "mode"] : ["window", "slide", "watermark", "mode"],
-                      at: prefix)
-        var settings = base
-        if !isDay {
-            let length = try fields["window"].map { try duration($0, key: "\(prefix).window") } ?? base.window.length
-            let slide: EventTime
-            if let v = fields["slide"] {
-                slide = try duration(v, key: "\(prefix).slide")
-            } else if fields["window"] == nil {
-                slide = base.window.slide
-            } else if query == .sumFareWindow {
-                slide = length  // tumbling unless a slide is given
-            } else {
-                slide = min(base.window.slide, length)
-            }
-            guard length >= 1000, length % 1000 == 0 else {
-                throw ConfigError(key: "\(prefix).window", "must be a whole number of seconds, at least 1s")
-            }
-            guard slide >= 1000, slide % 1000 == 0 else {
-                throw ConfigError(key: "\(prefix).slide", "must be a whole number of seconds, at least 1s")
-            }
-            guard slide <= length else {
-                throw ConfigError(key: "\(prefix).slide", "must not exceed the window (\(slide / 1000)s > \(length / 1000)s)")
-            }
-            guard (length + slide - 1) / slide <= 1000 else {
-                throw ConfigError(key: "\(prefix).slide", "window/slide puts each row in more than 1000 windows")
-            }
-            settings.window = WindowSpec(length: length, slide: slide)
-        }
-        if let v = fields["watermark"] {
-            settings.watermarkDelay = try duration(v, key: "\(prefix).watermark")
-        }
-        if let v = fields["mode"] {
-            let s = try string(v, "\(prefix).mode")
-            guard let mode = OutputMode(rawValue: s) else {
-                throw ConfigError(key: "\(prefix).mode", "unknown output mode \(quoted(s)); expected append, update or complete")
-            }
-            settings.mode = mode
-        }
-        return settings
     }
 
     public static func validTenant(_ s: String, key: String) throws -> String {
@@ -170,8 +118,16 @@ extension TripstreamConfig {
         return s
     }
 
+    /// Whether a decoded JSON value is true or false. JSONSerialization gives an NSNumber for 1 and for true,
+    /// and on Linux `1 is Bool` holds too: the number's type code tells them apart.
+    static func isJSONBool(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return false }
+        return String(cString: n.objCType) == "c"
+    }
+
     static func describe(_ v: Any) -> String {
         if let s = v as? String { return quoted(s) }
+        if isJSONBool(v), let b = v as? Bool { return String(b) }
         return shortened("\(v)")
     }
 
@@ -190,7 +146,7 @@ extension TripstreamConfig {
     /// A duration in milliseconds: a number of seconds, or a string such as `500ms`, `10s`, `10 seconds`,
     /// `1m`, `1 minute`, `15min`, `1h`, `2 hours`, `1d`.
     public static func duration(_ v: Any, key: String) throws -> EventTime {
-        if let n = v as? Double, !(v is Bool) {
+        if let n = v as? Double, !isJSONBool(v) {
             guard n >= 0, n <= 365 * 86_400 * 100 else { throw ConfigError(key: key, "duration out of range: \(n)") }
             return EventTime((n * 1000).rounded())
         }

@@ -57,7 +57,8 @@ import Testing
         expectError(#"{"time_zone": "Mars/Olympus"}"#, key: "time_zone", containing: "unknown time zone")
         expectError(#"{"time_column": "pickup"}"#, key: "time_column", containing: "unknown time column")
         expectError(#"{"epoch_rows": 0}"#, key: "epoch_rows", containing: "whole number")
-        expectError(#"{"queries": {"sum_fare": {}}}"#, key: "queries.sum_fare", containing: "unknown query")
+        expectError(#"{"queries": {"sum_fare": {}}}"#, key: "queries.sum_fare",
+                    containing: "not a built-in query (sum_fare_window, trips_total, hotspot_community_window, hotspot_window); a new query needs \"sql\"")
         expectError(#"{"queries": {"sum_fare_window": {"window": "5 parsecs"}}}"#, key: "queries.sum_fare_window.window",
                     containing: "expected a duration")
         expectError(#"{"queries": {"hotspot_window": {"window": "1m", "slide": "2m"}}}"#, key: "queries.hotspot_window.slide",
@@ -79,6 +80,18 @@ import Testing
         #expect(TripstreamConfig.parseDuration("1 hour") == 3_600_000)
         #expect(TripstreamConfig.parseDuration("1d") == 86_400_000)
         #expect(TripstreamConfig.parseDuration("abc") == nil)
+    }
+
+    /// JSON's 0 and 1 are numbers, not booleans (on Linux, JSONSerialization's NSNumber for 1 also passes
+    /// `is Bool`); true and false are not numbers.
+    @Test func zeroAndOneAreNumbersAndBooleansAreNot() throws {
+        let c = try load(#"{"epoch_rows": 1, "queries": {"hotspot_window": {"watermark": 0}, "trips_total": {"watermark": 1}}}"#)
+        #expect(c.epochRows == 1)
+        #expect(c.hotspotWindow.watermarkDelay == 0)
+        #expect(c.tripsTotal.watermarkDelay == 1000)
+        expectError(#"{"epoch_rows": true}"#, key: "epoch_rows", containing: "expected a whole number from 1 to 10000000, got true")
+        expectError(#"{"queries": {"trips_total": {"watermark": false}}}"#, key: "queries.trips_total.watermark",
+                    containing: "expected a duration")
     }
 }
 

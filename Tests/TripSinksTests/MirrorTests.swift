@@ -205,4 +205,17 @@ import TripTesting
         q = MirrorQuery(query: .tripsTotal, tenant: "t1")
         #expect(try q.run(mirror.db).rows.map { $0[0] } == [.text("2015-04-18")])
     }
+
+    /// A new query's results will be a mirror table of its name: the configuration must reserve every other
+    /// table and view a mirror has (TripCore cannot read MirrorSchema, so it keeps its own list).
+    @Test func everyMirrorTableButTheResultsIsAReservedQueryName() throws {
+        let path = scratchFile("names.sqlite")
+        _ = try SQLiteMirror(path: path, tenant: "t")
+        let rows = try SQLiteDatabase(path: path).rows(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        let names = Set(rows.compactMap { row -> String? in if case .text(let name) = row.first { name } else { nil } })
+        #expect(names.count > MirrorSchema.resultTables.count)
+        #expect(names.subtracting(MirrorSchema.resultTables).subtracting(UserQuery.reservedNames).isEmpty,
+                "\(names.subtracting(MirrorSchema.resultTables).subtracting(UserQuery.reservedNames))")
+    }
 }

@@ -1,0 +1,50 @@
+import TripCore
+
+/// The queries of a configuration checked where SQL compiles (TripCore only keeps the texts): what every
+/// command that takes a configuration calls, so each refuses a bad query the same way.
+public enum ConfiguredQueries {
+    /// `config` with its queries checked, as the jobs take it: a built-in's stated SQL must be the SQL its
+    /// settings give, and is then dropped (the settings decide it, and the fingerprint stays as before); a
+    /// new query's SQL must compile, and is replaced by its normalized text, so the fingerprint changes with
+    /// the query and not with its spelling.
+    public static func resolve(_ config: TripstreamConfig) throws(ConfigError) -> TripstreamConfig {
+        var checked = config
+        for query in QueryName.allCases {
+            guard let stated = config.builtinSQL[query] else { continue }
+            let expected = builtinSQL(query, in: config)
+            guard normalized(stated) == expected else {
+                throw ConfigError(key: "queries.\(query.rawValue).sql",
+                                  "not the SQL of this built-in query, which its window, slide and the time_column "
+                                  + "decide: expected \(expected) (give a different query a new name)")
+            }
+            checked.builtinSQL[query] = nil
+        }
+        for (index, query) in config.userQueries.enumerated() {
+            do {
+                checked.userQueries[index].sql = try QueryAnalyzer.compile(query.sql, name: query.name).normalizedSQL
+            } catch {
+                throw ConfigError(key: "queries.\(query.name).sql", error.description)
+            }
+        }
+        return checked
+    }
+
+    /// A resolved `config` with every built-in's SQL stated, as `tripstream config` prints it: that output
+    /// loads back, since a stated built-in SQL is checked, not applied.
+    public static func printable(_ config: TripstreamConfig) -> TripstreamConfig {
+        var out = config
+        for query in QueryName.allCases { out.builtinSQL[query] = builtinSQL(query, in: config) }
+        return out
+    }
+
+    /// A built-in's SQL under `config`, normalized (one line).
+    static func builtinSQL(_ query: QueryName, in config: TripstreamConfig) -> String {
+        normalized(BuiltinQueries.sql(query, in: config))
+    }
+
+    /// The normalized text of `sql`, or `sql` itself when it does not compile: the configuration accepts a
+    /// few windows the SQL refuses (a built-in window of whole days), whose text is then compared as written.
+    static func normalized(_ sql: String) -> String {
+        (try? QueryAnalyzer.compile(sql, name: "check").normalizedSQL) ?? sql
+    }
+}
