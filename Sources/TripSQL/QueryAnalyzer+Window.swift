@@ -42,16 +42,16 @@ extension QueryAnalyzer {
         guard (size.milliseconds + slide.milliseconds - 1) / slide.milliseconds <= 1000 else {
             throw SQLError("window/slide puts each row in more than 1000 windows", at: slide.position)
         }
-        // Whole days are local calendar days (midnight to midnight in the configured zone): one day, tumbling.
-        let dayAligned = kind == .tumble && size.milliseconds == day
-        if kind == .tumble && size.milliseconds % day == 0 && !dayAligned {
+        // Days are local calendar days (midnight to midnight in the configured zone): one day, tumbling. Hours are
+        // durations: `INTERVAL '24' HOUR` is a 24-hour window from the Unix epoch, as a built-in's `window` of 1d.
+        let dayAligned = kind == .tumble && size.inDays && size.milliseconds == day
+        if kind == .tumble && size.inDays && !dayAligned {
             throw SQLError("a TUMBLE of more than one day is not supported", at: size.position,
-                           hint: "whole days are local calendar days: INTERVAL '1' DAY")
+                           hint: "DAY is the local calendar day: INTERVAL '1' DAY, or a duration in hours")
         }
-        if kind == .hop && (size.milliseconds % day == 0 || slide.milliseconds % day == 0) {
-            let what = slide.milliseconds % day == 0 ? slide : size
-            throw SQLError("a HOP window over whole days is not supported", at: what.position,
-                           hint: "whole days are local calendar days: TUMBLE(trips, \(TripColumn(time).name), INTERVAL '1' DAY)")
+        if kind == .hop && (size.inDays || slide.inDays) {
+            throw SQLError("a HOP window over days is not supported", at: slide.inDays ? slide.position : size.position,
+                           hint: "DAY is the local calendar day: TUMBLE(trips, \(TripColumn(time).name), INTERVAL '1' DAY), or durations in hours")
         }
         return QueryWindow(kind: kind, timeColumn: time,
                            spec: WindowSpec(length: size.milliseconds, slide: slide.milliseconds), dayAligned: dayAligned)

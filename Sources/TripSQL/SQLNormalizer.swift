@@ -44,14 +44,16 @@ enum SQLNormalizer {
     static func window(_ w: QueryWindow) -> String {
         let column = TripColumn(w.timeColumn).name
         switch w.kind {
+        case .tumble where w.dayAligned: return "TUMBLE(trips, \(column), INTERVAL '1' DAY)"
         case .tumble: return "TUMBLE(trips, \(column), \(interval(w.spec.length)))"
         case .hop: return "HOP(trips, \(column), \(interval(w.spec.slide)), \(interval(w.spec.length)))"
         }
     }
 
-    /// `INTERVAL 'n' UNIT` in the largest unit that divides the duration (ms, a whole number of seconds).
+    /// `INTERVAL 'n' UNIT` in the largest unit that divides the duration (ms, a whole number of seconds); never
+    /// DAY, which means the local calendar day, not 24 hours.
     static func interval(_ ms: Int64) -> String {
-        for (unit, size) in [("DAY", Int64(86_400_000)), ("HOUR", 3_600_000), ("MINUTE", 60_000)]
+        for (unit, size) in [("HOUR", Int64(3_600_000)), ("MINUTE", 60_000)]
         where ms % size == 0 {
             return "INTERVAL '\(ms / size)' \(unit)"
         }

@@ -156,7 +156,7 @@ struct SQLParser {
         guard amount.text.utf8.count <= 12, let n = Int64(amount.text), n <= limit / scale else {
             throw SQLError("interval out of range (at most 100 years)", at: amount.position)
         }
-        return SQLInterval(milliseconds: n * scale, position: start)
+        return SQLInterval(milliseconds: n * scale, position: start, inDays: scale == QueryAnalyzer.day)
     }
 
     // MARK: Expressions (OR < AND < NOT < comparison, as in SQL)

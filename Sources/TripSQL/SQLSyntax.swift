@@ -32,6 +32,8 @@ struct SQLWindowSource {
 struct SQLInterval {
     var milliseconds: Int64
     var position: SQLPosition
+    /// Written in days (`'1' DAY`): local calendar days, where hours are plain durations (`'24' HOUR`).
+    var inDays = false
 }
 
 indirect enum SQLExpression {

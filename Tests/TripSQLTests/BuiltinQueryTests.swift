@@ -16,7 +16,11 @@ import TripSinks
         custom.hotspotCommunityWindow.window = .tumbling(90_000)
         var kafka = TripstreamConfig.chicago
         kafka.timeColumn = .kafkaTimestamp
-        return [("chicago", .chicago), ("seed", .seed), ("custom", custom), ("kafka", kafka)]
+        // Windows of whole days from the Unix epoch (`window` 1d, 2d): 24-hour durations, not calendar days.
+        var days = TripstreamConfig.chicago
+        days.sumFareWindow.window = .tumbling(86_400_000)
+        days.hotspotWindow.window = WindowSpec(length: 172_800_000, slide: 86_400_000)
+        return [("chicago", .chicago), ("seed", .seed), ("custom", custom), ("kafka", kafka), ("days", days)]
     }()
 
     @Test(arguments: configs.map(\.0))

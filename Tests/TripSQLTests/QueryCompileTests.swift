@@ -37,13 +37,36 @@ import TripCore
 
     @Test func aTumblingWindowOfOneDayIsTheLocalCalendarDay() throws {
         let q = try QueryAnalyzer.compile("""
-            SELECT DATE(window_start), payment_type, COUNT(*) FROM TUMBLE(trips, trip_end_timestamp, INTERVAL '24' HOURS)
+            SELECT DATE(window_start), payment_type, COUNT(*) FROM TUMBLE(trips, trip_end_timestamp, INTERVAL '1' DAYS)
             GROUP BY DATE(window_start), payment_type
             """, name: "by_payment")
         #expect(q.window == QueryWindow(kind: .tumble, timeColumn: .tripEnd, spec: .tumbling(86_400_000), dayAligned: true))
         #expect(q.groupKey == GroupKey(window: .day, columns: [.paymentType]))
         #expect(q.outputs.map(\.name) == ["day", "payment_type", "count"])
         #expect(q.outputs.map(\.type) == [.date, .text, .integer])
+    }
+
+    /// HOUR is a duration: 24 hours from the Unix epoch, as a built-in's `window` of 1d, not the local day.
+    @Test func twentyFourHoursIsADurationNotTheCalendarDay() throws {
+        let q = try QueryAnalyzer.compile("""
+            SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '24' HOUR)
+            GROUP BY window_start, window_end
+            """, name: "daily")
+        #expect(q.window == QueryWindow(kind: .tumble, timeColumn: .tripStart, spec: .tumbling(86_400_000), dayAligned: false))
+        #expect(q.normalizedSQL.contains("INTERVAL '24' HOUR"))
+        let hop = try QueryAnalyzer.compile("""
+            SELECT window_start, window_end, COUNT(*)
+            FROM HOP(trips, trip_start_timestamp, INTERVAL '24' HOUR, INTERVAL '48' HOUR)
+            GROUP BY window_start, window_end
+            """, name: "two_days")
+        #expect(hop.window.spec == WindowSpec(length: 172_800_000, slide: 86_400_000) && !hop.window.dayAligned)
+        #expect(try QueryAnalyzer.compile(hop.normalizedSQL, name: "two_days") == hop)
+        #expect(throws: SQLError.self) {
+            try QueryAnalyzer.compile("""
+                SELECT DATE(window_start), COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '24' HOUR)
+                GROUP BY DATE(window_start)
+                """, name: "not_a_day")
+        }
     }
 
     @Test func withoutASOutputsTakeDefaultNames() throws {

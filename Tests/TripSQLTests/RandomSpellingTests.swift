@@ -110,7 +110,8 @@ struct RandomQuery {
         }
         func gap() -> String { ["  ", "\n", " -- note\n", "\t "][r.below(4)] }
         func interval(_ ms: Int64) -> String {
-            let units = [("SECOND", Int64(1000)), ("MINUTE", 60_000), ("HOUR", 3_600_000), ("DAY", 86_400_000)]
+            // DAY is the calendar day (a day window's only spelling); other windows are durations, never in days.
+            let units = (day ? [("DAY", Int64(86_400_000))] : [("SECOND", 1000), ("MINUTE", 60_000), ("HOUR", 3_600_000)])
                 .filter { ms % $0.1 == 0 }
             let (unit, scale) = units[r.below(units.count)]
             return "\(kw("interval")) '\(ms / scale)' \(kw(unit))\(r.chance(0.5) ? "s" : "")"
