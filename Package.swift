@@ -109,6 +109,11 @@ let package = Package(
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
         .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
+        .testTarget(name: "TripTelemetryTests", dependencies: [
+            "TripCore", "TripEngine", "TripTelemetry",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "TripPipelineTests", dependencies: [
             "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",
             .product(name: "Logging", package: "swift-log"),
