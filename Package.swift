@@ -118,6 +118,14 @@ let package = Package(
             "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "TripHTTPTests", dependencies: [
+            "TripCore", "TripSinks", "TripSQLite", "TripTelemetry", "TripHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),
         .testTarget(name: "EndToEndTests", dependencies: [
