@@ -126,6 +126,10 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The Cassandra stage is checked against the messages of the result topics' sink (TripPipeline).
+        .testTarget(name: "TripToolsTests", dependencies: [
+            "TripCore", "TripEngine", "TripKafka", "TripPipeline", "TripTesting", "TripTools",
+        ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),
         .testTarget(name: "EndToEndTests", dependencies: [
