@@ -109,9 +109,26 @@ let package = Package(
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
         .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
         .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
+        .testTarget(name: "TripTelemetryTests", dependencies: [
+            "TripCore", "TripEngine", "TripTelemetry",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "TripPipelineTests", dependencies: [
             "TripCore", "TripParsing", "TripEngine", "TripSinks", "TripCheckpoint", "TripPipeline", "TripTesting",
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "TripHTTPTests", dependencies: [
+            "TripCore", "TripSinks", "TripSQLite", "TripTelemetry", "TripHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The Cassandra stage is checked against the messages of the result topics' sink (TripPipeline).
+        .testTarget(name: "TripToolsTests", dependencies: [
+            "TripCore", "TripEngine", "TripKafka", "TripPipeline", "TripTesting", "TripTools",
         ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TripCore
+@testable import TripEngine
+import TripKafka
+@testable import TripPipeline
+import TripTesting
+import TripTools
+
+/// The Cassandra end: the CQL tables, the Kafka Connect mappings, and whether they fit the messages the result
+/// topics really carry.
+@Suite struct CassandraStageTests {
+    /// One table's statement from the schema text: its column lines and its primary key.
+    func statement(_ cql: String, keyspace: String, table: String) throws -> (columns: [String], key: String) {
+        let body = try #require(cql.components(separatedBy: "CREATE TABLE IF NOT EXISTS \(keyspace).\(table) (\n").dropFirst().first)
+        let lines = body.components(separatedBy: "\n);").first!.split(separator: "\n").map(String.init)
+        let key = try #require(lines.last.flatMap { $0.hasPrefix("  PRIMARY KEY ") ? $0 : nil })
+        return (Array(lines.dropLast()), key)
+    }
+
+    /// One table per query; each CREATE TABLE lists the table's columns with their types, and its primary key
+    /// (tenant partitions; the result key clusters) names only columns the table has.
+    @Test func schemaCreatesOneTablePerQueryWithItsKeyColumns() throws {
+        let cql = CassandraStage.schema(keyspace: "ks1", replication: 2)
+        #expect(cql.hasPrefix("CREATE KEYSPACE IF NOT EXISTS ks1\n  WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 2};\n"))
+        #expect(CassandraStage.tables.map(\.query) == QueryName.allCases)
+        #expect(cql.components(separatedBy: "CREATE TABLE").count - 1 == QueryName.allCases.count)
+        for t in CassandraStage.tables {
+            let s = try statement(cql, keyspace: "ks1", table: t.name)
+            #expect(s.columns == t.columns.map { "  \($0.column) \($0.type)," }, "\(t.name)")
+            #expect(s.key == "  PRIMARY KEY ((tenant), \(t.clustering.joined(separator: ", ")))")
+            let columns = Set(t.columns.map(\.column))
+            #expect(Set(t.partitionKey + t.clustering).isSubset(of: columns), "\(t.name)")
+            #expect(columns.isSuperset(of: ["tenant", "final"]))
+        }
+    }
+
+    /// The Connect configuration reads the four result topics TopicNames names and maps each onto its table.
+    @Test func connectConfigMapsEachResultTopicOntoItsTable() throws {
+        let text = CassandraStage.connectConfig(name: "sink \"1\"", tenant: "acme", keyspace: "ks1",
+                                                contactPoints: "c1,c2", localDC: "dc1", port: 9142)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["name"] as? String == "sink \"1\"")
+        let config = try #require(json["config"] as? [String: String])
+        let topics = TopicNames(tenant: "acme")
+        #expect(config["topics"] == QueryName.allCases.map(topics.results).joined(separator: ","))
+        #expect(config["contactPoints"] == "c1,c2" && config["loadBalancing.localDc"] == "dc1" && config["port"] == "9142")
+        #expect(config.keys.filter { $0.hasSuffix(".mapping") }.count == 4)
+        for t in CassandraStage.tables {
+            let mapping = try #require(config["topic.\(topics.results(t.query)).ks1.\(t.name).mapping"], "\(t.name)")
+            #expect(mapping == t.columns.map { "\($0.column)=value.\($0.field)" }.joined(separator: ","))
+        }
+    }
+
+    /// A JSON value as the Connect sink sees it, to check it against the column's CQL type.
+    enum Value: Decodable {
+        case null, bool(Bool), integer(Int64), number(Double), text(String), map([String: String])
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let i = try? c.decode(Int64.self) { self = .integer(i) }
+            else if let d = try? c.decode(Double.self) { self = .number(d) }
+            else if let s = try? c.decode(String.self) { self = .text(s) }
+            else { self = .map(try c.decode([String: String].self)) }
+        }
+
+        func fits(_ cqlType: String) -> Bool {
+            switch (self, cqlType) {
+            case (.bool, "boolean"), (.integer, "bigint"), (.integer, "int"), (.text, "text"): true
+            case (.null, "double"), (.integer, "double"), (.number, "double"): true
+            case (.map, "map<text, text>"): true
+            default: false
+            }
+        }
+    }
+
+    /// The valuable cross-check: the result topics' real messages (ResultTopicSink, through an in-process mock
+    /// cluster) carry exactly the fields the mappings read, each of a type its CQL column takes.
+    @Test func mappingsReadExactlyTheFieldsOfTheResultMessages() throws {
+        let tenant = "acme"
+        let cluster = try mockCluster(tenant: tenant, ingestPartitions: 1)
+        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: tenant)
+        var money = MoneyAggregate()
+        money.trips = 3
+        money.fareSum = 1_234  // tips stay unknown: a null field
+        money.fareCount = 3
+        money.totalSum = 2_001
+        money.totalCount = 2
+        var output = EpochOutput(epoch: 1)
+        output.sumFare = [SumFareRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_625_200_000, totals: money, final: true)]
+        output.tripsTotal = [TripsTotalRow(day: 16_500, totals: money, final: false)]
+        output.communityHotspots = [CommunityHotspotRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_622_500_000,
+                                                        communityArea: 8, count: 5, final: true)]
+        output.locationHotspots = [LocationHotspotRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_622_500_000,
+                                                      location: "POINT (-87.6 41.8)", count: 2, final: false)]
+        try sink.write(output, deadLetters: [], source: "in")
+        _ = try sink.waitDelivered(through: 1)
+
+        // A consumer per topic, all assigned at once: each waits about half a second for its partition's first
+        // fetch, and together they wait that only once.
+        let topics = TopicNames(tenant: tenant)
+        let consumers = try CassandraStage.tables.map { t in
+            let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers), groupID: "check")
+            try consumer.assign(topic: topics.results(t.query), offsets: [0: -2])  // from the beginning
+            return consumer
+        }
+        var values = [[UInt8]?](repeating: nil, count: consumers.count)
+        let deadline = Date().addingTimeInterval(10)
+        while values.contains(where: { $0 == nil }) && Date() < deadline {
+            for (i, consumer) in consumers.enumerated() where values[i] == nil {
+                _ = try consumer.poll(timeoutMs: 10) { values[i] = Array($0.value) }
+            }
+        }
+        for (t, value) in zip(CassandraStage.tables, values) {
+            let message = try JSONDecoder().decode([String: Value].self, from: Data(try #require(value, "\(t.name)")))
+            #expect(Set(message.keys) == Set(t.columns.map(\.field)), "\(t.name): \(message.keys.sorted())")
+            for c in t.columns {
+                #expect(message[c.field]?.fits(c.type) == true, "\(t.name).\(c.column) \(c.type): \(String(describing: message[c.field]))")
+            }
+        }
+    }
+}
