@@ -42,8 +42,9 @@ public enum ConfiguredQueries {
         normalized(BuiltinQueries.sql(query, in: config))
     }
 
-    /// The normalized text of `sql`, or `sql` itself when it does not compile: the configuration accepts a
-    /// few windows the SQL refuses (a built-in window of whole days), whose text is then compared as written.
+    /// The normalized text of `sql`, or `sql` itself when it does not compile: should the configuration ever
+    /// accept a window the SQL refuses, the built-in's text is compared as written rather than the file refused.
+    /// (Windows of whole days were such a case until DAY and HOUR were told apart; they now compile.)
     static func normalized(_ sql: String) -> String {
         (try? QueryAnalyzer.compile(sql, name: "check").normalizedSQL) ?? sql
     }
