@@ -42,9 +42,21 @@ extension DeadLetter {
     /// The dead letter of a trip that was late for `query`: behind that query's watermark for all its windows.
     public static func late(_ query: QueryName, eventTime: EventTime, watermark: EventTime, offset: Int64,
                             raw: (text: String, bytes: [UInt8]?), source: String? = nil) -> DeadLetter {
-        let detail = "event time \(CivilDate.isoUTC(seconds: floorDiv(eventTime, 1000))) is behind the watermark "
-            + "\(CivilDate.isoUTC(seconds: floorDiv(watermark, 1000))) for every window of \(query.rawValue)"
-        return DeadLetter(query: query, offset: offset, reason: "late", detail: detail, raw: raw.text, rawBytes: raw.bytes,
-                          source: source)
+        DeadLetter(query: query, offset: offset, reason: "late",
+                   detail: lateDetail(query.rawValue, eventTime: eventTime, watermark: watermark),
+                   raw: raw.text, rawBytes: raw.bytes, source: source)
+    }
+
+    /// The same for the SQL query `name`; `eventTime` is the row's value of that query's time column.
+    public static func late(userQuery name: String, eventTime: EventTime, watermark: EventTime, offset: Int64,
+                            raw: (text: String, bytes: [UInt8]?), source: String? = nil) -> DeadLetter {
+        DeadLetter(query: nil, offset: offset, reason: "late",
+                   detail: lateDetail(name, eventTime: eventTime, watermark: watermark),
+                   raw: raw.text, rawBytes: raw.bytes, source: source, userQuery: name)
+    }
+
+    static func lateDetail(_ name: String, eventTime: EventTime, watermark: EventTime) -> String {
+        "event time \(CivilDate.isoUTC(seconds: floorDiv(eventTime, 1000))) is behind the watermark "
+            + "\(CivilDate.isoUTC(seconds: floorDiv(watermark, 1000))) for every window of \(name)"
     }
 }

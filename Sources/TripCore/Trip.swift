@@ -27,8 +27,11 @@ public struct Trip: Sendable, Equatable {
 
 /// A record that was not processed, with the reason. Never dropped: it ends in the `dead_letters` table.
 public struct DeadLetter: Sendable, Equatable {
-    /// Query that judged the row late, or nil for rows rejected before any query saw them.
+    /// Built-in query that judged the row late, or nil for rows rejected before any query saw them (and for
+    /// rows a SQL query judged late: `userQuery`).
     public var query: QueryName?
+    /// The SQL query (`queries.<name>`) that judged the row late.
+    public var userQuery: String?
     public var offset: Int64
     /// `late` for late rows; otherwise what is wrong with the record, precisely.
     public var reason: String
@@ -42,7 +45,8 @@ public struct DeadLetter: Sendable, Equatable {
     public var source: String?
 
     public init(query: QueryName?, offset: Int64, reason: String, detail: String = "", raw: String,
-                rawBytes: [UInt8]? = nil, source: String? = nil) {
+                rawBytes: [UInt8]? = nil, source: String? = nil, userQuery: String? = nil) {
+        self.userQuery = userQuery
         self.source = source
         self.rawBytes = rawBytes
         self.query = query
@@ -51,6 +55,9 @@ public struct DeadLetter: Sendable, Equatable {
         self.detail = detail
         self.raw = raw
     }
+
+    /// The query's name as the mirror and the dead-letter topic show it: '' for a rejected record.
+    public var queryName: String { query?.rawValue ?? userQuery ?? "" }
 
     /// A record's bytes as a dead letter keeps them: the text, and the bytes too when they are not UTF-8.
     public static func raw(of bytes: UnsafeRawBufferPointer) -> (text: String, bytes: [UInt8]?) {

@@ -96,7 +96,7 @@ public final class ResultTopicSink: @unchecked Sendable {
         }
         for d in deadLetters {
             let source = d.source ?? source
-            let key = Array("\(source)|\(d.offset)|\(d.query?.rawValue ?? "")".utf8)
+            let key = Array("\(source)|\(d.offset)|\(d.queryName)".utf8)
             do {
                 try producer.send(topic: topics.deadLetters, key: key,
                                   value: DeadLetterMessage.value(d, tenant: tenant, source: source), tag: tag)

@@ -1,3 +1,5 @@
+import TripCore
+
 /// "Did you mean …?" for a misspelt name: the candidate with the smallest edit distance, when it is close.
 enum NameSuggestion {
     /// The nearest of `candidates` to `name` (first on a tie), if at most a third of `name`'s length

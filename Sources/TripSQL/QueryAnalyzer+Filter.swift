@@ -24,6 +24,10 @@ extension QueryAnalyzer {
             if case .column = right {
                 throw SQLError("comparing two columns is not supported", at: right.position)
             }
+            if column.type == .text && op != .equal && op != .notEqual {
+                // The engine codes text values (an interned id, or which literal they equal), never orders them.
+                throw SQLError("'\(column.name)' is text: only =, <>, IN and IS [NOT] NULL test it", at: name.position)
+            }
             return .compare(column, op, try literal(right, for: column))
         case .isNull(.column(let name), let negated):
             let column = try filterColumn(name)

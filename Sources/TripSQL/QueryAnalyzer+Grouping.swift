@@ -1,3 +1,5 @@
+import TripCore
+
 extension QueryAnalyzer {
     /// GROUP BY as read: the key, and where each part of it was written (for errors about it).
     struct Grouping {

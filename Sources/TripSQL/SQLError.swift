@@ -1,3 +1,5 @@
+import TripCore
+
 /// A place in the SQL text: 1-based line, and 1-based column counted in characters (Unicode scalars).
 public struct SQLPosition: Sendable, Hashable, Comparable {
     public var line: Int

@@ -1,3 +1,5 @@
+import TripCore
+
 /// The words and symbols the parser gives a meaning, or refuses by name.
 enum SQLKeywords {
     /// Not usable as names. Function names (COUNT, DATE, TUMBLE…) and interval units are not reserved.

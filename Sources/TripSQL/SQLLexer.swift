@@ -1,3 +1,5 @@
+import TripCore
+
 /// One token of the SQL text.
 struct SQLToken: Equatable {
     enum Kind: Equatable {

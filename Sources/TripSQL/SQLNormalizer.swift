@@ -1,3 +1,5 @@
+import TripCore
+
 /// The canonical SQL text of a query value: keywords and functions in upper case, names in lower case, one
 /// space between tokens, no comments, parentheses only where precedence needs them, AS only where the name is
 /// not the default, intervals in their largest exact unit, literals at their column's scale. It is made from

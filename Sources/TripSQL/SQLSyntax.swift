@@ -1,3 +1,5 @@
+import TripCore
+
 /// The parsed query, before any check of names or types (`QueryAnalyzer` does those).
 struct SQLSelect {
     var items: [SQLSelectItem]

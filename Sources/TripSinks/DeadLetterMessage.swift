@@ -29,7 +29,7 @@ public enum DeadLetterMessage {
         }
         if let exact { extra += ",\"raw_base64\":\"\(Data(exact).base64EncodedString())\"" }
         let value = "{\"tenant\":\(JSONText.string(tenant)),\"source\":\(JSONText.string(source)),\"position\":\(d.offset),"
-            + "\"query\":\(JSONText.string(d.query?.rawValue ?? "")),\"reason\":\(JSONText.string(d.reason)),"
+            + "\"query\":\(JSONText.string(d.queryName)),\"reason\":\(JSONText.string(d.reason)),"
             + "\"detail\":\(JSONText.string(d.detail)),\"raw\":\(JSONText.string(raw))\(extra)}"
         return Array(value.utf8)
     }

@@ -217,7 +217,7 @@ public final class SQLiteMirror {
             for d in deadLetters {
                 try dead.bind(text: d.source ?? progress.source, at: 2)
                 try dead.bind(d.offset, at: 3)
-                try dead.bind(text: d.query?.rawValue ?? "", at: 4)
+                try dead.bind(text: d.queryName, at: 4)
                 try dead.bind(text: d.reason, at: 5)
                 try dead.bind(text: d.detail, at: 6)
                 // Bytes that are not UTF-8 are kept exactly, as a BLOB (the TEXT column stores it unchanged).

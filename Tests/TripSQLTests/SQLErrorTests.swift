@@ -97,6 +97,8 @@ import Testing
          "the column goes on the left of a comparison at 1:109 — for example fare > 10"),
         ("SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) WHERE fare > tips GROUP BY window_start, window_end",
          "comparing two columns is not supported at 1:116"),
+        ("SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) WHERE company >= 'M' GROUP BY window_start, window_end",
+         "'company' is text: only =, <>, IN and IS [NOT] NULL test it at 1:109"),
         ("SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) WHERE COUNT(*) > 1 GROUP BY window_start, window_end",
          "aggregates are not allowed in WHERE at 1:109"),
         ("SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) WHERE LOWER(company) = 'x' GROUP BY window_start, window_end",

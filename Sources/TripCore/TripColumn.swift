@@ -1,5 +1,3 @@
-import TripCore
-
 /// A value's type: the catalog's column types, and what results add (`date`, `double`).
 public enum ValueType: Sendable, Equatable, Hashable {
     case text
@@ -48,7 +46,7 @@ public enum TripColumn: Int, Sendable, CaseIterable, Hashable {
     case kafkaTimestamp, ingestTime
 
     /// Names in case order (`names[column.rawValue]`).
-    static let names = [
+    public static let names = [
         "trip_id", "taxi_id", "trip_start_timestamp", "trip_end_timestamp", "trip_seconds", "trip_miles",
         "pickup_census_tract", "dropoff_census_tract", "pickup_community_area", "dropoff_community_area",
         "fare", "tips", "tolls", "extras", "trip_total", "payment_type", "company",

@@ -1,9 +1,7 @@
-import TripCore
-
 /// One windowed analytic, compiled from SQL (`QueryAnalyzer`): what the engine computes, the mirror stores and
 /// the result topic carries. Columns are `TripColumn` indices and literals fixed-point integers, so the engine
-/// can evaluate the filter and aggregates per row without strings, dictionaries or allocation. Only the
-/// analyzer makes one (its memberwise initializers are internal): a query is what SQL compiles to.
+/// can evaluate the filter and aggregates per row without strings, dictionaries or allocation. The analyzer
+/// (TripSQL) makes them; the value lives here, below every layer that runs it (engine, decoders, sinks).
 public struct AnalyticQuery: Sendable, Equatable {
     /// The query's name in the configuration: its mirror table and result topic.
     public var name: String
@@ -15,6 +13,16 @@ public struct AnalyticQuery: Sendable, Equatable {
     public var aggregates: [Aggregate]
     /// The result row's columns in SELECT order, with their names and types (mirror columns, JSON fields).
     public var outputs: [OutputColumn]
+
+    public init(name: String, window: QueryWindow, filter: RowFilter?, groupKey: GroupKey, aggregates: [Aggregate],
+                outputs: [OutputColumn]) {
+        self.name = name
+        self.window = window
+        self.filter = filter
+        self.groupKey = groupKey
+        self.aggregates = aggregates
+        self.outputs = outputs
+    }
 
     /// Every row column the query reads (time column, filter, group keys, aggregates), in catalog order:
     /// what a decoder must parse for it.
@@ -39,6 +47,12 @@ public struct QueryWindow: Sendable, Equatable {
     /// (23 or 25 hours across DST), not from UTC midnight.
     public var dayAligned: Bool
 
+    public init(kind: Kind, timeColumn: TimeColumn, spec: WindowSpec, dayAligned: Bool) {
+        self.kind = kind
+        self.timeColumn = timeColumn
+        self.spec = spec
+        self.dayAligned = dayAligned
+    }
 }
 
 /// What identifies a result row: its window (bounds, or the local day) and the group columns in GROUP BY order.
@@ -52,6 +66,10 @@ public struct GroupKey: Sendable, Equatable {
     public var window: Window
     public var columns: [TripColumn]
 
+    public init(window: Window, columns: [TripColumn]) {
+        self.window = window
+        self.columns = columns
+    }
 }
 
 public struct Aggregate: Sendable, Equatable {
@@ -66,6 +84,12 @@ public struct Aggregate: Sendable, Equatable {
     public var column: TripColumn?
     /// `ROUND(…, n)` of a SUM or AVG: n decimal places, half away from zero.
     public var roundTo: Int?
+
+    public init(kind: Kind, column: TripColumn?, roundTo: Int? = nil) {
+        self.kind = kind
+        self.column = column
+        self.roundTo = roundTo
+    }
 
     /// The result's type: COUNT an integer; SUM the column's; AVG a double, or a decimal of the rounding's
     /// scale; MIN/MAX the column's. A rounded SUM keeps at most the column's scale.
@@ -96,6 +120,11 @@ public struct OutputColumn: Sendable, Equatable {
     public var source: Source
     public var type: ValueType
 
+    public init(name: String, source: Source, type: ValueType) {
+        self.name = name
+        self.source = source
+        self.type = type
+    }
 }
 
 /// A WHERE condition as a tree of column-versus-literal tests. `and`/`or` hold two or more operands, never
@@ -110,7 +139,7 @@ public indirect enum RowFilter: Sendable, Equatable {
     case and([RowFilter])
     case or([RowFilter])
 
-    func collectColumns(into set: inout Set<TripColumn>) {
+    public func collectColumns(into set: inout Set<TripColumn>) {
         switch self {
         case .compare(let c, _, _), .isNull(let c), .isNotNull(let c), .oneOf(let c, _): set.insert(c)
         case .not(let f): f.collectColumns(into: &set)
