@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror; the bytes of the Kafka result and dead-letter messages (no Kafka
         // client here: the producer is the pipeline's, so HTTP and the fuzz targets need no librdkafka).
-        .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite"]),
+        .target(name: "TripSinks", dependencies: ["TripCore", "TripEngine", "TripSQLite", "TripSQL"]),
         // Beside the pipeline: swift-metrics instruments and live status it reports once per epoch; process figures.
         .target(name: "TripTelemetry", dependencies: [
             "TripCore", "TripEngine",
@@ -61,7 +61,7 @@ let package = Package(
         // (and so TripHTTP) need not depend on.
         .target(name: "TripPipeline", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripCheckpoint", "TripKafka",
-            "TripTelemetry",
+            "TripTelemetry", "TripSQL",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // HTTP: status, Prometheus metrics, the query API and the dashboard page (Hummingbird 2).
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),
         .testTarget(name: "TripCheckpointTests", dependencies: ["TripCore", "TripLMDB", "TripCheckpoint", "TripTesting"]),
-        .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQLite", "TripTesting"]),
+        .testTarget(name: "TripSinksTests", dependencies: ["TripCore", "TripEngine", "TripSinks", "TripSQL", "TripSQLite", "TripTesting"]),
         .testTarget(name: "TripTelemetryTests", dependencies: [
             "TripCore", "TripEngine", "TripTelemetry",
             .product(name: "Metrics", package: "swift-metrics"),
@@ -128,7 +128,7 @@ let package = Package(
         ]),
         // The Cassandra stage is checked against the messages of the result topics' sink (TripPipeline).
         .testTarget(name: "TripToolsTests", dependencies: [
-            "TripCore", "TripEngine", "TripKafka", "TripPipeline", "TripTesting", "TripTools",
+            "TripCore", "TripEngine", "TripKafka", "TripPipeline", "TripSinks", "TripSQL", "TripTesting", "TripTools",
         ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
         .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),

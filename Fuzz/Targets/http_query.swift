@@ -1,4 +1,4 @@
-// fuzz-modules: TripCore TripEngine TripSQLite TripSinks
+// fuzz-modules: TripCore TripSQL TripEngine TripSQLite TripSinks
 // fuzz-sources: Sources/TripHTTP/QueryRequest.swift Sources/TripHTTP/JSONBuilder.swift
 // fuzz-max-len: 1024
 import Foundation

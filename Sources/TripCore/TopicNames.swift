@@ -18,6 +18,17 @@ public struct TopicNames: Sendable, Equatable {
         }
     }
 
+    /// The result topic of a SQL query (`queries.<name>` in the configuration): `<tenant>_<name>`.
+    public func results(userQuery name: String) -> String { "\(tenant)_\(name)" }
+
+    /// The result topics of the built-ins, then of the SQL queries `userQueries` (names).
+    public func resultTopics(userQueries: [String] = []) -> [String] {
+        QueryName.allCases.map(results) + userQueries.map { results(userQuery: $0) }
+    }
+
     /// Every topic tripstream reads or writes for this tenant.
-    public var all: [String] { [ingest, deadLetters] + QueryName.allCases.map(results) }
+    public var all: [String] { all(userQueries: []) }
+
+    /// The same with the result topics of the SQL queries `userQueries` (names).
+    public func all(userQueries: [String]) -> [String] { [ingest, deadLetters] + resultTopics(userQueries: userQueries) }
 }

@@ -24,7 +24,7 @@ public struct UserQuery: Sendable, Equatable {
     /// Names a query cannot take: the mirror's tables besides the results (Sources/TripSinks/MirrorSchema.swift)
     /// and the view over `hotspot_window_by_id`. A query's results will be a mirror table of its name.
     public static let reservedNames: Set<String> = [
-        "dead_letters", "progress", "query_progress", "meta", "locations", "hotspot_window_by_id",
+        "dead_letters", "progress", "query_progress", "meta", "locations", "hotspot_window_by_id", "sql_queries",
     ]
 
     /// Why `name` cannot name a query, or nil when it can: a lower-case letter, then up to 62 lower-case

@@ -38,10 +38,15 @@ public struct QueryResults: Sendable, Equatable {
     public var rows: [QueryResultRow]
     /// ms; Int64.min before any row, Int64.max after the end of input.
     public var watermark: EventTime
+    /// Since the job's first epoch (as `Counters`): rows the query judged late, result rows it emitted.
+    public var rowsLate: Int64
+    public var rowsEmitted: Int64
 
-    public init(name: String, rows: [QueryResultRow], watermark: EventTime) {
+    public init(name: String, rows: [QueryResultRow], watermark: EventTime, rowsLate: Int64 = 0, rowsEmitted: Int64 = 0) {
         self.name = name
         self.rows = rows
         self.watermark = watermark
+        self.rowsLate = rowsLate
+        self.rowsEmitted = rowsEmitted
     }
 }

@@ -15,9 +15,9 @@ struct QueryRequest {
 
     /// Validates everything before the database is touched; errors are the 400 response's message.
     init(name: String, parameters: [(String, String)], defaultTenant: String) throws {
-        guard let q = QueryName(rawValue: name) else {
-            throw HTTPRequestError.notFound("unknown query \(name); expected one of "
-                            + QueryName.allCases.map(\.rawValue).joined(separator: ", "))
+        guard let q = MirrorQuery(name: name, tenant: defaultTenant) else {
+            throw HTTPRequestError.notFound("unknown query \(name.shortenedForMessage()); expected one of "
+                            + QueryName.allCases.map(\.rawValue).joined(separator: ", ") + " or a SQL query of the mirror")
         }
         var values: [String: String] = [:]
         for (key, value) in parameters {
@@ -28,7 +28,8 @@ struct QueryRequest {
             guard values[key] == nil else { throw HTTPRequestError.badRequest("parameter \(key) given twice") }
             values[key] = value
         }
-        query = MirrorQuery(query: q, tenant: values["tenant"] ?? defaultTenant)
+        query = q
+        query.tenant = values["tenant"] ?? defaultTenant
         do { _ = try TripstreamConfig.validTenant(query.tenant, key: "tenant") } catch {
             throw HTTPRequestError.badRequest("\(error)")
         }
@@ -59,13 +60,13 @@ struct QueryRequest {
 
     /// The page as the response body, and the offset of the next page when there is one.
     func page(_ db: SQLiteDatabase) throws -> (body: String, nextOffset: Int?) {
-        var result = try query.run(db)
+        var result = try Self.results(of: query, db)
         let nextOffset = result.rows.count > limit ? offset + limit : nil
         if nextOffset != nil { result.rows.removeLast(result.rows.count - limit) }
         if format == "csv" { return (ResultFormatter.render(result, format: "csv"), nextOffset) }
         var j = JSONBuilder()
         j.beginObject()
-        j.field("query", query.query.rawValue)
+        j.field("query", query.name)
         j.field("tenant", query.tenant)
         j.beginArray("columns")
         for c in result.columns { j.element(c) }
@@ -84,6 +85,15 @@ struct QueryRequest {
         j.field("next_offset", nextOffset)
         j.endObject()
         return (j.text, nextOffset)
+    }
+
+    /// The query's rows; a SQL query the mirror does not hold is a 404, as an unknown built-in.
+    static func results(of query: MirrorQuery, _ db: SQLiteDatabase) throws -> MirrorQuery.Result {
+        do {
+            return try query.run(db)
+        } catch let unknown as MirrorQuery.UnknownQuery {
+            throw HTTPRequestError.notFound(unknown.description)
+        }
     }
 
     static func instant(_ text: String, _ name: String) throws -> Int64 {

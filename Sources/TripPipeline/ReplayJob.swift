@@ -5,6 +5,7 @@ import TripCore
 import TripEngine
 import TripParsing
 import TripSinks
+import TripSQL
 import TripSources
 import TripTelemetry
 
@@ -105,7 +106,8 @@ public struct ReplayJob: Sendable {
             let probe = try CSVFileReader(path: input, chunkSize: 1 << 16, maxRecordBytes: maxRecordBytes)
             headerDecoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
         }
-        let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant) }
+        let queries = try ConfiguredQueries.runnable(config)
+        let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant, queries: queries.map(\.query)) }
         var store: CheckpointStore?
         var resumed: Resumed?
         if let dir = stateDirectory, let mirror, let database {

@@ -21,6 +21,9 @@ public final class ResultTopicSink: @unchecked Sendable {
     let resultTopics: PerQuery<KafkaProducer.Topic>
     /// Builds one message at a time in reused buffers (a struct, moved out while an epoch is written).
     var message: ResultMessageBuilder
+    /// Per SQL query (in the order of `EpochOutput.queries`): its topic and its message builder.
+    let queryTopics: [KafkaProducer.Topic]
+    var queryMessages: [QueryMessage]
 
     let logger: Logger?
     let telemetry: PipelineTelemetry?
@@ -33,7 +36,8 @@ public final class ResultTopicSink: @unchecked Sendable {
     private var refusedOnSend: Int64 = 0
     private var refusedByBrokerLogged: Int64 = 0
 
-    public init(kafka: KafkaConfig, tenant: String, logger: Logger? = nil, telemetry: PipelineTelemetry? = nil) throws {
+    public init(kafka: KafkaConfig, tenant: String, queries: [AnalyticQuery] = [], logger: Logger? = nil,
+                telemetry: PipelineTelemetry? = nil) throws {
         self.logger = logger
         self.telemetry = telemetry
         var kafka = kafka
@@ -46,11 +50,13 @@ public final class ResultTopicSink: @unchecked Sendable {
         producer = try KafkaProducer(config: kafka, reportThread: true)
         topics = TopicNames(tenant: tenant)
         self.tenant = tenant
-        try producer.prepare(topics: [topics.deadLetters] + QueryName.allCases.map(topics.results))
+        try producer.prepare(topics: [topics.deadLetters] + topics.resultTopics(userQueries: queries.map(\.name)))
         producer.tolerateTooLarge(topic: topics.deadLetters)
         let producer = producer, topics = topics
         resultTopics = try PerQuery { try producer.topic(topics.results($0)) }
         message = ResultMessageBuilder(tenant: tenant)
+        queryTopics = try queries.map { try producer.topic(topics.results(userQuery: $0.name)) }
+        queryMessages = queries.map { QueryMessage(query: $0, tenant: tenant) }
     }
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
@@ -93,6 +99,12 @@ public final class ResultTopicSink: @unchecked Sendable {
             m.text("pickup_centroid_location", r.location)
             m.integer("count", r.count)
             try send(&m, .hotspotWindow, final: r.final)
+        }
+        for (q, results) in output.queries.enumerated() {
+            for row in results.rows {
+                queryMessages[q].build(row)
+                try producer.send(to: queryTopics[q], key: queryMessages[q].key, value: queryMessages[q].value, tag: tag)
+            }
         }
         for d in deadLetters {
             let source = d.source ?? source

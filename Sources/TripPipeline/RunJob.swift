@@ -6,6 +6,7 @@ import TripEngine
 import TripKafka
 import TripParsing
 import TripSinks
+import TripSQL
 import TripTelemetry
 
 /// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
@@ -79,6 +80,7 @@ public struct RunJob: Sendable {
     /// Runs until the end of input (`stopAtEnd`) or until `shouldStop` returns true between epochs.
     public func run(logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ReplaySummary {
         let start = Clock.monotonicSeconds()
+        let queries = try ConfiguredQueries.runnable(config)
         let topicName = topic ?? TopicNames(tenant: config.tenant).ingest
         var consumerConfig = kafka
         for (key, value) in consumerProperties { consumerConfig[key] = value }
@@ -87,7 +89,8 @@ public struct RunJob: Sendable {
         guard partitions > 0 else { throw KafkaError(configuration: "topic \(topicName) has no partitions", operation: "run") }
         if resultTopics {
             // Fail at start, not after a delivery timeout, when the cluster lacks the output topics.
-            for name in [TopicNames(tenant: config.tenant).deadLetters] + QueryName.allCases.map(TopicNames(tenant: config.tenant).results) {
+            let names = TopicNames(tenant: config.tenant)
+            for name in [names.deadLetters] + names.resultTopics(userQueries: queries.map(\.name)) {
                 do {
                     _ = try consumer.partitionCount(topic: name)
                 } catch {
@@ -99,7 +102,8 @@ public struct RunJob: Sendable {
         // Epochs come as messages arrive: copying the mirror's log back must not hold up an epoch's commit. Small
         // copies (from 100 pages on) finish between live epochs, so the log starts over often; larger thresholds
         // showed in the live bench's p99 latency, smaller ones gained nothing (docs/performance.md).
-        let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100))
+        let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100),
+                                      queries: queries.map(\.query))
         var store: CheckpointStore?
         var resumed: Resumed?
         if let dir = stateDirectory {
@@ -112,7 +116,8 @@ public struct RunJob: Sendable {
         if resumed == nil { try mirror.clearTenant() }
         let engine = Engine(config: config, state: resumed?.state ?? EngineState())
         telemetry?.start(from: engine.state.counters)
-        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, logger: logger, telemetry: telemetry) : nil
+        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, queries: queries.map(\.query),
+                                                          logger: logger, telemetry: telemetry) : nil
         let sinks: [EpochSink] = (results.map { [$0] } ?? []) + [MirrorSink(mirror: mirror, telemetry: telemetry)]
         let writer = CommitCoordinator(sinks: sinks, checkpoints: store, telemetry: telemetry)
         let source = try KafkaEpochSource(

@@ -29,6 +29,21 @@ public enum ConfiguredQueries {
         return checked
     }
 
+    /// The enabled SQL queries of `config` as a job runs them, in the configuration's order (the engine's, the
+    /// mirror's and the result topics' order).
+    public static func runnable(_ config: TripstreamConfig) throws(ConfigError) -> [RunnableQuery] {
+        var out: [RunnableQuery] = []
+        for q in config.userQueries where q.enabled {
+            do {
+                out.append(RunnableQuery(query: try QueryAnalyzer.compile(q.sql, name: q.name),
+                                         watermarkDelay: q.watermarkDelay, mode: q.mode))
+            } catch {
+                throw ConfigError(key: "queries.\(q.name).sql", error.description)
+            }
+        }
+        return out
+    }
+
     /// A resolved `config` with every built-in's SQL stated, as `tripstream config` prints it: that output
     /// loads back, since a stated built-in SQL is checked, not applied.
     public static func printable(_ config: TripstreamConfig) -> TripstreamConfig {

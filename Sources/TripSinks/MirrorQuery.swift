@@ -1,9 +1,28 @@
 import TripCore
 import TripSQLite
 
-/// Reads one query's results from the mirror, with the filters of `tripstream query` (and the HTTP API).
+/// Reads one query's results from the mirror, with the filters of `tripstream query` (and the HTTP API): a
+/// built-in's (below) or a SQL query's (`MirrorQuery+SQL.swift`).
 public struct MirrorQuery: Sendable {
-    public var query: QueryName
+    public enum Target: Sendable {
+        case builtin(QueryName)
+        case sql(QueryTable)
+        /// A SQL query known by its name only: `run` looks its table up in the mirror (`SQLQueryRegistry`).
+        case sqlNamed(String)
+    }
+    public var target: Target
+    /// The built-in query read, nil for a SQL query.
+    public var query: QueryName? {
+        if case .builtin(let q) = target { q } else { nil }
+    }
+    /// The query's name (its mirror table or view).
+    public var name: String {
+        switch target {
+        case .builtin(let q): q.rawValue
+        case .sql(let t): t.name
+        case .sqlNamed(let name): name
+        }
+    }
     public var tenant: String
     /// Window start (Unix seconds) at or after; for `trips_total`, the day of this instant or later.
     public var from: Int64?
@@ -19,8 +38,53 @@ public struct MirrorQuery: Sendable {
     public var descending = false
 
     public init(query: QueryName, tenant: String) {
-        self.query = query
+        target = .builtin(query)
         self.tenant = tenant
+    }
+
+    public init(sqlTable: QueryTable, tenant: String) {
+        target = .sql(sqlTable)
+        self.tenant = tenant
+    }
+
+    /// A built-in by its name, or else a SQL query of the mirror by its name (looked up when run); nil when `name`
+    /// can name neither.
+    public init?(name: String, tenant: String) {
+        if let q = QueryName(rawValue: name) {
+            target = .builtin(q)
+        } else if UserQuery.problem(withName: name) == nil {
+            target = .sqlNamed(name)
+        } else {
+            return nil
+        }
+        self.tenant = tenant
+    }
+
+    /// Asked for a query the mirror does not hold.
+    public struct UnknownQuery: Error, CustomStringConvertible {
+        public let name: String
+        /// The SQL queries the mirror holds.
+        public let known: [String]
+        public var description: String {
+            "unknown query \(name); expected one of " + (QueryName.allCases.map(\.rawValue) + known).joined(separator: ", ")
+        }
+    }
+
+    /// The query with a SQL query's table looked up in the mirror.
+    public func resolved(in db: SQLiteDatabase) throws -> MirrorQuery {
+        guard case .sqlNamed(let name) = target else { return self }
+        guard let table = try SQLQueryRegistry.table(named: name, in: db) else {
+            throw UnknownQuery(name: name, known: try SQLQueryRegistry.names(in: db))
+        }
+        var q = self
+        q.target = .sql(table)
+        return q
+    }
+
+    /// The built-in read by the methods below (only called for one).
+    var builtin: QueryName {
+        guard case .builtin(let q) = target else { preconditionFailure("a built-in's reader called for \(name)") }
+        return q
     }
 
     public struct Result: Sendable {
@@ -53,6 +117,9 @@ public struct MirrorQuery: Sendable {
     }
 
     public func run(_ db: SQLiteDatabase) throws -> Result {
+        if case .sqlNamed = target { return try resolved(in: db).run(db) }
+        if case .sql(let table) = target { return try runSQL(table, db) }
+        let query = builtin
         if top != nil, let plan = hotspotTopPlan() {
             return Result(columns: Self.columns(query), rows: try topPerWindow(plan, db))
         }
@@ -62,6 +129,11 @@ public struct MirrorQuery: Sendable {
 
     /// SQLite's plan for what `run` executes, one line per step (`SCAN t`, `SEARCH t USING INDEX …`).
     public func queryPlan(_ db: SQLiteDatabase) throws -> [String] {
+        if case .sqlNamed = target { return try resolved(in: db).queryPlan(db) }
+        if case .sql(let table) = target {
+            let (sql, args) = sqlStatement(table)
+            return try db.rows("EXPLAIN QUERY PLAN " + sql, args).map { $0[3].string ?? "" }
+        }
         var statements = [statement()]
         if top != nil, let plan = hotspotTopPlan() {
             statements = [(plan.nextWindow, [.integer(0), .integer(0)] + plan.windowArguments),
@@ -82,7 +154,7 @@ public struct MirrorQuery: Sendable {
     }
 
     func hotspotTopPlan() -> HotspotTopPlan? {
-        guard let top, query == .hotspotCommunityWindow || query == .hotspotWindow else { return nil }
+        guard let query, let top, query == .hotspotCommunityWindow || query == .hotspotWindow else { return nil }
         let key = query == .hotspotWindow ? "pickup_centroid_location" : "pickup_community_area"
         var conditions = ["tenant = ?"], args: [SQLiteValue] = [.text(tenant)]
         if finalOnly { conditions.append("final = 1") }
@@ -120,6 +192,7 @@ public struct MirrorQuery: Sendable {
     }
 
     func statement() -> (sql: String, arguments: [SQLiteValue]) {
+        let query = builtin
         var conditions = ["tenant = ?"]
         var args: [SQLiteValue] = [.text(tenant)]
         let table = query.rawValue

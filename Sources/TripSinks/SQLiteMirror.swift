@@ -40,8 +40,13 @@ public final class SQLiteMirror {
         case background(pages: Int = 1000, writerLimit: Int = 4000)
     }
 
-    public init(path: String, tenant: String, walCheckpoints: WALCheckpoints = .inCommit) throws {
+    /// The SQL queries' tables, in the order of `EpochOutput.queries`.
+    public let queryTables: [QueryTable]
+
+    public init(path: String, tenant: String, walCheckpoints: WALCheckpoints = .inCommit,
+                queries: [AnalyticQuery] = []) throws {
         db = try SQLiteDatabase(path: path)
+        queryTables = queries.map(QueryTable.init)
         if case .background(let pages, let limit) = walCheckpoints {
             checkpointer = WALCheckpointer(path: path, threshold: pages, limit: limit)
         } else {
@@ -87,6 +92,13 @@ public final class SQLiteMirror {
             try db.execute(MirrorSchema.ddl)
             if version == "1" { try db.execute(MirrorSchema.migrationFrom1) }
             try db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '\(MirrorSchema.version)')")
+            for table in queryTables {
+                let existing = try db.rows("SELECT name, type FROM pragma_table_info(?)", [.text(table.name)])
+                    .map { (name: $0[0].string ?? "", type: $0[1].string ?? "") }
+                if let problem = table.mismatch(existing: existing) { throw SQLiteError(code: 0, message: problem) }
+                try db.execute(table.ddl)
+            }
+            try SQLQueryRegistry.record(queryTables, in: db)
         }
         // From here on the log is copied back on a thread of its own, not inside the commit that fills it.
         guard let checkpointer else { return }
@@ -210,6 +222,7 @@ public final class SQLiteMirror {
                 try s.bind(r.count, at: i + 3)
                 try s.bind(r.final ? 1 : 0, at: i + 4)
             }
+            try writeQueryResults(output.queries)
             let dead = try statement("""
                 INSERT OR REPLACE INTO dead_letters(tenant, source, position, query, reason, detail, raw, epoch)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -241,6 +254,30 @@ public final class SQLiteMirror {
                 let wm = output.watermarks[q]
                 try queries.run([t, .text(q.rawValue), wm == .min ? .null : .integer(wm),
                                  .integer(counters.lateByQuery[q]), .integer(counters.emittedByQuery[q])])
+            }
+            for r in output.queries {
+                try queries.run([t, .text(r.name), r.watermark == .min ? .null : .integer(r.watermark),
+                                 .integer(r.rowsLate), .integer(r.rowsEmitted)])
+            }
+        }
+    }
+
+    /// Each SQL query's changed rows: the key's row deleted (its group values may be NULL), the new one inserted.
+    func writeQueryResults(_ results: [QueryResults]) throws {
+        for (table, r) in zip(queryTables, results) where !r.rows.isEmpty {
+            precondition(table.name == r.name, "results of \(r.name) for the table of \(table.name)")
+            let delete = try statement(table.deleteSQL)
+            let insert = try statement(table.insertSQL)
+            for row in r.rows {
+                for (k, output) in table.keyOutputs.enumerated() {
+                    try delete.bind(table.sqliteValue(row.values[output], output: output), at: Int32(k + 2))
+                }
+                try delete.execute()
+                for (i, value) in row.values.enumerated() {
+                    try insert.bind(table.sqliteValue(value, output: i), at: Int32(i + 2))
+                }
+                try insert.bind(row.final ? 1 : 0, at: Int32(row.values.count + 2))
+                try insert.execute()
             }
         }
     }
@@ -274,6 +311,9 @@ public final class SQLiteMirror {
         try db.transaction {
             for table in MirrorSchema.allTables {
                 try db.prepare("DELETE FROM \(MirrorSchema.storage(of: table)) WHERE tenant = ?").run([.text(tenant)])
+            }
+            for table in queryTables {
+                try db.prepare("DELETE FROM \(QueryTable.quoted(table.name)) WHERE tenant = ?").run([.text(tenant)])
             }
         }
     }

@@ -1,12 +1,16 @@
 import ArgumentParser
 import TripCore
 import TripPipeline
+import TripSQL
 import TripTools
 
 struct CassandraSchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cassandra-schema",
-        abstract: "Print the CQL keyspace and one table per query, keyed by the deterministic result key.")
+        abstract: "Print the CQL keyspace and one table per query, keyed by the deterministic result key.",
+        discussion: "The four built-in queries' tables, then one per enabled SQL query of the configuration (--config).")
+
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "Keyspace.")
     var keyspace = "mysimbdp_coredms"
@@ -17,20 +21,22 @@ struct CassandraSchemaCommand: ParsableCommand {
 
     static let replicationRange = NumericRange(1...100)
 
-    func run() throws { print(CassandraStage.schema(keyspace: keyspace, replication: replication), terminator: "") }
+    func run() throws {
+        let queries = try ConfiguredQueries.runnable(try options.resolve()).map(\.query)
+        print(CassandraStage.schema(keyspace: keyspace, replication: replication, queries: queries), terminator: "")
+    }
 }
 
 struct ConnectConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect-config",
         abstract: "Print the Kafka Connect JSON for the DataStax Cassandra sink: one mapping per result topic.",
-        discussion: "POST it to Kafka Connect: curl -X POST -H 'Content-Type: application/json' --data @sink.json http://connect:8083/connectors")
+        discussion: "The built-in queries' topics, then one per enabled SQL query of the configuration (--config); the tenant's topics (--tenant or the configuration's). POST it to Kafka Connect: curl -X POST -H 'Content-Type: application/json' --data @sink.json http://connect:8083/connectors")
 
     @Option(name: .long, help: "Connector name.")
     var name = "cassandra-sink"
 
-    @Option(name: .long, help: "Tenant whose result topics to map.")
-    var tenant = TripstreamConfig.defaultTenant
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "Keyspace.")
     var keyspace = "mysimbdp_coredms"
@@ -42,8 +48,9 @@ struct ConnectConfigCommand: ParsableCommand {
     var dc = "helsinki"
 
     func run() throws {
-        _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
-        print(CassandraStage.connectConfig(name: name, tenant: tenant, keyspace: keyspace, contactPoints: contactPoints,
-                                           localDC: dc), terminator: "")
+        let config = try options.resolve()
+        print(CassandraStage.connectConfig(name: name, tenant: config.tenant, keyspace: keyspace, contactPoints: contactPoints,
+                                           localDC: dc, queries: try ConfiguredQueries.runnable(config).map(\.query)),
+              terminator: "")
     }
 }

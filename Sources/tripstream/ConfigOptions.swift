@@ -58,6 +58,13 @@ struct ConfigOptions: ParsableArguments {
 }
 
 extension ConfigOptions {
+    /// The names of the enabled SQL queries of the configuration file `path` (none without a file): for the
+    /// commands that make a tenant's topics, which take no other configuration.
+    static func sqlQueryNames(configFile path: String?) throws -> [String] {
+        guard let path else { return [] }
+        return try ConfiguredQueries.runnable(try ConfigOptions.parse(["--config", path]).resolve()).map(\.name)
+    }
+
     /// The same options as command-line arguments (to run a child `tripstream` with this configuration).
     var arguments: [String] {
         var out: [String] = []

@@ -8,7 +8,7 @@ import TripTools
 struct CreateTopicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-topics",
-        abstract: "Create a tenant's topics on a Kafka cluster (ingest, dead letters, the four result topics).",
+        abstract: "Create a tenant's topics on a Kafka cluster (ingest, dead letters, the result topics).",
         discussion: """
         Uses Kafka's Admin API (CreateTopics). A topic that already exists is reported and left as it is, so \
         running this again is safe. The result topics are compacted by default (cleanup.policy=compact): their \
@@ -24,6 +24,9 @@ struct CreateTopicsCommand: ParsableCommand {
 
     @Option(name: .long, help: "Tenant whose topics to create.")
     var tenant = TripstreamConfig.defaultTenant
+
+    @Option(name: .long, help: ArgumentHelp("JSON configuration whose enabled SQL queries' result topics (<tenant>_<query>) are created too, beside the four built-ins'.", valueName: "file"))
+    var config: String?
 
     @Option(name: .long, parsing: .unconditional,
             help: Self.countRange.help("Partitions of the ingest topic (default: the cluster's num.partitions).", valueName: "n"),
@@ -57,7 +60,8 @@ struct CreateTopicsCommand: ParsableCommand {
 
     func run() throws {
         let topics = TopicPlan.topics(tenant: tenant, ingestPartitions: ingestPartitions, partitions: partitions,
-                                      replicationFactor: replicationFactor, compact: !noCompact)
+                                      replicationFactor: replicationFactor, compact: !noCompact,
+                                      userQueries: try ConfigOptions.sqlQueryNames(configFile: config))
         // A failure of the request as a whole (no controller, timeout) is thrown: nothing was created.
         let outcomes = try KafkaAdmin(config: try kafka.resolve()).createTopics(topics, timeoutMs: Int32(timeout))
         var failed = 0

@@ -17,7 +17,8 @@ struct DevBrokerCommand: ParsableCommand {
         SIGTERM.
 
         By default it creates the tenant's topics: <tenant>_ingestData, <tenant>_deadLetters and the four \
-        result topics (<tenant>_sumFareWindowStream, …).
+        result topics (<tenant>_sumFareWindowStream, …), and with --config one per enabled SQL query \
+        (<tenant>_<query>).
         """)
 
     /// The defaults, also the layout of `bench`'s live latency runs.
@@ -40,6 +41,9 @@ struct DevBrokerCommand: ParsableCommand {
     @Option(name: .long, help: "Tenant whose topics to create.")
     var tenant = TripstreamConfig.defaultTenant
 
+    @Option(name: .long, help: ArgumentHelp("JSON configuration whose enabled SQL queries' result topics are created too.", valueName: "file"))
+    var config: String?
+
     func validate() throws {
         _ = try TripstreamConfig.validTenant(tenant, key: "--tenant")
     }
@@ -53,7 +57,8 @@ struct DevBrokerCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let cluster = try KafkaMockCluster(brokers: brokers)
-        let names = topics.map { $0.split(separator: ",").map(String.init) } ?? TopicNames(tenant: tenant).all
+        let sqlQueries = try ConfigOptions.sqlQueryNames(configFile: config)
+        let names = topics.map { $0.split(separator: ",").map(String.init) } ?? TopicNames(tenant: tenant).all(userQueries: sqlQueries)
         for name in names { try cluster.createTopic(name, partitions: partitions, replicationFactor: 1) }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         FileHandle.standardError.write(Data("""

@@ -9,7 +9,9 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Print one query's results from the SQLite mirror.",
         discussion: """
-        NAME is sum_fare_window, trips_total, hotspot_community_window or hotspot_window. \
+        NAME is sum_fare_window, trips_total, hotspot_community_window, hotspot_window, or a SQL query of the \
+        configuration that wrote the mirror (its columns are the query's outputs; --top ranks by its first \
+        aggregate within each window). \
         Window bounds are Unix seconds (UTC); money is in currency units; final = 1 when the window can no \
         longer change. --from/--to take Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC).
         """)
@@ -48,9 +50,9 @@ struct QueryCommand: ParsableCommand {
     var format = "table"
 
     func run() throws {
-        guard let query = QueryName(rawValue: name) else {
-            throw ValidationError("unknown query \(name); expected one of "
-                                  + QueryName.allCases.map(\.rawValue).joined(separator: ", "))
+        guard var q = MirrorQuery(name: name, tenant: tenant) else {
+            throw ValidationError("unknown query \(name.shortenedForMessage()); expected one of "
+                                  + QueryName.allCases.map(\.rawValue).joined(separator: ", ") + " or a SQL query's name")
         }
         guard ["table", "csv", "jsonl"].contains(format) else {
             throw ValidationError("--format must be table, csv or jsonl")
@@ -58,13 +60,17 @@ struct QueryCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no mirror at \(db): run tripstream replay first, or pass --db")
         }
-        var q = MirrorQuery(query: query, tenant: tenant)
         q.from = try from.map { try Self.instant($0, option: "--from") }
         q.to = try to.map { try Self.instant($0, option: "--to") }
         q.top = top
         q.limit = limit
         q.finalOnly = finalOnly
-        let result = try q.run(try SQLiteDatabase(path: db, readOnly: true))
+        let result: MirrorQuery.Result
+        do {
+            result = try q.run(try SQLiteDatabase(path: db, readOnly: true))
+        } catch let unknown as MirrorQuery.UnknownQuery {
+            throw ValidationError(unknown.description)
+        }
         print(ResultFormatter.render(result, format: format), terminator: "")
     }
 

@@ -21,11 +21,20 @@ import TripSQLite
         catch { return .badRequest("unexpected \(error)") }
     }
 
-    @Test func anUnknownQueryIs404NamingTheFour() {
-        #expect(outcome("nope") == .notFound(
-            "unknown query nope; expected one of sum_fare_window, trips_total, hotspot_community_window, hotspot_window"))
-        #expect(outcome("Trips_Total") == .notFound(
-            "unknown query Trips_Total; expected one of sum_fare_window, trips_total, hotspot_community_window, hotspot_window"))
+    /// A name no query can have is refused at once; a possible SQL query's name is looked up in the mirror, and a
+    /// 404 there names the built-ins and the SQL queries the mirror holds.
+    @Test func anUnknownQueryIs404NamingTheQueriesOfTheMirror() throws {
+        #expect(outcome("Trips_Total") == .notFound("unknown query Trips_Total; expected one of sum_fare_window, "
+                                                    + "trips_total, hotspot_community_window, hotspot_window or a SQL query of the mirror"))
+        #expect(outcome("nope") == .accepted)
+        let mirror = try SQLiteMirror(path: ":memory:", tenant: "chicago")
+        let request = try QueryRequest(name: "nope", parameters: [], defaultTenant: "chicago")
+        do {
+            _ = try request.page(mirror.db)
+            Issue.record("an unknown SQL query was served")
+        } catch HTTPRequestError.notFound(let m) {
+            #expect(m == "unknown query nope; expected one of sum_fare_window, trips_total, hotspot_community_window, hotspot_window")
+        }
     }
 
     @Test func eachRefusalIs400WithItsExactMessage() {
@@ -67,7 +76,7 @@ import TripSQLite
     @Test func acceptedParametersMakeTheMirrorQuery() throws {
         let plain = try QueryRequest(name: "trips_total", parameters: [], defaultTenant: "chicago")
         #expect(plain.limit == 1000 && plain.offset == 0 && plain.format == "json")
-        #expect(plain.query.query == .tripsTotal && plain.query.tenant == "chicago")
+        #expect(plain.query.query == .tripsTotal && plain.query.tenant == "chicago" && plain.query.name == "trips_total")
         #expect(plain.query.limit == 1001 && plain.query.offset == 0 && plain.query.from == nil && plain.query.top == nil)
         #expect(!plain.query.finalOnly && !plain.query.descending)
 

@@ -33,9 +33,10 @@ import TripTesting
 
     /// What `top` returned before it used an index: window functions over the whole table (the truth here).
     func reference(_ q: MirrorQuery, _ db: SQLiteDatabase) throws -> [[SQLiteValue]] {
-        let columns = MirrorQuery.columns(q.query).joined(separator: ", ")
+        let query = try #require(q.query)
+        let columns = MirrorQuery.columns(query).joined(separator: ", ")
         let direction = q.descending ? " DESC" : ""
-        let isDay = q.query == .tripsTotal
+        let isDay = query == .tripsTotal
         let time = isDay ? "day" : "window_start"
         func bound(_ s: Int64) -> SQLiteValue { isDay ? .text(CivilDate.isoDay(Int(floorDiv(s, 86_400)))) : .integer(s) }
         var conditions = ["tenant = ?"], args: [SQLiteValue] = [.text(q.tenant)]
@@ -45,17 +46,17 @@ import TripTesting
         let filter = conditions.joined(separator: " AND ")
         let top = q.top!
         var sql: String
-        switch q.query {
+        switch query {
         case .hotspotWindow, .hotspotCommunityWindow:
-            let key = q.query == .hotspotWindow ? "pickup_centroid_location" : "pickup_community_area"
+            let key = query == .hotspotWindow ? "pickup_centroid_location" : "pickup_community_area"
             sql = """
                 SELECT \(columns) FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end
-                ORDER BY count DESC, \(key)) AS rank FROM \(q.query.rawValue) WHERE \(filter))
+                ORDER BY count DESC, \(key)) AS rank FROM \(query.rawValue) WHERE \(filter))
                 WHERE rank <= \(top) ORDER BY window_start\(direction), count DESC, \(key)
                 """
         case .sumFareWindow, .tripsTotal:
             let measure = isDay ? "trips_total" : "total_fare"
-            sql = "SELECT * FROM (SELECT \(columns) FROM \(q.query.rawValue) WHERE \(filter) "
+            sql = "SELECT * FROM (SELECT \(columns) FROM \(query.rawValue) WHERE \(filter) "
                 + "ORDER BY \(measure) DESC, \(time)\(direction) LIMIT \(top)) ORDER BY \(measure) DESC, \(time)\(direction)"
         }
         if q.limit != nil || q.offset != nil { sql += " LIMIT \(q.limit ?? -1) OFFSET \(q.offset ?? 0)" }

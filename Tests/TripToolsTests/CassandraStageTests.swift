@@ -47,7 +47,7 @@ import TripTools
         #expect(config["contactPoints"] == "c1,c2" && config["loadBalancing.localDc"] == "dc1" && config["port"] == "9142")
         #expect(config.keys.filter { $0.hasSuffix(".mapping") }.count == 4)
         for t in CassandraStage.tables {
-            let mapping = try #require(config["topic.\(topics.results(t.query)).ks1.\(t.name).mapping"], "\(t.name)")
+            let mapping = try #require(config["topic.\(topics.results(t.query!)).ks1.\(t.name).mapping"], "\(t.name)")
             #expect(mapping == t.columns.map { "\($0.column)=value.\($0.field)" }.joined(separator: ","))
         }
     }
@@ -102,7 +102,7 @@ import TripTools
         let topics = TopicNames(tenant: tenant)
         let consumers = try CassandraStage.tables.map { t in
             let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: cluster.bootstrapServers), groupID: "check")
-            try consumer.assign(topic: topics.results(t.query), offsets: [0: -2])  // from the beginning
+            try consumer.assign(topic: topics.results(t.query!), offsets: [0: -2])  // from the beginning
             return consumer
         }
         var values = [[UInt8]?](repeating: nil, count: consumers.count)

@@ -1,0 +1,105 @@
+import TripCore
+import TripEngine
+import TripSQLite
+
+/// The mirror table of a SQL query, made from its value: `tenant`, then a column per output in SELECT order,
+/// then `final`. Window bounds are INTEGER Unix seconds and `day` TEXT `YYYY-MM-DD` (as the built-ins' tables),
+/// integers INTEGER, decimals REAL (the exact fixed-point value over 10^scale: money in currency units, as the
+/// built-ins), AVG without ROUND REAL, text TEXT, MIN/MAX of a timestamp INTEGER Unix milliseconds, NULL as NULL.
+///
+/// A row's key is the tenant, its window (bounds or day) and its group values. SQL groups NULLs together, so a
+/// group value may be NULL, which a primary key cannot hold: the key is an index, and a row is written by
+/// deleting the key's row (`IS` matches NULL) and inserting it, in the epoch's transaction: idempotent.
+public struct QueryTable: Sendable {
+    public let query: AnalyticQuery
+    public var name: String { query.name }
+    /// The outputs that identify a row (window bounds or day, group columns), in SELECT order.
+    public let keyOutputs: [Int]
+
+    public init(_ query: AnalyticQuery) {
+        self.query = query
+        keyOutputs = query.outputs.indices.filter {
+            switch query.outputs[$0].source {
+            case .windowStart, .windowEnd, .day, .group: true
+            case .aggregate: false
+            }
+        }
+    }
+
+    /// The SQLite type of an output column.
+    public static func sqlType(_ type: ValueType) -> String {
+        switch type {
+        case .integer, .timestamp: "INTEGER"
+        case .decimal, .double: "REAL"
+        case .text, .date: "TEXT"
+        }
+    }
+
+    /// Column names and SQLite types as the table has them, `tenant` and `final` included.
+    public var columns: [(name: String, type: String)] {
+        [("tenant", "TEXT")] + query.outputs.map { ($0.name, Self.sqlType($0.type)) } + [("final", "INTEGER")]
+    }
+
+    static func quoted(_ name: String) -> String { "\"" + name.replacing("\"", with: "\"\"") + "\"" }
+
+    public var ddl: String {
+        let defs = columns.map { "\(Self.quoted($0.name)) \($0.type)\($0.name == "tenant" || $0.name == "final" ? " NOT NULL" : "")" }
+        let key = (["tenant"] + keyOutputs.map { query.outputs[$0].name }).map(Self.quoted).joined(separator: ", ")
+        return """
+            CREATE TABLE IF NOT EXISTS \(Self.quoted(name))(\(defs.joined(separator: ", ")));
+            CREATE INDEX IF NOT EXISTS \(Self.quoted(name + " key")) ON \(Self.quoted(name))(\(key));
+            """
+    }
+
+    /// Deletes the row of a key: the tenant is ?1, then the key outputs' values in `keyOutputs` order.
+    var deleteSQL: String {
+        let conditions = keyOutputs.enumerated().map { "\(Self.quoted(query.outputs[$1].name)) IS ?\($0 + 2)" }
+        return "DELETE FROM \(Self.quoted(name)) WHERE tenant = ?1" + conditions.map { " AND " + $0 }.joined()
+    }
+
+    /// Inserts a row: the tenant is ?1, then every output, then `final`.
+    var insertSQL: String {
+        let names = columns.map { Self.quoted($0.name) }.joined(separator: ", ")
+        let params = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
+        return "INSERT INTO \(Self.quoted(name))(\(names)) VALUES (\(params))"
+    }
+
+    /// Output `index`'s value as the table stores it.
+    public func sqliteValue(_ value: ResultValue, output index: Int) -> SQLiteValue {
+        switch value {
+        case .null: .null
+        case .integer(let v): .integer(v)
+        case .decimal(let v, let scale): .real(Double(v) / Self.powerOfTen(scale))
+        case .double(let d): .real(d)
+        case .text(let s): .text(s)
+        case .timestamp(let ms):
+            switch query.outputs[index].source {
+            case .windowStart, .windowEnd: .integer(floorDiv(ms, 1000))
+            default: .integer(ms)
+            }
+        case .date(let day): .text(CivilDate.isoDay(Int(day)))
+        }
+    }
+
+    /// 10^scale as a Double (exact up to 10^22, and scales are at most 9): a fixed-point value divided by it is
+    /// the double nearest the exact decimal.
+    static func powerOfTen(_ scale: Int) -> Double {
+        var p = 1.0
+        for _ in 0..<scale { p *= 10 }
+        return p
+    }
+
+    /// Why an existing table of this name cannot take this query's rows (other columns: the query was changed
+    /// under the same name), or nil. `existing` is `PRAGMA table_info`'s (name, type) list, empty if no table.
+    public func mismatch(existing: [(name: String, type: String)]) -> String? {
+        guard !existing.isEmpty else { return nil }
+        let want = columns
+        if existing.count == want.count && zip(existing, want).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) {
+            return nil
+        }
+        let have = existing.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        let need = want.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+        return "the mirror's table \(name) has columns (\(have)), but the query \(name) writes (\(need)); "
+            + "the query was changed under the same name: use a new --db, or drop the table (DROP TABLE \(name))"
+    }
+}

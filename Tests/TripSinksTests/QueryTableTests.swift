@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import TripCore
+import TripEngine
+import TripSQL
+import TripSQLite
+@testable import TripSinks
+import TripTesting
+
+/// A SQL query's mirror table and result messages, made from its value.
+@Suite struct QueryTableTests {
+    static let sql = """
+        SELECT window_start, window_end, company, COUNT(*) AS trips, SUM(fare) AS fare, ROUND(AVG(trip_miles), 1) AS miles,
+               AVG(tips) AS avg_tips, MAX(trip_start_timestamp) AS last_start
+        FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR)
+        GROUP BY window_start, window_end, company
+        """
+    static let query = try! QueryAnalyzer.compile(sql, name: "by_company")
+    static let hour: EventTime = 1_429_333_200_000
+
+    func row(_ company: String?, trips: Int64, fare: Int64?, final: Bool) -> QueryResultRow {
+        QueryResultRow(windowStart: Self.hour, windowEnd: Self.hour + 3_600_000, values: [
+            .timestamp(Self.hour), .timestamp(Self.hour + 3_600_000), company.map(ResultValue.text) ?? .null,
+            .integer(trips), fare.map { .decimal($0, scale: 2) } ?? .null, .decimal(-15, scale: 1), .double(0.125),
+            .timestamp(Self.hour + 90_500),
+        ], final: final)
+    }
+
+    func output(epoch: Int64, _ rows: [QueryResultRow]) -> EpochOutput {
+        var out = EpochOutput(epoch: epoch)
+        out.queries = [QueryResults(name: "by_company", rows: rows, watermark: Self.hour, rowsLate: 3, rowsEmitted: Int64(rows.count))]
+        return out
+    }
+
+    func apply(_ mirror: SQLiteMirror, _ out: EpochOutput) throws {
+        try mirror.apply(out, deadLetters: [], progress: EpochProgress(source: "in.csv", position: 1, orderMode: "file"),
+                         counters: Counters())
+    }
+
+    /// Columns and types as documented; a key's row is replaced, NULL group values included (a primary key could
+    /// not hold them), and applying an epoch twice changes nothing.
+    @Test func rowsAreReplacedByKeyIncludingNullGroups() throws {
+        let mirror = try SQLiteMirror(path: scratchFile("query-table.sqlite"), tenant: "t1", queries: [Self.query])
+        try apply(mirror, output(epoch: 1, [row("Flash Cab", trips: 1, fare: 1250, final: false),
+                                            row(nil, trips: 2, fare: nil, final: false)]))
+        let later = output(epoch: 2, [row("Flash Cab", trips: 3, fare: 1999, final: true), row(nil, trips: 4, fare: 5, final: true)])
+        try apply(mirror, later)
+        try apply(mirror, later)
+        let rows = try mirror.db.rows("""
+            SELECT tenant, window_start, window_end, company, trips, fare, miles, avg_tips, last_start, final,
+                   typeof(window_start), typeof(fare), typeof(miles), typeof(last_start)
+            FROM by_company ORDER BY company
+            """)
+        let start = Self.hour / 1000
+        #expect(rows == [
+            [.text("t1"), .integer(start), .integer(start + 3600), .null, .integer(4), .real(0.05), .real(-1.5), .real(0.125),
+             .integer(Self.hour + 90_500), .integer(1), .text("integer"), .text("real"), .text("real"), .text("integer")],
+            [.text("t1"), .integer(start), .integer(start + 3600), .text("Flash Cab"), .integer(3), .real(19.99), .real(-1.5),
+             .real(0.125), .integer(Self.hour + 90_500), .integer(1), .text("integer"), .text("real"), .text("real"), .text("integer")],
+        ])
+        #expect(try mirror.db.rows("SELECT watermark, rows_late, rows_emitted FROM query_progress WHERE query = 'by_company'")
+                == [[.integer(Self.hour), .integer(3), .integer(2)]])
+        try mirror.clearTenant()
+        #expect(try mirror.db.scalar("SELECT COUNT(*) FROM by_company") == .integer(0))
+    }
+
+    /// A query changed under the same name cannot write into the old table: the open says so and what to do.
+    @Test func aChangedQueryUnderTheSameNameIsRefused() throws {
+        let path = scratchFile("query-changed.sqlite")
+        _ = try SQLiteMirror(path: path, tenant: "t1", queries: [Self.query])
+        let changed = try QueryAnalyzer.compile(
+            "SELECT window_start, window_end, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) "
+            + "GROUP BY window_start, window_end", name: "by_company")
+        do {
+            _ = try SQLiteMirror(path: path, tenant: "t1", queries: [changed])
+            Issue.record("a changed query was accepted")
+        } catch let error as SQLiteError {
+            #expect(error.message.contains("the mirror's table by_company has columns (tenant TEXT, window_start INTEGER"))
+            #expect(error.message.contains("use a new --db, or drop the table (DROP TABLE by_company)"))
+        }
+        _ = try SQLiteMirror(path: path, tenant: "t2", queries: [Self.query])  // the same query again: fine
+    }
+
+    /// Readers find a SQL query by its name in the mirror alone; `top` ranks rows by the first aggregate in each
+    /// window (checked against a plain Swift ranking of the table).
+    @Test func readersFindTheQueryAndRankItsRows() throws {
+        let mirror = try SQLiteMirror(path: scratchFile("query-read.sqlite"), tenant: "t1", queries: [Self.query])
+        var rows: [QueryResultRow] = []
+        for w in 0..<6 {
+            for c in 0..<7 {
+                var r = row(c == 6 ? nil : "c\(c)", trips: Int64((c * 5 + w * 3) % 4), fare: Int64(c), final: w < 4)
+                r.windowStart = Self.hour + Int64(w) * 3_600_000
+                r.values[0] = .timestamp(r.windowStart)
+                r.values[1] = .timestamp(r.windowStart + 3_600_000)
+                rows.append(r)
+            }
+        }
+        try apply(mirror, output(epoch: 1, rows))
+        let unknown = MirrorQuery(name: "nope", tenant: "t1")!
+        #expect(throws: MirrorQuery.UnknownQuery.self) { _ = try unknown.run(mirror.db) }
+        #expect(MirrorQuery(name: "Bad Name", tenant: "t1") == nil)
+        var q = try #require(MirrorQuery(name: "by_company", tenant: "t1"))
+        let all = try q.run(mirror.db)
+        #expect(all.columns == Self.query.outputs.map(\.name) + ["final"])
+        #expect(all.rows.count == 42)
+        q.top = 2
+        q.finalOnly = true
+        let top = try q.run(mirror.db)
+        // Reference: per final window, rows by trips (largest first), then company (NULL first, as SQLite sorts).
+        var expected: [[SQLiteValue]] = []
+        for w in 0..<4 {
+            let inWindow = all.rows.filter { $0[0] == .integer(Self.hour / 1000 + Int64(w) * 3600) }
+            func company(_ v: SQLiteValue) -> (Int, String) { v == .null ? (0, "") : (1, v.string ?? "") }
+            let ranked = inWindow.sorted { a, b in
+                a[3] != b[3] ? (a[3].int64 ?? 0) > (b[3].int64 ?? 0) : company(a[2]) < company(b[2])
+            }
+            expected += ranked.prefix(2)
+        }
+        #expect(top.rows == expected)
+        #expect(try SQLQueryRegistry.names(in: mirror.db) == ["by_company"])
+    }
+
+    /// The message: the deterministic key (NULL group as an empty field) and JSON with the outputs typed as
+    /// documented (decimals with their scale's digits).
+    @Test func messagesCarryTheKeyAndTypedFields() throws {
+        var m = QueryMessage(query: Self.query, tenant: "t1")
+        m.build(row(nil, trips: 2, fare: 1250, final: true))
+        let start = Self.hour / 1000
+        #expect(String(decoding: m.key, as: UTF8.self) == "t1|by_company|\(start)|\(start + 3600)|")
+        let text = String(decoding: m.value, as: UTF8.self)
+        #expect(text.contains("\"fare\":12.50,") && text.contains("\"miles\":-1.5,") && text.contains("\"company\":null"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any])
+        #expect(Set(json.keys) == Set(["tenant", "window", "final"] + Self.query.outputs.map(\.name)))
+        #expect(json["window_start"] as? Int == Int(start) && json["last_start"] as? Int == Int(Self.hour + 90_500))
+        #expect((json["window"] as? [String: String])?["start"] == CivilDate.isoUTC(seconds: start))
+        m.build(row("A|B", trips: 1, fare: -5, final: false))
+        #expect(String(decoding: m.key, as: UTF8.self).hasSuffix("|A\\|B"), "a separator inside a value is escaped")
+        #expect(String(decoding: m.value, as: UTF8.self).contains("\"fare\":-0.05,"))
+    }
+}
