@@ -68,8 +68,44 @@ enum StatusReport {
             }
             j.endObject()
         }
+        if let db { try sqlQueries(db, tenant: tenant, into: &j) }
         j.endObject()
         j.endObject()
         return j.text
+    }
+
+    /// Each SQL query of the mirror (`SQLQueryRegistry`): `"sql": true`, its columns and their types, the window
+    /// column (`window_start`, or `day`), the measure the dashboard plots (its first aggregate), and its latest
+    /// window (and latest final one) of this tenant, read backwards along the table's key index.
+    static func sqlQueries(_ db: SQLiteDatabase, tenant: String, into j: inout JSONBuilder) throws {
+        for name in try SQLQueryRegistry.names(in: db) {
+            guard let table = try SQLQueryRegistry.table(named: name, in: db) else { continue }
+            let outputs = table.query.outputs
+            let window = outputs.first { $0.source == .windowStart || $0.source == .day }?.name ?? "window_start"
+            let measure = outputs.first { if case .aggregate = $0.source { true } else { false } }?.name
+            j.beginObject(name)
+            j.field("sql", true)
+            j.beginArray("columns")
+            for o in outputs { j.element(o.name) }
+            j.endArray()
+            j.beginArray("types")
+            for o in outputs { j.element(o.type.description) }
+            j.endArray()
+            j.field("window", window)
+            j.field("measure", measure)
+            let column = QueryTable.quoted(window), from = QueryTable.quoted(name)
+            let latest = try db.scalar("SELECT \(column) FROM \(from) WHERE tenant = ? ORDER BY \(column) DESC LIMIT 1",
+                                       [.text(tenant)])
+            let latestFinal = try db.scalar(
+                "SELECT \(column) FROM \(from) WHERE tenant = ? AND final = 1 ORDER BY \(column) DESC LIMIT 1", [.text(tenant)])
+            if window == "day" {
+                j.field("latest_day", latest?.string)
+                j.field("latest_final_day", latestFinal?.string)
+            } else {
+                j.field("latest_window_start", latest?.int64)
+                j.field("latest_final_window_start", latestFinal?.int64)
+            }
+            j.endObject()
+        }
     }
 }

@@ -8,6 +8,11 @@ public enum ConfiguredQueries {
     /// new query's SQL must compile, and is replaced by its normalized text, so the fingerprint changes with
     /// the query and not with its spelling.
     public static func resolve(_ config: TripstreamConfig) throws(ConfigError) -> TripstreamConfig {
+        let enabled = config.userQueries.filter(\.enabled).count
+        guard enabled <= maxEnabled else {
+            throw ConfigError(key: "queries", "\(enabled) SQL queries are enabled; at most \(maxEnabled) can run in one job "
+                              + "(disable some with \"enabled\": false, or split them over tenants)")
+        }
         var checked = config
         for query in QueryName.allCases {
             guard let stated = config.builtinSQL[query] else { continue }
@@ -28,6 +33,9 @@ public enum ConfiguredQueries {
         }
         return checked
     }
+
+    /// The most SQL queries one job runs: the engine marks a row late with a bit per query in one 64-bit word.
+    public static let maxEnabled = 64
 
     /// The enabled SQL queries of `config` as a job runs them, in the configuration's order (the engine's, the
     /// mirror's and the result topics' order).

@@ -40,7 +40,8 @@ public struct QueryTable: Sendable {
         [("tenant", "TEXT")] + query.outputs.map { ($0.name, Self.sqlType($0.type)) } + [("final", "INTEGER")]
     }
 
-    static func quoted(_ name: String) -> String { "\"" + name.replacing("\"", with: "\"\"") + "\"" }
+    /// An SQL identifier in double quotes.
+    public static func quoted(_ name: String) -> String { "\"" + name.replacing("\"", with: "\"\"") + "\"" }
 
     public var ddl: String {
         let defs = columns.map { "\(Self.quoted($0.name)) \($0.type)\($0.name == "tenant" || $0.name == "final" ? " NOT NULL" : "")" }

@@ -28,6 +28,8 @@ public final class PipelineTelemetry: Sendable {
     private let rowsLate: Counter
     private let rowsDead: Counter
     private let windowsEmitted: [QueryName: Counter]
+    /// The same per SQL query, by its name.
+    private let sqlWindowsEmitted: [String: Counter]
     private let epochDuration: Metrics.Timer
     private let checkpointDuration: Metrics.Timer
     private let produceErrors: Counter
@@ -38,7 +40,8 @@ public final class PipelineTelemetry: Sendable {
     private let watermark: Gauge
     private let lastCheckpoint: Gauge
 
-    public init(tenant: String, mode: String, source: String) {
+    /// `sqlQueries`: the names of the enabled SQL queries, each with its own series.
+    public init(tenant: String, mode: String, source: String, sqlQueries: [String] = []) {
         live = Mutex(Live(source: source))
         reported = Mutex(Counters())
         let t = [("tenant", tenant)]
@@ -49,6 +52,9 @@ public final class PipelineTelemetry: Sendable {
         windowsEmitted = Dictionary(uniqueKeysWithValues: QueryName.allCases.map { q in
             (q, Counter(label: "tripstream_windows_emitted_total", dimensions: t + [("query", q.rawValue)]))
         })
+        sqlWindowsEmitted = Dictionary(sqlQueries.map { name in
+            (name, Counter(label: "tripstream_windows_emitted_total", dimensions: t + [("query", name)]))
+        }, uniquingKeysWith: { first, _ in first })
         epochDuration = Metrics.Timer(label: "tripstream_epoch_duration_seconds", dimensions: t)
         checkpointDuration = Metrics.Timer(label: "tripstream_checkpoint_duration_seconds", dimensions: t)
         produceErrors = Counter(label: "tripstream_kafka_produce_errors_total", dimensions: t)
@@ -77,10 +83,12 @@ public final class PipelineTelemetry: Sendable {
         for q in QueryName.allCases {
             windowsEmitted[q]?.increment(by: counters.emittedByQuery[q] - before.emittedByQuery[q])
         }
+        for r in output.queries { sqlWindowsEmitted[r.name]?.increment(by: Int64(r.rows.count)) }
         epochDuration.recordNanoseconds(Int64(seconds * 1e9))
         epochGauge.record(output.epoch)
         // .min: no row yet; .max: end of input (every window closed) — neither is a time to plot.
-        let marks = QueryName.allCases.map { output.watermarks[$0] }.filter { $0 != .min && $0 != .max }
+        let marks = (QueryName.allCases.map { output.watermarks[$0] } + output.queries.map(\.watermark))
+            .filter { $0 != .min && $0 != .max }
         if let slowest = marks.min() { watermark.record(Double(slowest) / 1000) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TripCore
 import TripHTTP
 import TripPipeline
 import TripTelemetry
@@ -34,11 +35,13 @@ struct HTTPServeOptions: ParsableArguments {
 
     /// Starts the server for a pipeline writing `database`, with metrics bootstrapped first so the pipeline's
     /// telemetry reports to /metrics. Nil (and no telemetry) without --http.
-    func start(mode: String, database: String, tenant: String, source: String, logger: Logger) throws
+    func start(mode: String, database: String, config: TripstreamConfig, source: String, logger: Logger) throws
         -> (server: HTTPServer, telemetry: PipelineTelemetry)? {
         guard let options = try options() else { return nil }
         let registry = HTTPServer.bootstrapMetrics()
-        let telemetry = PipelineTelemetry(tenant: tenant, mode: mode, source: source)
+        let tenant = config.tenant
+        let telemetry = PipelineTelemetry(tenant: tenant, mode: mode, source: source,
+                                          sqlQueries: config.userQueries.filter(\.enabled).map(\.name))
         let server = try HTTPServer.start(options, serving: ServedMirror(path: database, tenant: tenant, mode: mode,
                                                                          telemetry: telemetry, registry: registry),
                                           logger: logger)

@@ -111,7 +111,7 @@ struct ReplayCommand: ParsableCommand {
         job.maxRecordBytes = maxRecordBytes
         job.checkpointEveryEpochs = checkpointEvery
         job.checkpointEveryMilliseconds = checkpointInterval
-        let served = try http.start(mode: "replay", database: db, tenant: config.tenant, source: input, logger: logger)
+        let served = try http.start(mode: "replay", database: db, config: config, source: input, logger: logger)
         job.telemetry = served?.telemetry
         let bar = ProgressBar(enabled: !quiet && isatty(2) != 0)
         let summary = try job.run(logger: logger, onProgress: bar.update)

@@ -96,7 +96,7 @@ struct RunCommand: ParsableCommand {
         }
         catchStopSignals()
         let topic = job.topic ?? TopicNames(tenant: job.config.tenant).ingest
-        let served = try http.start(mode: "run", database: db, tenant: job.config.tenant, source: topic, logger: logger)
+        let served = try http.start(mode: "run", database: db, config: job.config, source: topic, logger: logger)
         job.telemetry = served?.telemetry
         defer { served?.server.stop() }
         let summary = try job.run(logger: logger) { stopRequested != 0 }

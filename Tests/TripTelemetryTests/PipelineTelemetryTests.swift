@@ -109,4 +109,24 @@ import TripTelemetry
         #expect(try metrics.expectCounter("tripstream_kafka_produce_errors_total", tenant).totalValue == 1)
         #expect(try metrics.expectCounter("tripstream_dead_letters_refused_total", tenant).totalValue == 2)
     }
+
+    /// A SQL query's windows are counted in the same series, labelled with its name: the rows each epoch emitted.
+    @Test func sqlQueriesHaveTheirOwnSeries() throws {
+        let metrics = TestMetrics()
+        let t = withMetricsFactory(metrics) {
+            PipelineTelemetry(tenant: "t1", mode: "replay", source: "in.csv", sqlQueries: ["by_company", "per_day"])
+        }
+        func row() -> QueryResultRow { QueryResultRow(windowStart: 0, windowEnd: 1000, values: [], final: true) }
+        for rows in [3, 0, 2] {
+            var output = EpochOutput(epoch: 1)
+            output.queries = [QueryResults(name: "by_company", rows: Array(repeating: row(), count: rows), watermark: 5),
+                              QueryResults(name: "per_day", rows: [row()], watermark: .max)]
+            t.committed(output, counters: Counters(), deadLetters: 0, seconds: 0)
+        }
+        func emitted(_ name: String) throws -> Int64 {
+            try metrics.expectCounter("tripstream_windows_emitted_total", tenant + [("query", name)]).totalValue
+        }
+        #expect(try emitted("by_company") == 5)
+        #expect(try emitted("per_day") == 3)
+    }
 }
