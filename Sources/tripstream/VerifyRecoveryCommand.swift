@@ -124,7 +124,8 @@ struct VerifyRecoveryCommand: ParsableCommand {
 
         let verdicts = try MirrorComparison.compare(try SQLiteDatabase(path: "\(dir)/clean.sqlite", readOnly: true),
                                                     try SQLiteDatabase(path: "\(dir)/recovered.sqlite", readOnly: true),
-                                                    tenant: config.tenant)
+                                                    tenant: config.tenant,
+                                                    tables: MirrorSchema.allTables + config.userQueries.filter(\.enabled).map(\.name))
         var differences = 0
         for v in verdicts {
             let name = v.table.padding(toLength: 26, withPad: " ", startingAt: 0)

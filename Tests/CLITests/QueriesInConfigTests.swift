@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TripSQLite
 import TripTesting
 
 /// Queries in the configuration file (`queries.<name>.sql`): `tripstream config` prints every query's SQL and
-/// refuses a bad one; the printed configuration loads back; the fingerprint covers the queries; the commands
-/// that compute results refuse an enabled new query until the engine runs SQL.
+/// refuses a bad one; the printed configuration loads back; the fingerprint covers the queries; enabled SQL
+/// queries run end to end.
 @Suite struct QueriesInConfigTests {
     static let revenue = "SELECT window_start, window_end, company, SUM(fare) FROM TUMBLE(trips, trip_start_timestamp, "
         + "INTERVAL '60' MINUTE) WHERE company IS NOT NULL GROUP BY window_start, window_end, company"
@@ -75,31 +76,85 @@ import TripTesting
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.sqlite"))
     }
 
-    @Test func anEnabledNewQueryIsRefusedByTheCommandsThatComputeResults() throws {
+    /// SQL queries added through the configuration, end to end. `hourly` is `sum_fare_window`'s computation and
+    /// `daily` `trips_total`'s, so the hand-wired built-ins (independent code) are their truth; `revenue_by_company`
+    /// adds a text group. Replay → mirror tables → `tripstream query` → HTTP API and status → `run` over
+    /// dev-broker writes each query's topic, whose compacted view (read with kcat) equals the mirror → the
+    /// connect-config mapping names exactly the fields of its messages.
+    @Test func sqlQueriesRunEndToEnd() throws {
         let dir = scratchDirectory("cli")
-        let file = try configFile(dir, "on", queries: query("revenue_by_company", sql: Self.revenue))
-        let message = "invalid configuration: queries.revenue_by_company: user-defined queries are compiled and checked "
-            + "(tripstream config) but not executed by this build yet"
-        let commands = [
-            ["replay", Self.fixture, "--db", "\(dir)/m.sqlite", "--state", "\(dir)/state", "--quiet"],
-            ["run", "--brokers", "127.0.0.1:1", "--db", "\(dir)/k.sqlite", "--state", "\(dir)/kstate", "--stop-at-end"],
-            ["verify-recovery", Self.fixture, "--kills", "1"],
-        ]
-        for args in commands {
-            let r = try tripstream(args + ["--config", file])
-            #expect(r.status == 1, "\(args[0]): \(r.stderr)")
-            #expect(r.stderr.contains(message), "\(args[0]): \(r.stderr)")
-        }
-        #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.sqlite"))
-        #expect(!FileManager.default.fileExists(atPath: "\(dir)/k.sqlite"))
+        let hourly = "SELECT window_start, window_end, SUM(fare) AS fare, SUM(tips) AS tips, COUNT(*) AS trips "
+            + "FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) GROUP BY window_start, window_end"
+        let daily = "SELECT DATE(window_start), COUNT(*) AS trips, SUM(fare) AS fare, ROUND(AVG(tips), 2) AS tips_avg "
+            + "FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' DAY) GROUP BY DATE(window_start)"
+        let file = try configFile(dir, "on", queries: [query("hourly", sql: hourly), query("daily", sql: daily),
+                                                       query("revenue_by_company", sql: Self.revenue)].joined(separator: ", "))
+        let db = "\(dir)/m.sqlite"
+        let replay = try tripstream(["replay", Self.fixture, "--db", db, "--order", "event-time", "--quiet", "--config", file])
+        try #require(replay.status == 0, "\(replay.stderr)")
+        #expect(try mirrorRows(db, "SELECT window_start, window_end, fare, tips, trips, final FROM hourly ORDER BY 1")
+                == mirrorRows(db, "SELECT window_start, window_end, total_fare, tips_fare, trips, final FROM sum_fare_window ORDER BY 1"))
+        #expect(try mirrorRows(db, "SELECT day, trips, fare, tips_avg, final FROM daily ORDER BY 1")
+                == mirrorRows(db, "SELECT day, trips_total, fare_total, tips_avg, final FROM trips_total ORDER BY 1"))
+        #expect(try mirrorRows(db, "SELECT COUNT(*) FROM hourly")[0][0].int64 ?? 0 > 10)
+        // Per window, the companies' fares add up to the window's fare less the rows without a company.
+        let byCompany = try mirrorRows(db, """
+            SELECT COUNT(*) FROM (SELECT window_start, SUM(sum_fare) AS f FROM revenue_by_company GROUP BY 1) r
+            JOIN hourly h USING (window_start) WHERE abs(r.f - h.fare) > 0.001
+            """)
+        #expect(byCompany == [[.integer(0)]], "the fixture has a company on every row")
 
-        // Disabled, it is checked (config prints it) and the built-ins run.
-        let off = try configFile(dir, "off", queries: query("revenue_by_company", sql: Self.revenue, enabled: false))
-        let replay = try tripstream(["replay", Self.fixture, "--db", "\(dir)/m.sqlite", "--state", "\(dir)/state",
-                                     "--quiet", "--config", off])
-        #expect(replay.status == 0, "\(replay.stderr)")
-        let printed = try tripstream(["config", "--config", off])
-        #expect(printed.status == 0 && printed.stdout.contains(#""enabled": false"#), "\(printed.stderr)")
+        let printed = try tripstream(["query", "revenue_by_company", "--db", db, "--top", "2", "--format", "csv"])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.hasPrefix("window_start,window_end,company,sum_fare,final\n"), "\(printed.stdout.prefix(200))")
+        let unknown = try tripstream(["query", "nope", "--db", db])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown query nope; expected one of sum_fare_window, "
+            + "trips_total, hotspot_community_window, hotspot_window, daily, hourly, revenue_by_company"), "\(unknown.stderr)")
+
+        let server = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"])
+        defer { server.stop() }
+        let api = try curl(server.url + "api/v1/queries/hourly?limit=3&order=desc")
+        #expect(api.status == 200, "\(api.body)")
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])
+        #expect(page["columns"] as? [String] == ["window_start", "window_end", "fare", "tips", "trips", "final"])
+        #expect((page["rows"] as? [[String: Any]])?.count == 3)
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(try curl(server.url + "api/v1/status").body.utf8))
+                                  as? [String: Any])
+        let daySQL = ((status["queries"] as? [String: Any])?["daily"] as? [String: Any])
+        #expect(daySQL?["sql"] as? Bool == true && daySQL?["window"] as? String == "day" && daySQL?["measure"] as? String == "trips")
+        #expect(try curl(server.url + "api/v1/queries/nope").status == 404)
+
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "1", "--config", file])
+        defer { _ = broker.stop() }
+        let lines = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n").dropFirst()
+            .joined(separator: "\n") + "\n"
+        #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", "tenantstreamapp_ingestData"], stdin: lines).status == 0)
+        let kdb = "\(dir)/k.sqlite"
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", kdb, "--stop-at-end",
+                                  "--log-level", "error", "--config", file])
+        try #require(run.status == 0, "\(run.stderr)")
+        let topic = try compactedView(broker.bootstrap, topic: "tenantstreamapp_revenue_by_company")
+        let rows = try mirrorRows(kdb, "SELECT window_start, window_end, company, sum_fare, final FROM revenue_by_company")
+        #expect(topic.count == rows.count && !rows.isEmpty)
+        for row in rows {
+            let key = "tenantstreamapp|revenue_by_company|\(row[0])|\(row[1])|"
+                + (row[2].string ?? "").replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "|", with: "\\|")
+            let v = topic[key]
+            #expect((v?["window_start"] as? NSNumber)?.int64Value == row[0].int64, "\(key)")
+            #expect(v?["company"] as? String == row[2].string)
+            #expect(abs(((v?["sum_fare"] as? NSNumber)?.doubleValue ?? -1) - (row[3].double ?? -2)) < 0.001)
+            #expect((v?["final"] as? Bool) == (row[4].int64 == 1))
+        }
+        let connect = try tripstream(["connect-config", "--config", file])
+        let entries = try #require((try JSONSerialization.jsonObject(with: Data(connect.stdout.utf8)) as? [String: Any])?["config"]
+                                   as? [String: String])
+        for name in ["hourly", "daily", "revenue_by_company"] {
+            let messages = try compactedView(broker.bootstrap, topic: "tenantstreamapp_\(name)")
+            let fields = Set(try #require(messages.values.first, "\(name)").keys)
+            let mapping = try #require(entries["topic.tenantstreamapp_\(name).mysimbdp_coredms.\(name).mapping"])
+            #expect(Set(mapping.split(separator: ",").map { String($0.split(separator: "=")[1].dropFirst("value.".count)) }) == fields,
+                    "\(name)")
+        }
     }
 
     /// A state written under one query set is refused under another, with the way out (`--reset`); the same
