@@ -31,16 +31,13 @@ struct GroupKeys: Sendable, Equatable {
     mutating func id(of row: borrowing QueryRow, columns: [Int]) -> Int32 {
         if arity == 0 { return 0 }
         var mask: Int64 = 0
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h = Self.seed
         for (j, c) in columns.enumerated() {
             let present = row.present & (1 << UInt64(c)) != 0
-            let v = present ? row.values[c] : 0
             if present { mask |= 1 << Int64(j) }
-            h = (h ^ UInt64(bitPattern: v)) &* 0xC2B2_AE3D_27D4_EB4F
-            h ^= h >> 29
+            h = Self.mix(h, present ? row.values[c] : 0)
         }
-        h = (h ^ UInt64(bitPattern: mask)) &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 32
+        h = Self.finish(h, mask: mask)
         let stride = arity + 1
         let slotMask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & slotMask
@@ -85,18 +82,29 @@ struct GroupKeys: Sendable, Equatable {
         }
     }
 
+    /// The tuple's hash: each value mixed in turn, then the presence bits (deterministic, unlike `Hasher`).
+    static let seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ v: Int64) -> UInt64 {
+        let x = (h ^ UInt64(bitPattern: v)) &* 0xC2B2_AE3D_27D4_EB4F
+        return x ^ (x >> 29)
+    }
+
+    @inline(__always)
+    static func finish(_ h: UInt64, mask: Int64) -> UInt64 {
+        let x = (h ^ UInt64(bitPattern: mask)) &* 0x9E37_79B9_7F4A_7C15
+        return x ^ (x >> 32)
+    }
+
     private mutating func rebuildIndex(capacity: Int) {
         slots = Array(repeating: 0, count: capacity)
         let mask = capacity - 1
         let stride = arity + 1
         for id in 0..<count {
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-            for j in 0..<arity {
-                h = (h ^ UInt64(bitPattern: words[id * stride + 1 + j])) &* 0xC2B2_AE3D_27D4_EB4F
-                h ^= h >> 29
-            }
-            h = (h ^ UInt64(bitPattern: words[id * stride])) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 32
+            var h = Self.seed
+            for j in 0..<arity { h = Self.mix(h, words[id * stride + 1 + j]) }
+            h = Self.finish(h, mask: words[id * stride])
             var i = Int(truncatingIfNeeded: h) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = Int32(id + 1)

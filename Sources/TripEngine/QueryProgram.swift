@@ -2,8 +2,9 @@ import TripCore
 
 /// One SQL query compiled for the per-row loop: the filter as a flat program, the time and group columns as
 /// row indices, and each aggregate as an operation on a few Int64 words of its window's accumulator (a row of
-/// `QueryState`'s slab). Built once when the engine starts; nothing here allocates per row.
-struct QueryProgram: Sendable {
+/// `QueryState`'s slab). Built once when the engine starts; nothing here allocates per row. A class: the
+/// per-row loop takes one reference per query instead of copying (and retaining) every array of the query.
+final class QueryProgram: Sendable {
     let query: AnalyticQuery
     let watermarkDelay: EventTime
     let mode: OutputMode
