@@ -83,6 +83,16 @@ import TripSQL
         #expect(rows[0].values[2...] == [.null, .double(0.05), .null, .null, .integer(0), .integer(2)])
     }
 
+    /// Sums are 128-bit: partial sums beyond Int64 come back exact; a final sum beyond it is NULL, not a trap.
+    @Test func sumsCarryBeyondInt64() throws {
+        let sql = "SELECT window_start, window_end, SUM(trip_seconds) AS s, ROUND(AVG(trip_seconds), 0) AS a, AVG(trip_seconds) AS d \(Self.hourly) GROUP BY window_start, window_end"
+        let big = Int64.max
+        let back = try Self.run(sql, [([.tripSeconds: big], [:]), ([.tripSeconds: big], [:]), ([.tripSeconds: -big], [:])])
+        #expect(back[0].values[2...] == [.integer(big), .decimal(big / 3 + (big % 3 * 2 >= 3 ? 1 : 0), scale: 0), .double(Double(big) / 3)])
+        let negative = try Self.run(sql, [([.tripSeconds: .min], [:]), ([.tripSeconds: .min], [:])])
+        #expect(negative[0].values[2...] == [.null, .decimal(.min, scale: 0), .double(Double(Int64.min))])
+    }
+
     @Test func lateBitsArePerQuery() throws {
         let sql = "SELECT window_start, window_end, COUNT(*) AS n FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '10' MINUTE) WHERE fare > 0 GROUP BY window_start, window_end"
         var e = Engine(config: config(), queries: [try Self.runnable(sql, name: "strict"),
