@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "TripCoreTests", dependencies: ["TripCore"]),
         .testTarget(name: "TripParsingTests", dependencies: ["TripCore", "TripParsing", "TripFixtures"]),
         .testTarget(name: "TripSourcesTests", dependencies: ["TripCore", "TripParsing", "TripSources", "TripFixtures", "TripTesting"]),
-        .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine"]),
+        .testTarget(name: "TripEngineTests", dependencies: ["TripCore", "TripEngine", "TripSQL", "TripFixtures"]),
         .testTarget(name: "TripSQLTests", dependencies: ["TripCore", "TripSQL", "TripSinks", "TripSQLite", "TripFixtures"]),
         .testTarget(name: "TripKafkaTests", dependencies: ["TripKafka", "TripCore"]),
         .testTarget(name: "TripLMDBTests", dependencies: ["TripLMDB", "TripTesting"]),

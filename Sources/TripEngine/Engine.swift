@@ -10,17 +10,50 @@ import TripCore
 public struct Engine: Sendable {
     public let config: TripstreamConfig
     public var state: EngineState
+    /// The columns the SQL queries read and how text is coded: what the decoders must fill in a `QueryRow`.
+    /// Empty without SQL queries.
+    public let layout: RowLayout
+    /// The SQL queries compiled, in the order given (`state.queries[i]` is `programs[i]`'s state).
+    let programs: [QueryProgram]
     /// Cache of the local day holding the last event (day number, its UTC start and end in ms).
     var dayCache: (day: Int64, start: EventTime, end: EventTime) = (0, 0, 0)
 
-    public init(config: TripstreamConfig, state: EngineState = EngineState()) {
+    /// `queries` run beside the four built-ins (at most `maxQueries`). A restored `state` must hold the same
+    /// queries (the checkpoint fingerprint guarantees it); a fresh one gets their empty state, and the text
+    /// literals of their WHERE clauses interned into `state.queryTexts` in query order.
+    public init(config: TripstreamConfig, queries: [RunnableQuery] = [], state: EngineState = EngineState()) {
+        precondition(queries.count <= Self.maxQueries, "at most \(Self.maxQueries) SQL queries")
         self.config = config
+        let layout = RowLayout(queries: queries.map(\.query))
+        var state = state
+        let programs = queries.map { QueryProgram($0, layout: layout, texts: &state.queryTexts) }
+        if state.queries.isEmpty {
+            state.queries = programs.map(QueryState.init)
+        } else if !programs.isEmpty {
+            precondition(state.queries.count == programs.count && zip(state.queries, programs).allSatisfy { $0.matches($1) },
+                         "the engine state holds other SQL queries than the configuration")
+        }
+        self.layout = layout
+        self.programs = programs
         self.state = state
     }
 
-    /// Adds one trip to the current epoch. Returns the queries for which it was late (older than the
-    /// watermark for all its windows); the caller dead-letters it for those.
+    /// Adds one trip to the current epoch for the built-ins only (a job without SQL queries). Returns the
+    /// queries for which it was late (older than the watermark for all its windows); the caller dead-letters
+    /// it for those.
     public mutating func ingest(_ trip: Trip) -> LateMask {
+        let late = ingestBuiltins(trip)
+        if !late.isEmpty { countLate(late) }
+        return late
+    }
+
+    mutating func countLate(_ late: LateMask) {
+        state.counters.rowsLate += 1
+        for q in QueryName.allCases where late.contains(q) { state.counters.lateByQuery[q] += 1 }
+    }
+
+    @inline(__always)
+    mutating func ingestBuiltins(_ trip: Trip) -> LateMask {
         let t = trip.eventTime
         let epoch = state.epoch
         if t > state.maxEventTime { state.maxEventTime = t }
@@ -54,10 +87,6 @@ public struct Engine: Sendable {
                                   watermark: state.watermarks.hotspotWindow, epoch: epoch, initial: 0,
                                   into: &state.location, { $0 += 1 }) {
             late.insert(.hotspotWindow)
-        }
-        if !late.isEmpty {
-            state.counters.rowsLate += 1
-            for q in QueryName.allCases where late.contains(q) { state.counters.lateByQuery[q] += 1 }
         }
         return late
     }
@@ -136,6 +165,7 @@ public struct Engine: Sendable {
         state.counters.emittedByQuery.tripsTotal += Int64(out.tripsTotal.count)
         state.counters.emittedByQuery.hotspotCommunityWindow += Int64(out.communityHotspots.count)
         state.counters.emittedByQuery.hotspotWindow += Int64(out.locationHotspots.count)
+        if !programs.isEmpty { out.queries = endQueryEpoch(endOfInput: endOfInput) }
         if endOfInput { state.finished = true }
         state.epoch += 1
         return out

@@ -37,6 +37,10 @@ public struct EngineState: Sendable, Equatable {
     public var retainedLocation: [GroupedWindowKey: Int64] = [:]
     public var locations = StringInterner()
     public var counters = Counters()
+    /// The SQL queries' states, in the engine's query order (empty without SQL queries).
+    public var queries: [QueryState] = []
+    /// Text values of the SQL queries' group columns and WHERE literals on them (`RowLayout.TextCoding.interned`).
+    public var queryTexts = StringInterner()
     /// True once the end of a finite input was processed (every window final).
     public var finished = false
 
@@ -44,6 +48,9 @@ public struct EngineState: Sendable, Equatable {
 
     static let magic = Array("TSES".utf8)
     static let version: Int64 = 1
+    /// Opens the SQL queries' section, written after the built-ins' only when there are SQL queries: a state
+    /// without them has the bytes it had before they existed, and old checkpoints restore.
+    static let queriesTag = Array("TSQQ".utf8)
 
     /// Deterministic bytes: tables and maps are written in key order, so equal states give equal bytes.
     public func snapshot() -> [UInt8] {
@@ -79,6 +86,14 @@ public struct EngineState: Sendable, Equatable {
         for q in QueryName.allCases {
             w.int64(counters.lateByQuery[q])
             w.int64(counters.emittedByQuery[q])
+        }
+        if !queries.isEmpty || queryTexts.count > 0 {
+            for b in Self.queriesTag { w.int32(Int32(b)) }
+            let texts = queryTexts.strings
+            w.int64(Int64(texts.count))
+            for s in texts { w.string(s) }
+            w.int64(Int64(queries.count))
+            for q in queries { q.encode(into: &w) }
         }
         return w.bytes
     }
@@ -134,6 +149,16 @@ public struct EngineState: Sendable, Equatable {
         for q in QueryName.allCases {
             counters.lateByQuery[q] = try r.int64()
             counters.emittedByQuery[q] = try r.int64()
+        }
+        if !r.atEnd {
+            for b in Self.queriesTag where try r.int32() != Int32(b) {
+                throw SnapshotError("trailing bytes in engine snapshot")
+            }
+            var texts: [String] = []
+            for _ in 0..<(try r.count()) { texts.append(try r.string()) }
+            queryTexts = StringInterner(strings: texts)
+            guard queryTexts.count == texts.count else { throw SnapshotError("duplicate text in engine snapshot") }
+            for _ in 0..<(try r.count()) { queries.append(try QueryState.decode(from: &r)) }
         }
         guard r.atEnd else { throw SnapshotError("trailing bytes in engine snapshot") }
     }

@@ -53,19 +53,29 @@ public struct EpochOutput: Sendable, Equatable {
     public var queries: [QueryResults] = []
     /// Each query's watermark after the epoch (ms; Int64.min before any row, Int64.max at end of input).
     public var watermarks = PerQuery<EventTime>(repeating: .min)
+    /// Each SQL query's rows and watermark, in the order the engine was given the queries (empty without).
+    public var queries: [QueryResults] = []
 
     public init(epoch: Int64) { self.epoch = epoch }
 
-    public var rowCount: Int { sumFare.count + tripsTotal.count + communityHotspots.count + locationHotspots.count }
+    public var rowCount: Int {
+        sumFare.count + tripsTotal.count + communityHotspots.count + locationHotspots.count
+            + queries.reduce(0) { $0 + $1.rows.count }
+    }
 }
 
-/// Which queries judged a row late: a bit per query, in `QueryName.allCases` order.
+/// Which queries judged a row late: a bit per built-in, in `QueryName.allCases` order, and a bit per SQL query
+/// (bit i: the engine's i-th query; hence at most `Engine.maxQueries` of them).
 public struct LateMask: Sendable, Equatable {
     public var bits: UInt8 = 0
+    public var queryBits: UInt64 = 0
     public init() {}
-    public var isEmpty: Bool { bits == 0 }
+    public var isEmpty: Bool { bits == 0 && queryBits == 0 }
     public mutating func insert(_ q: QueryName) { bits |= Self.bit(q) }
     public func contains(_ q: QueryName) -> Bool { bits & Self.bit(q) != 0 }
+    /// The SQL query at `index` in the engine's queries.
+    public mutating func insertQuery(_ index: Int) { queryBits |= 1 << UInt64(index) }
+    public func containsQuery(_ index: Int) -> Bool { queryBits & (1 << UInt64(index)) != 0 }
     static func bit(_ q: QueryName) -> UInt8 {
         switch q {
         case .sumFareWindow: 1

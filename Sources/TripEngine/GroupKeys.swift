@@ -1,0 +1,113 @@
+import TripCore
+
+/// The distinct group-key tuples of one SQL query, each under a dense id (first-seen order, so the same input
+/// gives the same ids): `WindowTable`'s group. A tuple is its columns' presence bits then their values (0 when
+/// NULL), so NULLs group together as SQL's GROUP BY does. Flat storage and an open-addressing index with a
+/// multiplicative hash: looking a row's key up allocates nothing. It grows with the distinct keys, as the
+/// locations interner does.
+struct GroupKeys: Sendable, Equatable {
+    /// Columns per tuple.
+    let arity: Int
+    /// Tuple `id` at `words[id * (arity + 1) ..< (id + 1) * (arity + 1)]`: the presence bits, then the values.
+    private(set) var words: [Int64] = []
+    /// Slot → id + 1 (0 = empty). Power-of-two size, at most half full.
+    private var slots: [Int32] = Array(repeating: 0, count: 16)
+
+    init(arity: Int) { self.arity = arity }
+
+    var count: Int { arity == 0 ? 0 : words.count / (arity + 1) }
+
+    static func == (a: Self, b: Self) -> Bool { a.arity == b.arity && a.words == b.words }
+
+    /// Column `j` of tuple `id`, nil when NULL.
+    func value(_ id: Int32, _ j: Int) -> Int64? {
+        let base = Int(id) * (arity + 1)
+        return words[base] & (1 << Int64(j)) != 0 ? words[base + 1 + j] : nil
+    }
+
+    /// The id of the row's tuple over `columns` (`TripColumn` indices), adding it when new. With no group
+    /// column every row is group 0.
+    @inline(__always)
+    mutating func id(of row: borrowing QueryRow, columns: [Int]) -> Int32 {
+        if arity == 0 { return 0 }
+        var mask: Int64 = 0
+        var h = Self.seed
+        for (j, c) in columns.enumerated() {
+            let present = row.present & (1 << UInt64(c)) != 0
+            if present { mask |= 1 << Int64(j) }
+            h = Self.mix(h, present ? row.values[c] : 0)
+        }
+        h = Self.finish(h, mask: mask)
+        let stride = arity + 1
+        let slotMask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let slot = Int(slots[i])
+            if slot == 0 { break }
+            let base = (slot - 1) * stride
+            if words[base] == mask && matches(base, row, columns) { return Int32(slot - 1) }
+            i = (i + 1) & slotMask
+        }
+        let id = count
+        words.append(mask)
+        for (j, c) in columns.enumerated() { words.append(mask & (1 << Int64(j)) != 0 ? row.values[c] : 0) }
+        slots[i] = Int32(id + 1)
+        if (id + 1) * 2 > slots.count { rebuildIndex(capacity: slots.count * 2) }
+        return Int32(id)
+    }
+
+    @inline(__always)
+    private func matches(_ base: Int, _ row: borrowing QueryRow, _ columns: [Int]) -> Bool {
+        let mask = words[base]
+        for (j, c) in columns.enumerated() where mask & (1 << Int64(j)) != 0 && words[base + 1 + j] != row.values[c] {
+            return false
+        }
+        return true
+    }
+
+    /// Rebuilds from a snapshot's tuples (`words` as `words` holds them), keeping their ids.
+    init(arity: Int, words: [Int64]) throws {
+        self.arity = arity
+        guard arity > 0 || words.isEmpty, arity == 0 || words.count % (arity + 1) == 0 else {
+            throw SnapshotError("bad group keys in engine snapshot")
+        }
+        var row = QueryRow()
+        let columns = Array(0..<arity)
+        for base in stride(from: 0, to: words.count, by: arity + 1) {
+            row.present = UInt64(bitPattern: words[base])
+            for j in 0..<arity { row.values[j] = words[base + 1 + j] }
+            guard words[base] >> arity == 0, id(of: row, columns: columns) == Int32(base / (arity + 1)) else {
+                throw SnapshotError("duplicate group key in engine snapshot")
+            }
+        }
+    }
+
+    /// The tuple's hash: each value mixed in turn, then the presence bits (deterministic, unlike `Hasher`).
+    static let seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ v: Int64) -> UInt64 {
+        let x = (h ^ UInt64(bitPattern: v)) &* 0xC2B2_AE3D_27D4_EB4F
+        return x ^ (x >> 29)
+    }
+
+    @inline(__always)
+    static func finish(_ h: UInt64, mask: Int64) -> UInt64 {
+        let x = (h ^ UInt64(bitPattern: mask)) &* 0x9E37_79B9_7F4A_7C15
+        return x ^ (x >> 32)
+    }
+
+    private mutating func rebuildIndex(capacity: Int) {
+        slots = Array(repeating: 0, count: capacity)
+        let mask = capacity - 1
+        let stride = arity + 1
+        for id in 0..<count {
+            var h = Self.seed
+            for j in 0..<arity { h = Self.mix(h, words[id * stride + 1 + j]) }
+            h = Self.finish(h, mask: words[id * stride])
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id + 1)
+        }
+    }
+}
