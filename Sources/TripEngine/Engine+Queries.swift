@@ -55,7 +55,8 @@ extension Engine {
             let p = programs[q]
             state.queries[q].advanceWatermark(p, endOfInput: endOfInput)
             let rows = state.queries[q].emit(p, epoch: state.epoch, zone: zone, texts: texts)
-            return QueryResults(name: p.name, rows: rows, watermark: state.queries[q].watermark)
+            return QueryResults(name: p.name, rows: rows, watermark: state.queries[q].watermark,
+                                rowsLate: state.queries[q].lateRows, rowsEmitted: state.queries[q].emittedRows)
         }
     }
 }

@@ -49,8 +49,6 @@ public struct EpochOutput: Sendable, Equatable {
     public var tripsTotal: [TripsTotalRow] = []
     public var communityHotspots: [CommunityHotspotRow] = []
     public var locationHotspots: [LocationHotspotRow] = []
-    /// The SQL queries' results, in the order of the engine's queries.
-    public var queries: [QueryResults] = []
     /// Each query's watermark after the epoch (ms; Int64.min before any row, Int64.max at end of input).
     public var watermarks = PerQuery<EventTime>(repeating: .min)
     /// Each SQL query's rows and watermark, in the order the engine was given the queries (empty without).
