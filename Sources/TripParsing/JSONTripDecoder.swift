@@ -131,7 +131,10 @@ public struct JSONTripDecoder {
                 }
                 let problem: String?
                 if v.escaped {
-                    if let bad = unescape(slice(bytes, v)) { return .rejected("bad escape \(bad) in \(parser.column.name)") }
+                    if let bad = unescape(slice(bytes, v)) {
+                        row.clear()
+                        return .rejected("bad escape \(bad) in \(parser.column.name)")
+                    }
                     problem = scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &row, texts: &texts) }
                 } else {
                     problem = parser.parse(slice(bytes, v), zone: zone, into: &row, texts: &texts)
