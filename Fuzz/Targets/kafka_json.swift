@@ -7,11 +7,15 @@ import TripSources
 // The Kafka JSON message decoder (`tripstream run`'s MessageDecoder) on arbitrary bytes: every message is a
 // trip or a rejection with a reason, never a crash; and a decoded trip written back as a JSON message (its
 // time as ISO 8601 UTC, money as dollars, the location as a JSON string) decodes to the same trip.
+// With a layout of every column (the SQL queries' QueryRow): the outcome is the same as without one, or a
+// rejection naming a column; and the row written back as JSON (`jsonMessage(of:)`) decodes to the same row.
 // Input: 1 byte choosing the time column and zone, then the message.
 
 let columns: [TimeColumn] = [.tripStart, .eventTimestamp, .kafkaTimestamp]
 var locations = StringInterner()
+var texts = StringInterner()
 let messageTimestamp: Int64 = 1_429_315_200_000
+let layout = everyColumnLayout()
 
 /// The one outcome of a JSON message (a JSON message is one record).
 func decodeOne(_ decoder: inout MessageDecoder, _ message: [UInt8]) -> DecodeOutcome {
@@ -19,6 +23,23 @@ func decodeOne(_ decoder: inout MessageDecoder, _ message: [UInt8]) -> DecodeOut
     message.withUnsafeBytes { decoder.decodeEach($0, timestampMs: messageTimestamp, locations: &locations) { outcomes.append($1) } }
     require(outcomes.count == 1, "a JSON message gave \(outcomes.count) outcomes: \(visible(message))")
     return outcomes[0]
+}
+
+/// The one outcome and row of a JSON message decoded with the layout.
+func decodeRow(_ decoder: inout MessageDecoder, _ message: [UInt8]) -> (DecodeOutcome, QueryRow) {
+    var outcomes: [(DecodeOutcome, QueryRow)] = []
+    message.withUnsafeBytes {
+        decoder.decodeEach($0, timestampMs: messageTimestamp, locations: &locations, texts: &texts) { outcomes.append(($1, $2)) }
+    }
+    require(outcomes.count == 1, "a JSON message gave \(outcomes.count) outcomes: \(visible(message))")
+    return outcomes[0]
+}
+
+/// Equal but for `ingest_time` (the wall clock, read per message), which both have.
+func sameButIngest(_ a: QueryRow, _ b: QueryRow) -> Bool {
+    var b = b
+    b[.ingestTime] = a[.ingestTime]
+    return sameRow(a, b) && a.has(.ingestTime)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -32,6 +53,32 @@ public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if locations.count > 10_000 { locations = StringInterner() }
     let message = Array(input.rest)
     let outcome = decodeOne(&decoder, message)
+    if texts.count > 10_000 { texts = StringInterner() }
+    var rows = try! MessageDecoder(config: config, csvHeader: nil, layout: layout)
+    let (withRow, row) = decodeRow(&rows, message)
+    switch (outcome, withRow) {
+    case (.rejected(let a), .rejected(let b)):
+        require(a == b, "rejected as \"\(a)\" without a layout but \"\(b)\" with one: \(visible(message))")
+    case (.rejected, .trip):
+        require(false, "rejected without a layout but a trip with one: \(visible(message))")
+    case (.trip(let t), .trip(let u)):
+        require(t.pickupLocation == u.pickupLocation && t.fareCents == u.fareCents && t.tipsCents == u.tipsCents
+                && t.tripTotalCents == u.tripTotalCents && t.communityArea == u.communityArea
+                && (config.timeColumn == .ingest || t.eventTime == u.eventTime),
+                "trip \(t) without a layout but \(u) with one: \(visible(message))")
+        require(row[.kafkaTimestamp] == messageTimestamp, "kafka_timestamp \(String(describing: row[.kafkaTimestamp]))")
+        if let time = TripDecoder.timeColumnName(config.timeColumn).flatMap(TripColumn.init(name:)) {
+            require(row[time] == u.eventTime, "the event time \(u.eventTime) but \(time.name) \(String(describing: row[time]))")
+        }
+        if let again = jsonMessage(of: row, layout: layout, texts: texts) {
+            let (outcome2, row2) = decodeRow(&rows, again)
+            require(sameButIngest(row, row2),
+                    "row \(row.values) written back as \(visible(again)) gave \(outcome2), \(row2.values)")
+        }
+    case (.trip, .rejected(let reason)):
+        require(row.present == 0, "a rejection left a row")
+        require(TripColumn.names.contains { reason.contains($0) }, "a rejection naming no column: \(reason)")
+    }
     guard case .trip(let trip) = outcome else {
         if case .rejected(let reason) = outcome { require(!reason.isEmpty, "a rejection without a reason") }
         return 0

@@ -13,23 +13,70 @@ public struct JSONTripDecoder {
     public let timeColumn: TimeColumn
     public let zone: ZoneRules
     let timeKey: [UInt8]?
-    /// The wanted keys with their value slots (0 = the time column, then fare, tips, trip_total,
-    /// pickup_community_area, pickup_centroid_location), and a bit per key length among them: most keys in a
-    /// message are not wanted, and their length alone rejects them.
-    let wanted: [(key: [UInt8], slot: Int)]
-    let wantedLengths: UInt64
+    /// The keys the built-ins read, with their value slots (0 = the time column, then fare, tips, trip_total,
+    /// pickup_community_area, pickup_centroid_location).
+    let builtinKeys: KeyTable
+    /// Those and the layout's columns (a column the built-ins read shares their slot; the others follow).
+    let queryKeys: KeyTable
     let timeName: String
     static let moneyNames = ["fare", "tips", "trip_total"]
+    static let builtinSlots = 6
     var scratch: [UInt8] = []
+    /// What the SQL queries read (`decode(…texts:…)` fills `row` with it): each column's parser and the slot
+    /// of its value (nil for a pseudo-column).
+    public let layout: RowLayout
+    let queryColumns: [(parser: QueryColumnParser, slot: Int?)]
+    /// The values of `queryKeys`' slots for the message being decoded (kept: no allocation per message).
+    var queryValues: [Value]
+    /// The last message's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
+    /// rejection). Reused: reading it allocates nothing.
+    public private(set) var row = QueryRow()
 
-    public init(timeColumn: TimeColumn, zone: ZoneRules) {
+    /// Wanted keys and their slots, and a bit per key length among them: most keys in a message are not
+    /// wanted, and their length alone rejects them.
+    struct KeyTable {
+        let keys: [(key: [UInt8], slot: Int)]
+        let lengths: UInt64
+
+        init(_ keys: [(key: [UInt8], slot: Int)]) {
+            self.keys = keys
+            lengths = keys.reduce(0) { $1.key.count < 64 ? $0 | 1 << UInt64($1.key.count) : $0 }
+        }
+
+        /// The slot of a wanted key, or nil.
+        @inline(__always)
+        func slot(_ key: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+            guard length < 64, lengths & (1 << UInt64(length)) != 0 else { return nil }
+            for w in keys where w.key.count == length && JSONTripDecoder.equal(key, w.key) { return w.slot }
+            return nil
+        }
+    }
+
+    public init(timeColumn: TimeColumn, zone: ZoneRules, layout: RowLayout = RowLayout()) {
         self.timeColumn = timeColumn
         self.zone = zone
+        self.layout = layout
         timeKey = TripDecoder.timeColumnName(timeColumn).map { Array($0.utf8) }
         timeName = TripDecoder.timeColumnName(timeColumn) ?? ""
         let fields = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
-        wanted = (timeKey.map { [($0, 0)] } ?? []) + fields.enumerated().map { (Array($1.utf8), $0 + 1) }
-        wantedLengths = wanted.reduce(0) { $1.key.count < 64 ? $0 | 1 << UInt64($1.key.count) : $0 }
+        let builtins = (timeKey.map { [($0, 0)] } ?? []) + fields.enumerated().map { (Array($1.utf8), $0 + 1) }
+        builtinKeys = KeyTable(builtins)
+        var keys = builtins
+        var columns: [(parser: QueryColumnParser, slot: Int?)] = []
+        for parser in QueryColumnParser.all(layout) {
+            let key = Array(parser.column.name.utf8)
+            if parser.column.isPseudo {
+                columns.append((parser, nil))
+            } else if let shared = keys.first(where: { $0.0 == key }) {
+                columns.append((parser, shared.1))
+            } else {
+                keys.append((key, Self.builtinSlots + keys.count - builtins.count))
+                columns.append((parser, keys.last!.1))
+            }
+        }
+        queryKeys = KeyTable(keys)
+        queryColumns = columns
+        queryValues = Array(repeating: Value(), count: Self.builtinSlots + keys.count - builtins.count)
     }
 
     /// A value's bytes in the message (quotes excluded) and whether it needs unescaping.
@@ -46,12 +93,69 @@ public struct JSONTripDecoder {
                                 locations: inout StringInterner) -> DecodeOutcome {
         // time, fare, tips, total, area, location
         var values = (Value(), Value(), Value(), Value(), Value(), Value())
-        let problem = withUnsafeMutableBytes(of: &values) { scan(bytes, into: $0.baseAddress!.assumingMemoryBound(to: Value.self)) }
-        if let problem { return .rejected(problem) }
-        var trip = Trip(eventTime: kafkaTimestampMs)
+        return withUnsafeMutableBytes(of: &values) { raw in
+            let values = raw.baseAddress!.assumingMemoryBound(to: Value.self)
+            if let problem = scan(bytes, into: values, keys: builtinKeys) { return .rejected(problem) }
+            return trip(bytes, values, fallbackTime: kafkaTimestampMs, locations: &locations)
+        }
+    }
+
+    /// `decode(_:kafkaTimestampMs:locations:)`, and for a trip also its `layout` columns into `row`: text
+    /// interned into `texts` (the engine's `queryTexts`) or coded by literal. A value that does not parse
+    /// rejects the message. Here `kafkaTimestampMs` is the message's own timestamp (`kafka_timestamp`) and
+    /// `ingestTimeMs` the time it was read (`ingest_time`); the trip's event time, without a time field, is
+    /// the one the time column names.
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, kafkaTimestampMs: Int64, ingestTimeMs: EventTime,
+                                locations: inout StringInterner, texts: inout StringInterner) -> DecodeOutcome {
+        row.clear()
+        var values = queryValues
+        queryValues = []  // one owner while it decodes: no copy of the buffer
+        defer { queryValues = values }
+        return values.withUnsafeMutableBufferPointer { buffer in
+            let values = buffer.baseAddress!
+            for i in buffer.indices { values[i] = Value() }
+            if let problem = scan(bytes, into: values, keys: queryKeys) { return .rejected(problem) }
+            let outcome = trip(bytes, values, fallbackTime: timeColumn == .ingest ? ingestTimeMs : kafkaTimestampMs,
+                               locations: &locations)
+            guard case .trip(let trip) = outcome else { return outcome }
+            for (parser, slot) in queryColumns {
+                guard let slot else {
+                    row[parser.column] = parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs
+                    continue
+                }
+                let v = values[slot]
+                guard !v.isNull else { continue }
+                if slot == 0 && timeKey != nil {  // the event time, parsed once
+                    row[parser.column] = trip.eventTime
+                    continue
+                }
+                let problem: String?
+                if v.escaped {
+                    if let bad = unescape(slice(bytes, v)) {
+                        row.clear()
+                        return .rejected("bad escape \(bad) in \(parser.column.name)")
+                    }
+                    problem = scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &row, texts: &texts) }
+                } else {
+                    problem = parser.parse(slice(bytes, v), zone: zone, into: &row, texts: &texts)
+                }
+                if let problem {
+                    row.clear()
+                    return .rejected(problem)
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// The trip of a scanned message's built-in values (slots as `builtinKeys`), or why there is none.
+    @inline(__always)
+    mutating func trip(_ bytes: UnsafeRawBufferPointer, _ values: UnsafePointer<Value>, fallbackTime: Int64,
+                       locations: inout StringInterner) -> DecodeOutcome {
+        var trip = Trip(eventTime: fallbackTime)
         if timeKey != nil {
             let name = timeName
-            let v = values.0
+            let v = values[0]
             guard !v.isNull else { return .rejected("missing \(name) (the event time)") }
             let field = slice(bytes, v)
             do {
@@ -63,7 +167,7 @@ public struct JSONTripDecoder {
             }
         }
         for i in 0..<3 {
-            let v = i == 0 ? values.1 : i == 1 ? values.2 : values.3
+            let v = values[i + 1]
             guard !v.isNull else { continue }
             let field = slice(bytes, v)
             do {
@@ -77,8 +181,8 @@ public struct JSONTripDecoder {
                 return .rejected("non-numeric \(Self.moneyNames[i]) \"\(String(decoding: field, as: UTF8.self))\"")
             }
         }
-        if !values.4.isNull {
-            let field = slice(bytes, values.4)
+        if !values[4].isNull {
+            let field = slice(bytes, values[4])
             do {
                 if let area = try FieldParsers.integer(field) {
                     guard area >= 0 && area <= Int64(Int32.max) else { return .rejected("pickup_community_area out of range: \(area)") }
@@ -88,8 +192,8 @@ public struct JSONTripDecoder {
                 return .rejected("non-integer pickup_community_area \"\(String(decoding: field, as: UTF8.self))\"")
             }
         }
-        if !values.5.isNull {
-            let v = values.5
+        if !values[5].isNull {
+            let v = values[5]
             if v.escaped {
                 // Trimmed after unescaping: an escaped space at an end goes as a plain one does.
                 if let bad = unescape(slice(bytes, v)) {
@@ -114,7 +218,7 @@ public struct JSONTripDecoder {
     /// Scans a flat object, recording the wanted keys' values; nil when well formed, else the problem.
     /// Byte level on a raw pointer: strings are skipped eight bytes at a time, keys are matched by length
     /// before bytes (most keys are not wanted), nothing is allocated unless the object is malformed.
-    func scan(_ buffer: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<Value>) -> String? {
+    func scan(_ buffer: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<Value>, keys: KeyTable) -> String? {
         guard let p = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return "not a JSON object" }
         let n = buffer.count
         var i = 0
@@ -148,7 +252,7 @@ public struct JSONTripDecoder {
                     v = Value(start: s, end: i, isString: false, escaped: false, isNull: false)
                 }
             }
-            if let slot = wantedSlot(p + ks, ke - ks) { values[slot] = v }
+            if let slot = keys.slot(p + ks, ke - ks) { values[slot] = v }
             Self.skipSpace(p, n, &i)
             guard i < n else { return "malformed JSON: truncated" }
             if p[i] == 0x2C { i += 1; continue }
@@ -159,14 +263,6 @@ public struct JSONTripDecoder {
             }
             return "malformed JSON at byte \(i): expected ',' or '}'"
         }
-    }
-
-    /// The slot of a wanted key (see `wanted`), or nil.
-    @inline(__always)
-    func wantedSlot(_ key: UnsafePointer<UInt8>, _ length: Int) -> Int? {
-        guard length < 64, wantedLengths & (1 << UInt64(length)) != 0 else { return nil }
-        for w in wanted where w.key.count == length && Self.equal(key, w.key) { return w.slot }
-        return nil
     }
 
     @inline(__always)

@@ -26,6 +26,13 @@ public struct TripDecoder {
     let location: Int?
     let now: @Sendable () -> EventTime
     var scratch: [UInt8] = []
+    /// What the SQL queries read (`decode(…texts:…)` fills `row` with it): each column's parser and its
+    /// field in the header (nil: absent, so NULL in every row).
+    public let layout: RowLayout
+    let queryColumns: [(parser: QueryColumnParser, field: Int?)]
+    /// The last record's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
+    /// rejection). Reused: reading it allocates nothing.
+    public private(set) var row = QueryRow()
 
     public static func timeColumnName(_ column: TimeColumn) -> String? {
         switch column {
@@ -36,9 +43,10 @@ public struct TripDecoder {
         }
     }
 
-    public init(header: CSVHeader, timeColumn: TimeColumn, zone: ZoneRules,
+    public init(header: CSVHeader, timeColumn: TimeColumn, zone: ZoneRules, layout: RowLayout = RowLayout(),
                 now: @escaping @Sendable () -> EventTime = { 0 }) throws {
         self.header = header
+        self.layout = layout
         self.timeColumn = timeColumn
         self.zone = zone
         self.now = now
@@ -54,7 +62,51 @@ public struct TripDecoder {
         let wanted = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
         let found = wanted.map { header.index(of: $0) }
         (fare, tips, tripTotal, communityArea, location) = (found[0], found[1], found[2], found[3], found[4])
-        absentColumns = zip(wanted, found).filter { $0.1 == nil }.map(\.0)
+        let queryColumns = QueryColumnParser.all(layout).map { ($0, header.index(of: $0.column.name)) }
+        self.queryColumns = queryColumns
+        let absent = zip(wanted, found).filter { $0.1 == nil }.map(\.0)
+        absentColumns = absent + queryColumns.filter { $0.1 == nil && !$0.0.column.isPseudo }.map(\.0.column.name)
+            .filter { !absent.contains($0) }
+    }
+
+    /// `decode(_:fields:locations:knownEventTime:)`, and for a trip also its `layout` columns into `row`:
+    /// text interned into `texts` (the engine's `queryTexts`) or coded by literal. A value that does not parse
+    /// rejects the record. `kafkaTimestampMs`: the message's timestamp, for a CSV line of a Kafka message
+    /// (nil in a replay: `kafka_timestamp` is NULL).
+    public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields, locations: inout StringInterner,
+                                texts: inout StringInterner, knownEventTime: EventTime? = nil,
+                                kafkaTimestampMs: EventTime? = nil) -> DecodeOutcome {
+        row.clear()
+        let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
+        guard case .trip(let trip) = outcome else { return outcome }
+        for (parser, field) in queryColumns {
+            switch parser.kind {
+            case .kafkaTimestamp:
+                if let kafkaTimestampMs { row[parser.column] = kafkaTimestampMs }
+            case .ingestTime:
+                // An ingest-time replay's event time is that reading of the clock already.
+                row[parser.column] = timeColumn == .ingest ? trip.eventTime : now()
+            default:
+                guard let field else { continue }
+                if field == time {  // the event time, parsed once
+                    row[parser.column] = trip.eventTime
+                    continue
+                }
+                let f = fields[field]
+                let problem: String?
+                if parser.isText && f.escapedQuotes {
+                    unescapeQuotes(FieldParsers.trimmed(f.bytes(in: record)))
+                    problem = scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &row, texts: &texts) }
+                } else {
+                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &row, texts: &texts)
+                }
+                if let problem {
+                    row.clear()
+                    return .rejected(problem)
+                }
+            }
+        }
+        return outcome
     }
 
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
@@ -130,12 +182,17 @@ public struct TripDecoder {
     }
 
     mutating func internUnescaped(_ bytes: UnsafeRawBufferPointer, into locations: inout StringInterner) -> LocationID {
+        unescapeQuotes(bytes)
+        return scratch.withUnsafeBytes { locations.intern($0) }
+    }
+
+    /// A quoted field's content with each `""` as one quote, into `scratch`.
+    mutating func unescapeQuotes(_ bytes: UnsafeRawBufferPointer) {
         scratch.removeAll(keepingCapacity: true)
         var i = 0
         while i < bytes.count {
             scratch.append(bytes[i])
             i += (bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22) ? 2 : 1
         }
-        return scratch.withUnsafeBytes { locations.intern($0) }
     }
 }

@@ -10,12 +10,57 @@ public struct MessageDecoder {
     @usableFromInline var csv: TripDecoder?
     @usableFromInline var tokenizer = CSVTokenizer()
 
-    public init(config: TripstreamConfig, csvHeader: CSVHeader?) throws {
+    /// `layout`: the columns the SQL queries read (`decodeEach(…texts:…)` gives them per record).
+    public init(config: TripstreamConfig, csvHeader: CSVHeader?, layout: RowLayout = RowLayout()) throws {
         timeColumn = config.timeColumn
-        json = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone)
+        json = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone, layout: layout)
         csv = try csvHeader.map {
-            try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone, now: { Clock.wallMilliseconds() })
+            try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone, layout: layout,
+                            now: { Clock.wallMilliseconds() })
         }
+    }
+
+    /// `decodeEach(_:timestampMs:locations:_:)` with the SQL queries' columns of each record: `body` also gets
+    /// its `QueryRow` (the layout's columns; all NULL for a rejection), valid during the call. Text is interned
+    /// into `texts` (the engine's `queryTexts`) or coded by literal; `kafka_timestamp` is the message's
+    /// timestamp, `ingest_time` the wall clock once per message.
+    @inlinable
+    public mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
+                                    texts: inout StringInterner, _ body: (Range<Int>, DecodeOutcome, QueryRow) -> Void) {
+        guard var decoder = csv else {
+            let outcome = json.decode(bytes, kafkaTimestampMs: timestampMs, ingestTimeMs: Clock.wallMilliseconds(),
+                                      locations: &locations, texts: &texts)
+            body(0..<bytes.count, outcome, json.row)
+            return
+        }
+        csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
+        defer { csv = decoder }
+        var start = 0, records = 0
+        while start < bytes.count {
+            switch tokenizer.scan(bytes, from: start, atEOF: true) {
+            case .record(let end, let next):
+                records += 1
+                var decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
+                                             fields: tokenizer.fields, locations: &locations, texts: &texts,
+                                             kafkaTimestampMs: timestampMs)
+                // A CSV line has no message timestamp of its own: take the message's.
+                if timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded {
+                    trip.eventTime = timestampMs
+                    decoded = .trip(trip)
+                }
+                body(start..<end, decoded, decoder.row)
+                start = next
+            case .malformed(let reason, let end, let next):
+                records += 1
+                body(start..<end, .rejected(reason), QueryRow())  // rare: a row made only here
+                start = next
+            case .blank(let next):
+                start = max(next, start + 1)
+            case .needMore:
+                start = bytes.count  // not at EOF: cannot happen
+            }
+        }
+        if records == 0 { body(0..<bytes.count, .rejected("empty message"), QueryRow()) }
     }
 
     /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TripCore
+
+/// How a decoder turns one column of a `RowLayout` into a `QueryRow` value: worked out once from the layout,
+/// so a record's fields are parsed without looking anything up by name.
+struct QueryColumnParser {
+    enum Kind {
+        case integer
+        case decimal(scale: Int)
+        case timestamp
+        /// Text as its id in the engine's interner (`RowLayout.TextCoding.interned`).
+        case interned
+        /// Text as the index of the equal literal, -1 for none (`RowLayout.TextCoding.literals`), as bytes.
+        case literals([[UInt8]])
+        /// Pseudo-columns: no field holds them.
+        case kafkaTimestamp, ingestTime
+
+        var isKafkaTimestamp: Bool {
+            if case .kafkaTimestamp = self { true } else { false }
+        }
+    }
+
+    let column: TripColumn
+    let kind: Kind
+
+    /// One per column of `layout`, in its order.
+    static func all(_ layout: RowLayout) -> [QueryColumnParser] {
+        layout.columns.map { column in
+            let kind: Kind = switch (column, column.type) {
+            case (.kafkaTimestamp, _): .kafkaTimestamp
+            case (.ingestTime, _): .ingestTime
+            case (_, .integer): .integer
+            case (_, .decimal(let scale)): .decimal(scale: scale)
+            case (_, .text):
+                if case .literals(let list)? = layout.textCoding[column] { .literals(list.map { Array($0.utf8) }) }
+                else { .interned }
+            default: .timestamp
+            }
+            return QueryColumnParser(column: column, kind: kind)
+        }
+    }
+
+    var isText: Bool {
+        switch kind {
+        case .interned, .literals: true
+        default: false
+        }
+    }
+
+    /// Parses a field's bytes (text already unescaped) into `row`; an empty field leaves the column NULL.
+    /// Returns why the value does not parse, naming the column and quoting the value's start.
+    @inline(__always)
+    func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, into row: inout QueryRow,
+               texts: inout StringInterner) -> String? {
+        switch kind {
+        case .integer:
+            do {
+                if let v = try FieldParsers.wholeNumber(bytes) { row[column] = v }
+            } catch { return "non-integer \(column.name) \"\(Self.quoted(bytes))\"" }
+        case .decimal(let scale):
+            do {
+                if let v = try FieldParsers.fixedPoint(bytes, scale: scale) { row[column] = v }
+            } catch { return "non-numeric \(column.name) \"\(Self.quoted(bytes))\"" }
+        case .timestamp:
+            do {
+                if let ts = try FieldParsers.timestamp(bytes) { row[column] = ts.eventTime(in: zone) }
+            } catch {
+                guard case .badTimestamp(let detail) = error else { return "bad \(column.name)" }
+                return "bad \(column.name) \"\(Self.quoted(bytes))\": \(detail)"
+            }
+        case .interned:
+            let text = FieldParsers.trimmed(bytes)
+            if !text.isEmpty { row[column] = Int64(texts.intern(text)) }
+        case .literals(let list):
+            let text = FieldParsers.trimmed(bytes)
+            if !text.isEmpty { row[column] = Self.index(of: text, in: list) }
+        case .kafkaTimestamp, .ingestTime:
+            break
+        }
+        return nil
+    }
+
+    /// The index of the literal equal to `text`, or -1: bytes compared, no String made.
+    @inline(__always)
+    static func index(of text: UnsafeRawBufferPointer, in list: [[UInt8]]) -> Int64 {
+        for (i, literal) in list.enumerated() where literal.count == text.count {
+            let equal = literal.withUnsafeBytes { l in
+                l.count == 0 || memcmp(l.baseAddress!, text.baseAddress!, l.count) == 0
+            }
+            if equal { return Int64(i) }
+        }
+        return -1
+    }
+
+    /// A value as a rejection quotes it: its first 40 characters.
+    static func quoted(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self).shortenedForMessage(limit: 40)
+    }
+}
