@@ -51,8 +51,3 @@ func fixedPointText(_ value: Int64, scale: Int) -> String {
     return (value < 0 ? "-" : "") + "\(magnitude / unit)" + (scale > 0 ? "." + fraction : "")
 }
 
-/// The same columns NULL and the same values in the others. (`==` also compares the values a cleared row
-/// keeps unread, which depend on what the decoder decoded before.)
-func sameRow(_ a: QueryRow, _ b: QueryRow) -> Bool {
-    a.present == b.present && TripColumn.allCases.allSatisfy { a[$0] == b[$0] }
-}

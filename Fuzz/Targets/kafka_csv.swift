@@ -97,7 +97,7 @@ func checkRows(_ message: [UInt8], _ records: [ReferenceRecord], header: CSVHead
         expectedRow[.ingestTime] = row[.ingestTime]
         require(outcome == expected, "record \(record.start)..<\(record.end) of \(visible(message)) gave \(outcome) "
                 + "with the layout, the trip decoder \(expected)")
-        require(sameRow(row, expectedRow) && row.has(.ingestTime) == direct.row.has(.ingestTime),
+        require(row == expectedRow && row.has(.ingestTime) == direct.row.has(.ingestTime),
                 "record \(record.start)..<\(record.end) of \(visible(message)) gave row \(row.values), "
                 + "the trip decoder \(direct.row.values)")
         if case .trip = outcome { require(row[.kafkaTimestamp] == messageTimestamp, "kafka_timestamp not the message's") }

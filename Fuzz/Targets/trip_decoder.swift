@@ -105,12 +105,12 @@ func checkRow(_ plain: DecodeOutcome, _ withRow: DecodeOutcome, _ row: QueryRow,
     }
     var expected = row
     expected[.kafkaTimestamp] = 0
-    require(sameRow(json.row, expected), "CSV \(visible(record)) gave \(row.values); its JSON "
+    require(json.row == expected, "CSV \(visible(record)) gave \(row.values); its JSON "
             + "\(visible(encoders[h].bytes)) gave \(viaJSON), \(json.row.values) (present \(json.row.present), "
             + "expected \(expected.present))")
     guard let message = jsonMessage(of: row, layout: layout, texts: texts) else { return }
     let again = message.withUnsafeBytes {
         json.decode($0, kafkaTimestampMs: 0, ingestTimeMs: ingestTime, locations: &locations, texts: &texts)
     }
-    require(sameRow(json.row, expected), "row \(row.values) written back as \(visible(message)) gave \(again), \(json.row.values)")
+    require(json.row == expected, "row \(row.values) written back as \(visible(message)) gave \(again), \(json.row.values)")
 }

@@ -33,6 +33,15 @@ public struct QueryRow: Sendable, Equatable {
     /// Every column NULL (the values stay, unread).
     @inline(__always)
     public mutating func clear() { present = 0 }
+
+    /// Equal NULLs and equal values where not NULL: a cleared row keeps old values unread, which do not count.
+    public static func == (a: Self, b: Self) -> Bool {
+        guard a.present == b.present else { return false }
+        for i in 0..<width where a.present & (1 << UInt64(i)) != 0 {
+            if a.values[i] != b.values[i] { return false }
+        }
+        return true
+    }
 }
 
 /// What the decoders parse for the enabled SQL queries, beyond the fields of `Trip`: the union of the columns the

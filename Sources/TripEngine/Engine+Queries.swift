@@ -60,3 +60,16 @@ extension Engine {
         }
     }
 }
+
+extension Engine {
+    /// How many SQL queries run (`LateMask.queryBits` has a bit for each).
+    public var sqlQueryCount: Int { programs.count }
+
+    /// The dead letter of `row`, late for SQL query `index`: its time column's value and that query's watermark.
+    public func lateDeadLetter(sqlQuery index: Int, row: borrowing QueryRow, offset: Int64,
+                               raw: (text: String, bytes: [UInt8]?), source: String?) -> DeadLetter {
+        let p = programs[index]
+        return .late(userQuery: p.name, eventTime: row.values[p.timeColumn], watermark: state.queries[index].watermark,
+                     offset: offset, raw: raw, source: source)
+    }
+}

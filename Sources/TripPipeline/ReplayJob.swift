@@ -133,12 +133,12 @@ public struct ReplayJob: Sendable {
         }
         telemetry?.start(from: resumed?.state.counters ?? Counters())
         let driver = EpochDriver(
-            engine: Engine(config: config, state: resumed?.state ?? EngineState()), writer: writer,
+            engine: Engine(config: config, queries: queries, state: resumed?.state ?? EngineState()), writer: writer,
             checkpoints: store.map {
                 CheckpointPlan(store: $0, everyEpochs: checkpointEveryEpochs, everyMilliseconds: checkpointEveryMilliseconds)
             })
-        let source = try RecordEpochSource(records: records, config: config, input: InputFile(path: input, size: inputSize),
-                                           logger: logger)
+        let source = try RecordEpochSource(records: records, config: config, layout: driver.engine.layout,
+                                           input: InputFile(path: input, size: inputSize), logger: logger)
         source.onProgress = onProgress
         if let sorter = records as? EventTimeSortedReader, let onProgress {
             let start = Clock.monotonicSeconds()

@@ -114,7 +114,7 @@ public struct RunJob: Sendable {
                                               logger: logger)
         }
         if resumed == nil { try mirror.clearTenant() }
-        let engine = Engine(config: config, state: resumed?.state ?? EngineState())
+        let engine = Engine(config: config, queries: queries, state: resumed?.state ?? EngineState())
         telemetry?.start(from: engine.state.counters)
         let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, queries: queries.map(\.query),
                                                           logger: logger, telemetry: telemetry) : nil
@@ -124,7 +124,7 @@ public struct RunJob: Sendable {
             job: self, consumer: consumer, topic: topicName, partitions: partitions,
             position: resumed?.checkpoint.position,
             loggedCuts: try store?.loggedCuts(after: resumed?.checkpoint.epoch ?? 0) ?? [:],
-            cutLog: store == nil ? nil : writer, logger: logger, shouldStop: shouldStop)
+            cutLog: store == nil ? nil : writer, layout: engine.layout, logger: logger, shouldStop: shouldStop)
         let driver = EpochDriver(engine: engine, writer: writer, checkpoints: store.map { CheckpointPlan(store: $0) })
         var summary = try driver.run(source, start: start, resumedAfterEpoch: resumed?.checkpoint.epoch)
         (latencies.milliseconds, latencies.newestPerEpochMilliseconds, latencies.sinceArrivalMilliseconds) = writer.latencies

@@ -79,7 +79,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let logger = bootstrapLogging(.warning)
-        let config = try options.resolveToRun()
+        let config = try options.resolve()
         let suite = BenchSuite(rows: rows, seed: seed, input: input, scenarios: scenarios, kafkaOnly: kafka, guardRun: guardRun,
                                sortMemoryMiB: sortMemory, kafkaRate: kafkaRate, kafkaIntervalsMs: kafkaIntervals, json: json,
                                tmp: tmp, configArguments: options.arguments,

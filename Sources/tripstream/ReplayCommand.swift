@@ -92,7 +92,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let logger = bootstrapLogging(logLevel)
-        let config = try options.resolveToRun()
+        let config = try options.resolve()
         if keepServing && http.http == nil { throw ValidationError("--keep-serving needs --http") }
         let replayOrder: ReplayOrder
         if let order {

@@ -82,7 +82,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let logger = bootstrapLogging(logLevel)
         guard ["json", "csv"].contains(format) else { throw ValidationError("--format must be json or csv") }
-        var job = RunJob(kafka: try kafka.resolve(), config: try options.resolveToRun(), database: db)
+        var job = RunJob(kafka: try kafka.resolve(), config: try options.resolve(), database: db)
         job.topic = topic
         job.group = group
         job.stateDirectory = state ?? ReplayJob.defaultStateDirectory(forDatabase: db, tenant: job.config.tenant)

@@ -56,7 +56,7 @@ struct VerifyRecoveryCommand: ParsableCommand {
         try OptionRanges.checkSortMemoryFits(sortMemory)
         guard ["file", "event-time"].contains(order) else { throw ValidationError("--order must be file or event-time") }
         guard FileManager.default.fileExists(atPath: input) else { throw ValidationError("no such file: \(input)") }
-        let config = try options.resolveToRun()
+        let config = try options.resolve()
         let dir = work ?? FileManager.default.temporaryDirectory.appendingPathComponent("tripstream-verify-\(getpid())").path
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

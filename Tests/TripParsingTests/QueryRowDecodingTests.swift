@@ -33,7 +33,7 @@ import TripFixtures
         // Decoded again into a new interner: the same ids, in first-seen order.
         var again = StringInterner()
         let second = try decodeCSV(text, layout: layout, zone: chicago, texts: &again)
-        #expect(zip(second, records).allSatisfy { $0.row.sameValues($1.row) } && second.count == records.count)
+        #expect(zip(second, records).allSatisfy { $0.row == $1.row } && second.count == records.count)
         #expect(again == texts)
     }
 
@@ -52,7 +52,7 @@ import TripFixtures
             #expect(outcome.isTrip == r.outcome.isTrip, "\(String(decoding: r.json, as: UTF8.self)): \(outcome)")
             var expected = r.row
             expected[.kafkaTimestamp] = 99
-            #expect(json.row.sameValues(expected), "\(String(decoding: r.json, as: UTF8.self))")
+            #expect(json.row == expected, "\(String(decoding: r.json, as: UTF8.self))")
         }
         #expect(jsonTexts == csvTexts)
     }
@@ -93,7 +93,7 @@ import TripFixtures
             expectRow(r.row, fields: r.fields, header: header, layout: layout, texts: texts, zone: TimeZone(identifier: "UTC")!)
             var expected = r.row
             expected[.kafkaTimestamp] = 5
-            #expect(json.row.sameValues(expected), "\(String(decoding: r.json, as: UTF8.self))")
+            #expect(json.row == expected, "\(String(decoding: r.json, as: UTF8.self))")
         }
         #expect(trips > 300)
         #expect(texts == jsonTexts)
@@ -146,7 +146,7 @@ import TripFixtures
         var expected = QueryRow()
         expected[.tripStartTimestamp] = utc(2015, 4, 18, 5)
         expected[.ingestTime] = 1234
-        #expect(records.first?.row.sameValues(expected) == true)
+        #expect(records.first?.row == expected)
         #expect(texts.count == 0)
         let decoder = try TripDecoder(header: CSVHeader(names: ["Trip Start Timestamp", "Fare"]), timeColumn: .tripStart,
                                       zone: chicago, layout: layout)
@@ -211,7 +211,7 @@ import TripFixtures
         expected[.tripEndTimestamp] = 1_429_333_200_000
         expected[.kafkaTimestamp] = 11
         expected[.ingestTime] = 22
-        #expect(decoder.row.sameValues(expected))
+        #expect(decoder.row == expected)
         #expect(texts.strings == ["Flash \"Cab\""])
         // fare (an earlier column) was filled before the bad escape: the row is cleared all the same.
         #expect(decode(#"{"event_timestamp":1429333200,"fare":1,"company":"a\qb"}"#) == .rejected(#"bad escape \q in company"#))

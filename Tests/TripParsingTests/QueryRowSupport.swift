@@ -134,10 +134,3 @@ func expectRow(_ row: QueryRow, fields: [String], header: CSVHeader, layout: Row
     }
 }
 
-extension QueryRow {
-    /// The same columns NULL and the same values in the others (`==` also compares the values a cleared
-    /// row keeps unread, which depend on what the decoder decoded before).
-    func sameValues(_ other: QueryRow) -> Bool {
-        present == other.present && TripColumn.allCases.allSatisfy { self[$0] == other[$0] }
-    }
-}

@@ -29,6 +29,10 @@ final class KafkaEpochSource: EpochSource {
     // `poll`, while nothing else touches it): exempt from the dynamic exclusivity check a class's stored
     // property otherwise pays on every access.
     @exclusivity(unchecked) var decoder: MessageDecoder
+    /// With SQL queries: decodes each message again as it enters its epoch, with the queries' columns, straight
+    /// into the engine's interners (their ids must follow the epochs, not how far ahead messages were fetched).
+    /// Nil without SQL queries.
+    @exclusivity(unchecked) var queryDecoder: MessageDecoder?
     @exclusivity(unchecked) var arrivals = ArrivalLocations()
     /// Per partition: the messages waiting for an epoch, and their values' bytes, one growing buffer per
     /// partition instead of an allocation per message.
@@ -49,7 +53,7 @@ final class KafkaEpochSource: EpochSource {
 
     /// Opens the topic at `position` (a verified checkpoint's) or at the beginning of every partition.
     init(job: RunJob, consumer: KafkaConsumer, topic: String, partitions: Int, position: Checkpoint.Position?,
-         loggedCuts: [Int64: [Int64]], cutLog: CommitCoordinator?, logger: Logger,
+         loggedCuts: [Int64: [Int64]], cutLog: CommitCoordinator?, layout: RowLayout = RowLayout(), logger: Logger,
          shouldStop: @escaping @Sendable () -> Bool) throws {
         (self.job, self.consumer, self.topic, self.partitions) = (job, consumer, topic, partitions)
         self.cutLog = cutLog
@@ -62,6 +66,7 @@ final class KafkaEpochSource: EpochSource {
             (next, consumed) = (Array(repeating: -2, count: partitions), 0)
         }
         decoder = try MessageDecoder(config: job.config, csvHeader: job.csvHeader)
+        queryDecoder = layout.isEmpty ? nil : try MessageDecoder(config: job.config, csvHeader: job.csvHeader, layout: layout)
         lastCutTime = Array(repeating: .min, count: partitions)
         // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
         cut = EpochCut(share: max(1, job.config.epochRows / partitions),
@@ -110,7 +115,9 @@ final class KafkaEpochSource: EpochSource {
                 input.arrivalTimesMs.append(m.arrivedWallMs)
             }
             let range = m.valueStart..<m.valueStart + m.valueCount
-            if m.records == 1 {
+            if queryDecoder != nil {
+                takeWithQueryColumns(m, range: range, from: p, source: source, into: &engine, deadLetters: &deadLetters)
+            } else if m.records == 1 {
                 engine.state.counters.rowsRead += 1
                 let outcome = entering(m.outcome)
                 engine.accept(outcome, offset: m.offset,
@@ -146,6 +153,32 @@ final class KafkaEpochSource: EpochSource {
         } else if used > valueBytes[p].count / 2 {
             valueBytes[p].removeFirst(used)
             for i in buffers[p].indices { buffers[p][i].valueStart -= used }
+        }
+    }
+
+    /// A message entering its epoch with SQL queries: decoded again with their columns, a record per line as
+    /// above. The engine's interners are moved out while the decoder fills them and back after: the engine
+    /// takes each record inside the decoder's call, and reads no interner meanwhile (only `endEpoch` does).
+    private func takeWithQueryColumns(_ m: Message, range: Range<Int>, from p: Int, source: String,
+                                      into engine: inout Engine, deadLetters: inout [DeadLetter]) {
+        var locations = StringInterner(), texts = StringInterner()
+        swap(&locations, &engine.state.locations)
+        swap(&texts, &engine.state.queryTexts)
+        defer {
+            swap(&locations, &engine.state.locations)
+            swap(&texts, &engine.state.queryTexts)
+        }
+        valueBytes[p].withUnsafeBytes { all in
+            let bytes = UnsafeRawBufferPointer(rebasing: all[range])
+            var line = 0
+            queryDecoder!.decodeEach(bytes, timestampMs: m.timestampMs, locations: &locations, texts: &texts) {
+                records, outcome, row in
+                line += 1
+                engine.state.counters.rowsRead += 1
+                engine.accept(outcome, row: row, offset: m.offset,
+                              raw: { DeadLetter.raw(of: .init(rebasing: bytes[records])) },
+                              source: m.records == 1 ? source : "\(source)#\(line)", into: &deadLetters)
+            }
         }
     }
 
