@@ -30,7 +30,7 @@ public enum DiffCell: Equatable, CustomStringConvertible {
         case .text(let s): "'\(s)'"
         case .fixed(let v, let scale): DiffInput.decimal(v, scale: scale, digits: scale)
         case .real(let v): "\(v)"
-        case .wrongType(let s): "\(s) (wrong type)"
+        case .wrongType(let s): "\(s) (not a value of the output's type)"
         }
     }
 }
@@ -210,7 +210,11 @@ extension DiffTruth {
             switch (kind(q.aggregates[i]), v) {
             case (.integer, .integer(let x)): return .int(x)
             case (.double, .real(let d)): return .real(d)
-            case (.fixed(let scale), .real(let d)): return .fixed(Int64((d * Double(pow10(scale))).rounded()), scale: scale)
+            case (.fixed(let scale), .real(let d)):
+                // Exact only when the REAL is a multiple of 10^-scale: 0.53 is no value of a decimal(1).
+                let x = d * Double(pow10(scale))
+                guard abs(x - x.rounded()) <= max(1e-6, abs(x) * 1e-12) else { return .wrongType("\(d) at scale \(scale)") }
+                return .fixed(Int64(x.rounded()), scale: scale)
             default: return .wrongType(v.description)
             }
         case (_, .integer(let x)): return .int(x)

@@ -64,6 +64,25 @@ import TripTesting
             }
         }
         #expect(late > 0, "no row was late: the input does not exercise lateness")
+        try expectWrongTruthsFail(config: config, input: input, dir: dir, profile: profile)
+    }
+
+    /// The comparison can fail: queries the built-ins do not compute (a rounding digit, a filter, NULL groups,
+    /// a longer delay) differ from their tables.
+    func expectWrongTruthsFail(config: TripstreamConfig, input: DiffInput, dir: String, profile: String) throws {
+        let db = try SQLiteDatabase(path: "\(dir)/\(profile)-\(DiffOrder.file.rawValue).sqlite")
+        var rounding = DiffQuery.builtin(.tripsTotal, in: config)
+        rounding.aggregates[2].round = 1
+        var filtered = DiffQuery.builtin(.sumFareWindow, in: config)
+        filtered.filter = .compare(.fare, ">", 500)
+        var nullGroups = DiffQuery.builtin(.hotspotCommunityWindow, in: config)
+        nullGroups.filter = nil
+        var delayed = DiffQuery.builtin(.hotspotWindow, in: config)
+        delayed.watermarkDelay += 3_600_000
+        for q in [rounding, filtered, nullGroups, delayed] {
+            let truth = try DiffTruth(db: db, input: input, queries: [q], order: .file, epochRows: Self.epochRows[.file]!)
+            #expect(!(try truth.check(q).problems.isEmpty), "\(profile): \(q.sql) matched a table it does not compute")
+        }
     }
 
     /// Every generated query is valid SQL whose outputs are the ones the truth assumes (names, order) and whose
@@ -75,6 +94,24 @@ import TripTesting
             let compiled = try QueryAnalyzer.compile(q.sql, name: q.name)
             #expect(compiled.outputs.map(\.name) == q.outputs.map(\.name), "\(q.sql)")
             #expect(Set(compiled.columns) == q.columnsRead, "\(q.sql)")
+        }
+    }
+
+    /// The generated queries test something: their truth (computed here without tripstream) has rows for most
+    /// of them, and rows are late for some, in both orders (30 queries, whatever the count the run asks for).
+    @Test func generatedQueriesHaveRowsAndLateRows() throws {
+        let dir = scratchDirectory("sqldiff")
+        let input = try DiffInput.generate(rows: Self.rows, seed: Self.seed, in: dir)
+        var r = SplitMix64(seed: Self.seed)
+        let queries = (0..<30).map { DiffQuery.random(name: "q\($0)", &r) }
+        let db = try SQLiteDatabase(path: "\(dir)/truth.sqlite")
+        for order in DiffOrder.allCases {
+            let truth = try DiffTruth(db: db, input: input, queries: queries, order: order, epochRows: Self.epochRows[order]!)
+            let withRows = try queries.filter { !(try truth.expectedRows($0).isEmpty) }.count
+            let late = try queries.filter { !(try truth.expectedLate($0).isEmpty) }.count
+            #expect(withRows * 10 >= queries.count * 8, "\(order): \(withRows) of \(queries.count) queries have rows")
+            #expect(late * 10 >= queries.count, "\(order): \(late) of \(queries.count) queries have late rows")
+            #expect(try !truth.expectedRejected().isEmpty)
         }
     }
 
@@ -120,8 +157,7 @@ import TripTesting
             }
         }
         #expect(checked == 2 * queries.count)
-        // The generator must make queries that test something: most have rows, and lateness happens.
-        #expect(withRows * 10 >= checked * 8, "only \(withRows) of \(checked) query runs had result rows")
-        #expect(late > 0)
+        #expect(queries.count < 30 || withRows * 10 >= checked * 8, "only \(withRows) of \(checked) query runs had result rows")
+        #expect(queries.count < 30 || late > 0)
     }
 }
