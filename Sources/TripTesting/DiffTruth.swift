@@ -144,3 +144,12 @@ final class LocalDays {
         return value
     }
 }
+
+/// Local days as the truth computes them, for tests of the input.
+public enum DiffTruthDays {
+    /// The length (ms) of the local day holding `t` (ms): 23 or 25 hours on DST days.
+    public static func length(ofDayContaining t: Int64) -> Int64 {
+        let d = LocalDays().day(containing: t)
+        return d.end - d.start
+    }
+}

@@ -67,6 +67,29 @@ import TripTesting
         try expectWrongTruthsFail(config: config, input: input, dir: dir, profile: profile)
     }
 
+    /// The built-ins under other shapes and delays (a size no multiple of its slide, seconds, delays of 0 and
+    /// hours), as the configuration file sets them: the truth of the windows random queries use.
+    @Test func builtinsUnderOtherSettingsEqualTheirSQLsTruth() throws {
+        let dir = scratchDirectory("sqldiff")
+        let path = "\(dir)/builtins.json"
+        try """
+            {"queries": {"sum_fare_window": {"window": "7m", "watermark": "0s", "mode": "update"},
+                         "trips_total": {"watermark": "0s"},
+                         "hotspot_community_window": {"window": "50m", "slide": "15m", "watermark": "5m"},
+                         "hotspot_window": {"window": "95s", "slide": "30s", "watermark": "2h", "mode": "complete"}}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try TripstreamConfig.load(jsonFile: path)
+        let queries = QueryName.allCases.map { DiffQuery.builtin($0, in: config) }
+        let input = try DiffInput.generate(rows: Self.rows, seed: Self.seed &+ 1, in: dir)
+        for order in DiffOrder.allCases {
+            guard let db = try Self.replay(input, order: order, ["--config", path], dir: dir, label: "builtins") else { continue }
+            let truth = try DiffTruth(db: db, input: input, queries: queries, order: order, epochRows: Self.epochRows[order]!)
+            for problem in try truth.rejectionProblems() + queries.flatMap({ try truth.check($0).problems }) {
+                Issue.record("seed \(Self.seed &+ 1), order \(order.rawValue): \(problem)")
+            }
+        }
+    }
+
     /// The comparison can fail: queries the built-ins do not compute (a rounding digit, a filter, NULL groups,
     /// a longer delay) differ from their tables.
     func expectWrongTruthsFail(config: TripstreamConfig, input: DiffInput, dir: String, profile: String) throws {
@@ -83,6 +106,26 @@ import TripTesting
             let truth = try DiffTruth(db: db, input: input, queries: [q], order: .file, epochRows: Self.epochRows[.file]!)
             #expect(!(try truth.check(q).problems.isEmpty), "\(profile): \(q.sql) matched a table it does not compute")
         }
+    }
+
+    /// The input has what the queries must meet: NULLs in every column, bad values in every decoded column,
+    /// malformed records, rows out of order, and both kinds of DST day.
+    @Test func generatedInputCoversEveryColumnKind() throws {
+        let input = try DiffInput.generate(rows: Self.rows, seed: Self.seed, in: scratchDirectory("sqldiff"))
+        let records = input.records
+        for c in TripColumn.allCases where !c.isPseudo && c != .eventTimestamp && c != .tripID && c != .tripStartTimestamp {
+            let isNull = { (r: DiffRecord) in c.type == .text ? r.texts[c.rawValue] == nil : r.numbers[c.rawValue] == nil }
+            #expect(records.contains { isNull($0) && !$0.badColumns.contains(c) }, "no NULL \(c.name)")
+            #expect(c.type == .text || records.contains { $0.badColumns.contains(c) }, "no bad \(c.name)")
+        }
+        #expect(records.filter(\.malformed).count > 10)
+        let starts = records.compactMap { $0.numbers[TripColumn.tripStartTimestamp.rawValue] }
+        #expect(zip(starts, starts.dropFirst()).filter { $0 > $1 }.count > 100)
+        for text in ["\"5 Star \"\"Elite\"\" Cab\"", "\"Taxicab Insurance Agency, LLC\"", "Dave's Cab"] {
+            #expect(records.contains { $0.line.contains(text) }, "no \(text)")
+        }
+        let days = Set(starts.map { DiffTruthDays.length(ofDayContaining: $0) })
+        #expect(days == Set<Int64>([23 * 3_600_000, 24 * 3_600_000, 25 * 3_600_000]))
     }
 
     /// Every generated query is valid SQL whose outputs are the ones the truth assumes (names, order) and whose
