@@ -25,6 +25,11 @@ public struct DiffTruth {
     public let order: DiffOrder
     public let epochRows: Int
     public let tenant: String
+    /// Per record (file order): accepted under this configuration, its epoch.
+    public let accepted: [Bool]
+    public let epochs: [Int]
+    /// Each query's watermark at the start of every epoch.
+    public private(set) var watermarks: [String: [EventTime]] = [:]
 
     /// Columns the four built-ins decode: a bad value in one rejects the record under every configuration.
     public static let builtinColumns: Set<TripColumn> = [.tripStartTimestamp, .fare, .tips, .tripTotal,
@@ -39,8 +44,8 @@ public struct DiffTruth {
         self.epochRows = epochRows
         self.tenant = tenant
         let read = queries.reduce(Self.builtinColumns) { $0.union($1.columnsRead) }
-        let accepted = input.records.map { r in !r.malformed && r.badColumns.allSatisfy { !read.contains($0) } }
-        let epochs = Self.epochs(input.records, order: order, epochRows: epochRows)
+        accepted = input.records.map { r in !r.malformed && r.badColumns.allSatisfy { !read.contains($0) } }
+        epochs = Self.epochs(input.records, order: order, epochRows: epochRows)
         try load(accepted: accepted, epochs: epochs)
         try loadWatermarks(queries, accepted: accepted, epochs: epochs)
     }
@@ -95,7 +100,7 @@ public struct DiffTruth {
     }
 
     /// `truth_wm(q, epoch, value)`: each query's watermark (ms) at the start of every epoch.
-    func loadWatermarks(_ queries: [DiffQuery], accepted: [Bool], epochs: [Int]) throws {
+    mutating func loadWatermarks(_ queries: [DiffQuery], accepted: [Bool], epochs: [Int]) throws {
         try db.execute("""
             DROP TABLE IF EXISTS temp.truth_wm;
             CREATE TEMP TABLE truth_wm(q TEXT NOT NULL, epoch INTEGER NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (q, epoch));
@@ -109,11 +114,14 @@ public struct DiffTruth {
                     if let t = r.numbers[q.time.rawValue] { maxSeen[epochs[i]] = max(maxSeen[epochs[i]], t) }
                 }
                 var watermark = EventTime.min, seen = EventTime.min
+                var byEpoch: [EventTime] = []
                 for e in 0...last {
                     try insert.run([.text(q.name), .integer(Int64(e)), .integer(watermark)])
+                    byEpoch.append(watermark)
                     seen = max(seen, maxSeen[e])
                     if seen != .min { watermark = max(watermark, seen - q.watermarkDelay) }
                 }
+                watermarks[q.name] = byEpoch
             }
         }
     }

@@ -140,9 +140,9 @@ import TripTesting
         }
     }
 
-    /// The generated queries test something: their truth (computed here without tripstream) has rows for most
-    /// of them, and rows are late for some, in both orders (30 queries, whatever the count the run asks for).
-    @Test func generatedQueriesHaveRowsAndLateRows() throws {
+    /// The truth's SQL agrees with a brute force in Swift (`DiffBruteForce`), and the generated queries test
+    /// something: most have rows, some have late rows, in both orders (30 queries, whatever count the run asks).
+    @Test func truthEqualsBruteForceAndHasRows() throws {
         let dir = scratchDirectory("sqldiff")
         let input = try DiffInput.generate(rows: Self.rows, seed: Self.seed, in: dir)
         var r = SplitMix64(seed: Self.seed)
@@ -150,10 +150,17 @@ import TripTesting
         let db = try SQLiteDatabase(path: "\(dir)/truth.sqlite")
         for order in DiffOrder.allCases {
             let truth = try DiffTruth(db: db, input: input, queries: queries, order: order, epochRows: Self.epochRows[order]!)
-            let withRows = try queries.filter { !(try truth.expectedRows($0).isEmpty) }.count
-            let late = try queries.filter { !(try truth.expectedLate($0).isEmpty) }.count
+            var withRows = 0, withLate = 0
+            for q in queries {
+                let rows = try truth.expectedRows(q), late = try truth.expectedLate(q)
+                let brute = try DiffBruteForce.results(q, truth)
+                #expect(rows == brute.rows, "\(order): \(q.sql): \(rows.count) rows, brute force \(brute.rows.count)")
+                #expect(late == brute.late.sorted(), "\(order): \(q.sql)")
+                withRows += rows.isEmpty ? 0 : 1
+                withLate += late.isEmpty ? 0 : 1
+            }
             #expect(withRows * 10 >= queries.count * 8, "\(order): \(withRows) of \(queries.count) queries have rows")
-            #expect(late * 10 >= queries.count, "\(order): \(late) of \(queries.count) queries have late rows")
+            #expect(withLate * 10 >= queries.count, "\(order): \(withLate) of \(queries.count) queries have late rows")
             #expect(try !truth.expectedRejected().isEmpty)
         }
     }
