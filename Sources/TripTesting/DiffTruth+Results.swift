@@ -148,7 +148,7 @@ extension DiffTruth {
     }
 
     /// An aggregate's value from SQLite's integer SUM/COUNT/MIN/MAX: scale, AVG and ROUND done here exactly.
-    static func aggregate(_ a: DiffQuery.Aggregate, _ value: SQLiteValue, _ count: SQLiteValue) throws -> DiffCell {
+    public static func aggregate(_ a: DiffQuery.Aggregate, _ value: SQLiteValue, _ count: SQLiteValue) throws -> DiffCell {
         var scale = 0
         if case .decimal(let s) = a.column?.type { scale = s }
         let kind = kind(a)

@@ -128,6 +128,21 @@ import TripTesting
         #expect(days == Set<Int64>([23 * 3_600_000, 24 * 3_600_000, 25 * 3_600_000]))
     }
 
+    /// The truth's rounding is the contract's: half away from zero, exact (0.075 → 0.1, not the double's 0.07).
+    @Test func truthRoundsHalfAwayFromZeroExactly() throws {
+        let avgFare = DiffQuery.Aggregate(.avg, .fare, round: 1)
+        // AVG of 0.05 and 0.10 is 0.075; of -0.05 and -0.10 is -0.075.
+        #expect(try DiffTruth.aggregate(avgFare, .integer(15), .integer(2)) == .fixed(1, scale: 1))
+        #expect(try DiffTruth.aggregate(avgFare, .integer(-15), .integer(2)) == .fixed(-1, scale: 1))
+        #expect(try DiffTruth.aggregate(avgFare, .null, .integer(0)) == .null)
+        let sumLatitude = DiffQuery.Aggregate(.sum, .pickupCentroidLatitude, round: 3)
+        #expect(try DiffTruth.aggregate(sumLatitude, .integer(41_650_500_000), .integer(1)) == .fixed(41_651, scale: 3))
+        #expect(try DiffTruth.aggregate(sumLatitude, .integer(-41_650_499_999), .integer(1)) == .fixed(-41_650, scale: 3))
+        let avgArea = DiffQuery.Aggregate(.avg, .pickupCommunityArea, round: 2)
+        #expect(try DiffTruth.aggregate(avgArea, .integer(2), .integer(3)) == .fixed(67, scale: 2))
+        #expect(try DiffTruth.aggregate(DiffQuery.Aggregate(.avg, .tips), .integer(1), .integer(3)) == .real(0.01 / 3))
+    }
+
     /// Every generated query is valid SQL whose outputs are the ones the truth assumes (names, order) and whose
     /// columns are the ones the truth rejects records for.
     @Test func generatedQueriesCompileToWhatTheTruthAssumes() throws {
