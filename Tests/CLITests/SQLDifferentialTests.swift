@@ -143,6 +143,34 @@ import TripTesting
         #expect(try DiffTruth.aggregate(DiffQuery.Aggregate(.avg, .tips), .integer(1), .integer(3)) == .real(0.01 / 3))
     }
 
+    /// A configuration file of `queries`.
+    static func writeConfig(_ queries: [DiffQuery], to path: String) throws -> String {
+        try "{\"queries\": {\(queries.map(\.configMember).joined(separator: ", "))}}"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The random test's configuration files load: `tripstream config` accepts each and prints every query
+    /// with its watermark and mode.
+    @Test func generatedConfigurationsLoad() throws {
+        let dir = scratchDirectory("sqldiff")
+        var r = SplitMix64(seed: Self.seed)
+        let queries = (0..<Self.queryCount).map { DiffQuery.random(name: "q\($0)", &r) }
+        for start in stride(from: 0, to: queries.count, by: Self.perConfig) {
+            let group = Array(queries[start..<min(start + Self.perConfig, queries.count)])
+            let printed = try tripstream(["config", "--config", try Self.writeConfig(group, to: "\(dir)/c\(start).json")])
+            try #require(printed.status == 0, "\(printed.stderr)")
+            let root = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
+            let loaded = try #require(root["queries"] as? [String: [String: Any]])
+            for q in group {
+                #expect(loaded[q.name]?["mode"] as? String == q.mode.rawValue, "\(q.name)")
+                #expect(loaded[q.name]?["enabled"] as? Bool == true, "\(q.name)")
+                let delay = try #require(loaded[q.name]?["watermark"] as? String, "\(q.name)")
+                #expect(TripstreamConfig.parseDuration(delay) == q.watermarkDelay, "\(q.name): \(delay)")
+            }
+        }
+    }
+
     /// Every generated query is valid SQL whose outputs are the ones the truth assumes (names, order) and whose
     /// columns are the ones the truth rejects records for.
     @Test func generatedQueriesCompileToWhatTheTruthAssumes() throws {
@@ -202,9 +230,7 @@ import TripTesting
         var checked = 0, withRows = 0, late = 0
         for (batch, start) in stride(from: 0, to: queries.count, by: Self.perConfig).enumerated() {
             let group = Array(queries[start..<min(start + Self.perConfig, queries.count)])
-            let config = "\(dir)/batch\(batch).json"
-            try "{\"queries\": {\(group.map(\.configMember).joined(separator: ", "))}}"
-                .write(toFile: config, atomically: true, encoding: .utf8)
+            let config = try Self.writeConfig(group, to: "\(dir)/batch\(batch).json")
             for order in DiffOrder.allCases {
                 let context = "TRIPSTREAM_SQL_DIFF_SEED=\(Self.seed), order \(order.rawValue), epoch rows "
                     + "\(Self.epochRows[order]!), configuration \(config)"
