@@ -220,24 +220,29 @@ import TripTesting
         return !(r?.stderr.contains("not executed by this build yet") ?? false)
     }()
 
-    /// Random queries, `perConfig` to a configuration, against their truth in both orders.
+    /// Random queries, `perConfig` to a configuration, against their truth in both orders; the built-ins,
+    /// which run beside them, too (a record a query rejects counts for none).
     @Test(.enabled(if: sqlQueriesRun, "this build refuses enabled SQL queries (not executed by this build yet)"))
     func randomQueriesEqualTheirTruth() throws {
         let dir = scratchDirectory("sqldiff")
         let input = try DiffInput.generate(rows: Self.rows, seed: Self.seed, in: dir)
         var r = SplitMix64(seed: Self.seed)
         let queries = (0..<Self.queryCount).map { DiffQuery.random(name: "q\($0)", &r) }
+        let builtins = QueryName.allCases.map { DiffQuery.builtin($0, in: .chicago) }
         var checked = 0, withRows = 0, late = 0
         for (batch, start) in stride(from: 0, to: queries.count, by: Self.perConfig).enumerated() {
             let group = Array(queries[start..<min(start + Self.perConfig, queries.count)])
             let config = try Self.writeConfig(group, to: "\(dir)/batch\(batch).json")
             for order in DiffOrder.allCases {
-                let context = "TRIPSTREAM_SQL_DIFF_SEED=\(Self.seed), order \(order.rawValue), epoch rows "
-                    + "\(Self.epochRows[order]!), configuration \(config)"
+                let context = "TRIPSTREAM_SQL_DIFF_SEED=\(Self.seed) TRIPSTREAM_SQL_DIFF_QUERIES=\(queries.count), order "
+                    + "\(order.rawValue), epoch rows \(Self.epochRows[order]!), configuration \(config)"
                 guard let db = try Self.replay(input, order: order, ["--config", config], dir: dir, label: "batch\(batch)")
                 else { continue }
-                let truth = try DiffTruth(db: db, input: input, queries: group, order: order, epochRows: Self.epochRows[order]!)
-                for problem in try truth.rejectionProblems() { Issue.record("\(context): \(problem)") }
+                let truth = try DiffTruth(db: db, input: input, queries: group + builtins, order: order,
+                                          epochRows: Self.epochRows[order]!)
+                for problem in try truth.rejectionProblems() + builtins.flatMap({ try truth.check($0).problems }) {
+                    Issue.record("\(context): \(problem)")
+                }
                 for q in group {
                     let check = try truth.check(q)
                     for problem in check.problems { Issue.record("\(context): \(problem)") }
