@@ -131,7 +131,10 @@ let package = Package(
             "TripCore", "TripEngine", "TripKafka", "TripPipeline", "TripSinks", "TripSQL", "TripTesting", "TripTools",
         ]),
         // Runs the built `tripstream` binary as a user would (exit codes, messages, stdin, the fixture).
-        .testTarget(name: "CLITests", dependencies: ["tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "tripstream", "TripFixtures", "TripSQLite", "TripSinks", "TripKafka", "TripPipeline", "TripTesting", "TripTools",
+            "TripCore", "TripSQL",
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TripCore", "TripParsing", "TripSources", "TripEngine", "TripSinks", "TripPipeline",
             "TripFixtures", "TripSQLite", "TripKafka", "TripCheckpoint", "TripTesting", "TripTools",
