@@ -27,12 +27,40 @@ public struct MessageDecoder {
     @inlinable
     public mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
                                     texts: inout StringInterner, _ body: (Range<Int>, DecodeOutcome, QueryRow) -> Void) {
-        guard var decoder = csv else {
+        guard csv != nil else {
             let outcome = json.decode(bytes, kafkaTimestampMs: timestampMs, ingestTimeMs: Clock.wallMilliseconds(),
                                       locations: &locations, texts: &texts)
             body(0..<bytes.count, outcome, json.row)
             return
         }
+        eachCSVRecord(bytes, timestampMs: timestampMs, decode: {
+            $0.decode($1, fields: $2, locations: &locations, texts: &texts, kafkaTimestampMs: timestampMs)
+        }) { range, outcome, row in body(range, outcome, row ?? QueryRow()) }  // a malformed record's row: rare
+    }
+
+    /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines
+    /// skipped, none at all: one rejection). `body` gets each record's byte range in the value and outcome.
+    @inlinable
+    public mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
+                             _ body: (Range<Int>, DecodeOutcome) -> Void) {
+        guard csv != nil else {
+            // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
+            let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
+            body(0..<bytes.count, json.decode(bytes, kafkaTimestampMs: time, locations: &locations))
+            return
+        }
+        eachCSVRecord(bytes, timestampMs: timestampMs, decode: { $0.decode($1, fields: $2, locations: &locations) }) {
+            range, outcome, _ in body(range, outcome)
+        }
+    }
+
+    /// The CSV records of a message, each decoded by `decode` (given the decoder, the record and its fields) and
+    /// handed to `body` with the decoder's row (nil for a malformed record); none at all is one rejection.
+    @inlinable
+    mutating func eachCSVRecord(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64,
+                                decode: (inout TripDecoder, UnsafeRawBufferPointer, CSVFields) -> DecodeOutcome,
+                                _ body: (Range<Int>, DecodeOutcome, QueryRow?) -> Void) {
+        guard var decoder = csv else { return }
         csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
         defer { csv = decoder }
         var start = 0, records = 0
@@ -40,9 +68,7 @@ public struct MessageDecoder {
             switch tokenizer.scan(bytes, from: start, atEOF: true) {
             case .record(let end, let next):
                 records += 1
-                var decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
-                                             fields: tokenizer.fields, locations: &locations, texts: &texts,
-                                             kafkaTimestampMs: timestampMs)
+                var decoded = decode(&decoder, UnsafeRawBufferPointer(rebasing: bytes[start..<end]), tokenizer.fields)
                 // A CSV line has no message timestamp of its own: take the message's.
                 if timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded {
                     trip.eventTime = timestampMs
@@ -52,7 +78,7 @@ public struct MessageDecoder {
                 start = next
             case .malformed(let reason, let end, let next):
                 records += 1
-                body(start..<end, .rejected(reason), QueryRow())  // rare: a row made only here
+                body(start..<end, .rejected(reason), nil)
                 start = next
             case .blank(let next):
                 start = max(next, start + 1)
@@ -60,46 +86,6 @@ public struct MessageDecoder {
                 start = bytes.count  // not at EOF: cannot happen
             }
         }
-        if records == 0 { body(0..<bytes.count, .rejected("empty message"), QueryRow()) }
-    }
-
-    /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines
-    /// skipped, none at all: one rejection). `body` gets each record's byte range in the value and outcome.
-    @inlinable
-    public mutating func decodeEach(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
-                             _ body: (Range<Int>, DecodeOutcome) -> Void) {
-        guard var decoder = csv else {
-            // Without a time field the event time is the message's timestamp, or the wall clock (ingest).
-            let time = timeColumn == .ingest ? Clock.wallMilliseconds() : timestampMs
-            body(0..<bytes.count, json.decode(bytes, kafkaTimestampMs: time, locations: &locations))
-            return
-        }
-        csv = nil  // one owner while it decodes: no copy-on-write of its buffers per message
-        defer { csv = decoder }
-        var start = 0, records = 0
-        while start < bytes.count {
-            switch tokenizer.scan(bytes, from: start, atEOF: true) {
-            case .record(let end, let next):
-                records += 1
-                var decoded = decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
-                                             fields: tokenizer.fields, locations: &locations)
-                // A CSV line has no message timestamp of its own: take the message's.
-                if timeColumn == .kafkaTimestamp, case .trip(var trip) = decoded {
-                    trip.eventTime = timestampMs
-                    decoded = .trip(trip)
-                }
-                body(start..<end, decoded)
-                start = next
-            case .malformed(let reason, let end, let next):
-                records += 1
-                body(start..<end, .rejected(reason))
-                start = next
-            case .blank(let next):
-                start = max(next, start + 1)
-            case .needMore:
-                start = bytes.count  // not at EOF: cannot happen
-            }
-        }
-        if records == 0 { body(0..<bytes.count, .rejected("empty message")) }
+        if records == 0 { body(0..<bytes.count, .rejected("empty message"), nil) }
     }
 }
