@@ -1,6 +1,6 @@
 import TripCore
 
-/// The four queries as one deterministic state machine, driven epoch by epoch:
+/// The four built-in queries and the SQL queries as one deterministic state machine, driven epoch by epoch:
 /// `ingest` each trip of the epoch, then `endEpoch` advances the watermarks, finalizes windows and returns
 /// the result changes. Given the same state and the same epoch rows it always returns the same output.
 ///

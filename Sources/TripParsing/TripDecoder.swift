@@ -11,7 +11,7 @@ public enum DecodeOutcome: Equatable {
     case rejected(String)
 }
 
-/// Maps columns by header name and parses the fields the four queries need, at byte level.
+/// Maps columns by header name and parses the fields the four built-ins need (and a `RowLayout`'s columns for the SQL queries), at byte level.
 public struct TripDecoder {
     public let header: CSVHeader
     public let timeColumn: TimeColumn

@@ -9,7 +9,7 @@ import TripSinks
 import TripSQL
 import TripTelemetry
 
-/// `tripstream run`: consume the ingest topic, compute the four queries, keep the SQLite mirror and write
+/// `tripstream run`: consume the ingest topic, compute the built-in and SQL queries, keep the SQLite mirror and write
 /// the result topics, with Kafka offsets checkpointed in LMDB together with the window state.
 ///
 /// Epochs are cut at deterministic offsets (`EpochCut`): from every partition, the next messages up to an event

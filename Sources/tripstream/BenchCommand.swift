@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         For each size in --rows, generates a file with a fixed seed (once, kept in --tmp) and runs each scenario \
         in a process of its own (so peak RSS is the scenario's):
           parse       raw read of the file (the limit), then CSV → trips; target ≥ 50 % of read speed
-          replay      file order, four queries, SQLite mirror, LMDB checkpoint every epoch;
+          replay      file order, the queries (four built-ins + --config's SQL), SQLite mirror, LMDB checkpoint every epoch;
                       targets ≥ 1 M rows/s, peak RSS ≤ 64 MiB
           event-time  the same in event-time order with the external sort in --sort-memory MiB
                       (default: a quarter of the file, at most 64); target ≥ 300 k rows/s

@@ -8,7 +8,7 @@ import TripSources
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay a Taxi Trips CSV file through the four queries into the SQLite mirror.",
+        abstract: "Replay a Taxi Trips CSV file through the four built-in queries and the configuration's SQL queries into the SQLite mirror.",
         discussion: """
         The portal export is sorted by Trip ID, not by time, so rows arrive years \
         out of order. Two orders:

@@ -11,7 +11,7 @@ nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Consume the Kafka ingest topic: the four queries, the SQLite mirror and the result topics.",
+        abstract: "Consume the Kafka ingest topic: the four built-in queries and the configuration's SQL queries, the SQLite mirror and the result topics.",
         discussion: """
         Reads every partition of <tenant>_ingestData (or --topic): JSON objects as tripstream produce and the \
         original producer write them, or CSV lines with --format csv. Results go to the mirror and to the \
