@@ -87,6 +87,35 @@ enum Mount {
         }
     }
 
+    /// The same with four SQL queries beside the built-ins (text groups, a day window, HOP, trip_end time): their
+    /// tables, late dead letters and progress equal an uninterrupted run's after a crash at every point.
+    @Test(arguments: ["file", "event-time"])
+    func everyCrashPointRecoversExactlyWithSQLQueries(order: String) throws {
+        let f = try RecoveryFixture()
+        let config = ["--config", repoRoot.appendingPathComponent("fixtures/bench/sql-queries-4.json").path]
+        let tables = MirrorSchema.allTables + ["revenue_by_company", "payments_per_day", "miles_by_area", "dropoff_tips"]
+        let cleanName = "clean-sql-\(order)"
+        try #require(try tripstream(f.replayArgs(cleanName, order: order, extra: config)).status == 0)
+        let clean = try mirrorDump("\(f.dir)/\(cleanName).sqlite", tables: tables)
+        #expect(clean["revenue_by_company"]?.isEmpty == false && clean["payments_per_day"]?.isEmpty == false)
+        for point in Self.points {
+            let name = "sql-\(point)-\(order)"
+            let crashed = try tripstream(f.replayArgs(name, order: order, extra: config),
+                                         environment: ["TRIPSTREAM_CRASH_AT": "\(point):4"])
+            #expect(crashed.status == 86, "\(name): \(crashed.stderr)")
+            let resumed = try tripstream(f.replayArgs(name, order: order, extra: config))
+            #expect(resumed.status == 0, "\(name): \(resumed.stderr)")
+            #expect(point == "mid-epoch" || resumed.stdout.contains("resumed after epoch"), "\(name): \(resumed.stdout)")
+            #expect(try mirrorDump("\(f.dir)/\(name).sqlite", tables: tables) == clean,
+                    "\(name): mirror differs from the uninterrupted run")
+        }
+        let verify = try tripstream(["verify-recovery", f.input, "--kills", "8", "--seed", "4", "--order", order,
+                                     "--sort-memory", "1", "--epoch-rows", "200"] + config)
+        #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
+        #expect(verify.stdout.contains("revenue_by_company") && verify.stdout.contains("verdict: identical (0 differences)"),
+                "\(verify.stdout)")
+    }
+
     /// A crash in the external sort's first pass resumes at the last complete run, not from zero.
     @Test func crashDuringTheSortResumesTheSort() throws {
         let f = try RecoveryFixture(rows: 6000, seed: 6)
