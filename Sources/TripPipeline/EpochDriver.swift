@@ -51,10 +51,12 @@ final class EpochDriver {
             finished = input.endOfInput
         }
         try writer?.finish()
-        return ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfterEpoch,
-                             epochs: engine.state.epoch - 1, deadLetters: deadLetterCount,
-                             seconds: Clock.monotonicSeconds() - start, peakRSSBytes: Clock.peakRSSBytes(),
-                             secondsToFirstRow: nil, rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
+        var summary = ReplaySummary(counters: engine.state.counters, resumedAfterEpoch: resumedAfterEpoch,
+                                    epochs: engine.state.epoch - 1, deadLetters: deadLetterCount,
+                                    seconds: Clock.monotonicSeconds() - start, peakRSSBytes: Clock.peakRSSBytes(),
+                                    secondsToFirstRow: nil, rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
+        summary.sqlQueries = engine.state.queries.map { ($0.name, $0.emittedRows, $0.lateRows) }
+        return summary
     }
 
     private func commit(_ input: EpochInput, from source: some EpochSource, deadLetters: inout [DeadLetter]) throws {

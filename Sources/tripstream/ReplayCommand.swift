@@ -149,6 +149,9 @@ enum SummaryText {
         for q in QueryName.allCases {
             lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q]) rows emitted, \(c.lateByQuery[q]) late")
         }
+        for q in s.sqlQueries {
+            lines.append("  \(q.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(q.emitted) rows emitted, \(q.late) late")
+        }
         lines.append("  epochs           \(s.epochs)")
         lines.append(String(format: "  time             %.3f s  (%.0f rows/s)", s.seconds, s.rowsPerSecond))
         lines.append(String(format: "  peak RSS         %.1f MiB", Double(s.peakRSSBytes) / 1_048_576))
