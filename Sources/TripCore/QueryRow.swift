@@ -13,11 +13,11 @@ public struct QueryRow: Sendable, Equatable {
 
     public init() { values = Array(repeating: 0, count: Self.width) }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     public func has(_ column: TripColumn) -> Bool { present & (1 << UInt64(column.rawValue)) != 0 }
 
-    /// The column's value, nil when NULL. Inlinable: the decoders (another module) set a column per field.
-    @inlinable @inline(__always)
+    /// The column's value, nil when NULL.
+    @inline(__always)
     public subscript(column: TripColumn) -> Int64? {
         get { has(column) ? values[column.rawValue] : nil }
         set {
@@ -31,7 +31,7 @@ public struct QueryRow: Sendable, Equatable {
     }
 
     /// Every column NULL (the values stay, unread).
-    @inlinable @inline(__always)
+    @inline(__always)
     public mutating func clear() { present = 0 }
 
     /// Equal NULLs and equal values where not NULL: a cleared row keeps old values unread, which do not count.
