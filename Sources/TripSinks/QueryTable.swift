@@ -8,8 +8,9 @@ import TripSQLite
 /// built-ins), AVG without ROUND REAL, text TEXT, MIN/MAX of a timestamp INTEGER Unix milliseconds, NULL as NULL.
 ///
 /// A row's key is the tenant, its window (bounds or day) and its group values. SQL groups NULLs together, so a
-/// group value may be NULL, which a primary key cannot hold: the key is an index, and a row is written by
-/// deleting the key's row (`IS` matches NULL) and inserting it, in the epoch's transaction: idempotent.
+/// group value may be NULL, which a primary key cannot hold (and a UNIQUE index treats as distinct): the key is a
+/// UNIQUE index over the group columns with NULL mapped to an empty BLOB (`ifnull(company, x'')`; no text or
+/// number equals a BLOB), so rows are upserted by key in multi-row statements as the built-ins' are: idempotent.
 public struct QueryTable: Sendable {
     public let query: AnalyticQuery
     public var name: String { query.name }
@@ -45,24 +46,15 @@ public struct QueryTable: Sendable {
 
     public var ddl: String {
         let defs = columns.map { "\(Self.quoted($0.name)) \($0.type)\($0.name == "tenant" || $0.name == "final" ? " NOT NULL" : "")" }
-        let key = (["tenant"] + keyOutputs.map { query.outputs[$0].name }).map(Self.quoted).joined(separator: ", ")
+        let key = ["tenant"] + keyOutputs.map { i -> String in
+            let column = Self.quoted(query.outputs[i].name)
+            if case .group = query.outputs[i].source { return "ifnull(\(column), x'')" }
+            return column  // window bounds and days are never NULL
+        }
         return """
             CREATE TABLE IF NOT EXISTS \(Self.quoted(name))(\(defs.joined(separator: ", ")));
-            CREATE INDEX IF NOT EXISTS \(Self.quoted(name + " key")) ON \(Self.quoted(name))(\(key));
+            CREATE UNIQUE INDEX IF NOT EXISTS \(Self.quoted(name + " key")) ON \(Self.quoted(name))(\(key.joined(separator: ", ")));
             """
-    }
-
-    /// Deletes the row of a key: the tenant is ?1, then the key outputs' values in `keyOutputs` order.
-    var deleteSQL: String {
-        let conditions = keyOutputs.enumerated().map { "\(Self.quoted(query.outputs[$1].name)) IS ?\($0 + 2)" }
-        return "DELETE FROM \(Self.quoted(name)) WHERE tenant = ?1" + conditions.map { " AND " + $0 }.joined()
-    }
-
-    /// Inserts a row: the tenant is ?1, then every output, then `final`.
-    var insertSQL: String {
-        let names = columns.map { Self.quoted($0.name) }.joined(separator: ", ")
-        let params = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
-        return "INSERT INTO \(Self.quoted(name))(\(names)) VALUES (\(params))"
     }
 
     /// Output `index`'s value as the table stores it.

@@ -40,13 +40,19 @@ public final class SQLiteMirror {
         case background(pages: Int = 1000, writerLimit: Int = 4000)
     }
 
-    /// The SQL queries' tables, in the order of `EpochOutput.queries`.
+    /// The SQL queries' tables, in the order of `EpochOutput.queries`, and their multi-row upserts.
     public let queryTables: [QueryTable]
+    let queryWriters: [BatchedUpsert]
 
     public init(path: String, tenant: String, walCheckpoints: WALCheckpoints = .inCommit,
                 queries: [AnalyticQuery] = []) throws {
         db = try SQLiteDatabase(path: path)
         queryTables = queries.map(QueryTable.init)
+        let tenantLiteral = try TripstreamConfig.validTenant(tenant, key: "tenant")
+        queryWriters = queryTables.map { table in
+            BatchedUpsert(table: QueryTable.quoted(table.name), columns: table.columns.dropFirst().map { QueryTable.quoted($0.name) },
+                          fixed: [(column: "tenant", literal: "'\(tenantLiteral)'")])
+        }
         if case .background(let pages, let limit) = walCheckpoints {
             checkpointer = WALCheckpointer(path: path, threshold: pages, limit: limit)
         } else {
@@ -262,22 +268,16 @@ public final class SQLiteMirror {
         }
     }
 
-    /// Each SQL query's changed rows: the key's row deleted (its group values may be NULL), the new one inserted.
+    /// Each SQL query's changed rows, upserted by key (`QueryTable`).
     func writeQueryResults(_ results: [QueryResults]) throws {
-        for (table, r) in zip(queryTables, results) where !r.rows.isEmpty {
+        for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.rows.isEmpty {
             precondition(table.name == r.name, "results of \(r.name) for the table of \(table.name)")
-            let delete = try statement(table.deleteSQL)
-            let insert = try statement(table.insertSQL)
-            for row in r.rows {
-                for (k, output) in table.keyOutputs.enumerated() {
-                    try delete.bind(table.sqliteValue(row.values[output], output: output), at: Int32(k + 2))
-                }
-                try delete.execute()
+            let outputs = Int32(table.query.outputs.count)
+            try writer.write(r.rows, in: db) { row, s, first in
                 for (i, value) in row.values.enumerated() {
-                    try insert.bind(table.sqliteValue(value, output: i), at: Int32(i + 2))
+                    try s.bind(table.sqliteValue(value, output: i), at: first + Int32(i))
                 }
-                try insert.bind(row.final ? 1 : 0, at: Int32(row.values.count + 2))
-                try insert.execute()
+                try s.bind(row.final ? 1 : 0, at: first + outputs)
             }
         }
     }
