@@ -55,6 +55,38 @@ import TripTesting
         #expect(circles == min(300, Int(locations)) && circles > 0)
     }
 
+    /// A SQL query of the mirror gets a panel of its own: its latest final window's top rows by its first
+    /// aggregate (the mirror's, read with SQL), and a line of that aggregate per window.
+    @Test func aSQLQueryHasItsPanel() throws {
+        let dir = scratchDirectory("cli")
+        let db = "\(dir)/m.sqlite"
+        let config = "\(dir)/c.json"
+        try #"{"queries": {"fares_by_company": {"sql": "SELECT window_start, window_end, company, SUM(fare) AS fare, COUNT(*) AS trips FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) WHERE company IS NOT NULL GROUP BY window_start, window_end, company"}}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let fixture = repoRoot.appendingPathComponent("fixtures/trips-2k.csv").path
+        try #require(try tripstream(["replay", fixture, "--db", db, "--quiet", "--config", config]).status == 0)
+        let server = try ServingProcess(["serve", "--db", db, "--http", "127.0.0.1:0"])
+        defer { _ = server.stop() }
+        let dom = try Self.renderedDOM(server.url)
+        #expect(dom.contains("data-ready=\"1\""), "the page never finished its first refresh")
+        #expect(dom.contains("data-query=\"fares_by_company\""), "no panel for the SQL query")
+
+        let mirror = try SQLiteDatabase(path: db, readOnly: true)
+        let latest = try #require(try mirror.scalar("SELECT MAX(window_start) FROM fares_by_company WHERE final = 1")?.int64)
+        let top = try mirror.rows("""
+            SELECT company, fare, trips FROM fares_by_company WHERE window_start = ? AND final = 1
+            ORDER BY fare DESC, company LIMIT 10
+            """, [.integer(latest)])
+        let body = try #require(dom.firstMatch(of: /id="sql-fares_by_company-rows">(.*?)<\/tbody>/)?.output.1)
+        let cells = body.matches(of: /<tr data-row="">(.*?)<\/tr>/).map { row in
+            row.output.1.matches(of: /<td>([^<]*)<\/td>/).map { String($0.output.1) }
+        }
+        #expect(!cells.isEmpty && cells.map { $0[2] } == top.map { $0[0].string ?? "NULL" })
+        #expect(cells.map { $0[3] } == top.map { String(format: "%.2f", $0[1].double ?? -1) })
+        #expect(cells.map { $0[4] } == top.map { $0[2].description })
+        #expect(dom.contains("aria-label=\"fare per window\""), "no line of the measure")
+    }
+
     @Test func withoutTheTokenThePageIsRefused() throws {
         let dir = scratchDirectory("cli")
         let db = "\(dir)/m.sqlite"
