@@ -48,11 +48,6 @@ public final class SQLiteMirror {
                 queries: [AnalyticQuery] = []) throws {
         db = try SQLiteDatabase(path: path)
         queryTables = queries.map(QueryTable.init)
-        let tenantLiteral = try TripstreamConfig.validTenant(tenant, key: "tenant")
-        queryWriters = queryTables.map { table in
-            BatchedUpsert(table: QueryTable.quoted(table.name), columns: table.columns.dropFirst().map { QueryTable.quoted($0.name) },
-                          fixed: [(column: "tenant", literal: "'\(tenantLiteral)'")])
-        }
         if case .background(let pages, let limit) = walCheckpoints {
             checkpointer = WALCheckpointer(path: path, threshold: pages, limit: limit)
         } else {
@@ -69,6 +64,10 @@ public final class SQLiteMirror {
                                                                        "pickup_community_area", "count", "final"], fixed: fixed),
             BatchedUpsert(table: "hotspot_window_by_id", columns: ["window_start", "window_end", "location_id",
                                                                    "count", "final"], fixed: fixed))
+        queryWriters = queryTables.map { table in
+            BatchedUpsert(table: QueryTable.quoted(table.name), columns: table.columns.dropFirst().map { QueryTable.quoted($0.name) },
+                          fixed: fixed)
+        }
         // Tenants may share the mirror from several processes: wait up to a minute for another's epoch
         // transaction (SQLite allows one writer at a time) rather than fail after the default 5 s.
         // 16 KiB pages for a new mirror (an existing one keeps its size): fewer, fuller B-tree pages for the
