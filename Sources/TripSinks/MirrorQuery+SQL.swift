@@ -21,11 +21,7 @@ extension MirrorQuery {
         var conditions = ["tenant = ?"]
         var args: [SQLiteValue] = [.text(tenant)]
         if let window {
-            func bound(_ seconds: Int64) -> SQLiteValue {
-                window.source == .day ? .text(CivilDate.isoDay(Int(floorDiv(seconds, 86_400)))) : .integer(seconds)
-            }
-            if let from { conditions.append("\(quoted(window.name)) >= ?"); args.append(bound(from)) }
-            if let to { conditions.append("\(quoted(window.name)) < ?"); args.append(bound(to)) }
+            appendRange(on: quoted(window.name), byDay: window.source == .day, to: &conditions, &args)
         }
         if finalOnly { conditions.append("final = 1") }
         let windowOrder = window.map { ["\(quoted($0.name))\(direction)"] } ?? []

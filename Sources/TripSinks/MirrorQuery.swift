@@ -205,12 +205,8 @@ public struct MirrorQuery: Sendable {
         case .hotspotCommunityWindow: order = "window_start\(direction), count DESC, pickup_community_area"
         case .hotspotWindow: order = "window_start\(direction), count DESC, pickup_centroid_location"
         }
-        let timeColumn = query == .tripsTotal ? "day" : "window_start"
-        func bound(_ seconds: Int64) -> SQLiteValue {
-            query == .tripsTotal ? .text(CivilDate.isoDay(Int(floorDiv(seconds, 86_400)))) : .integer(seconds)
-        }
-        if let from { conditions.append("\(timeColumn) >= ?"); args.append(bound(from)) }
-        if let to { conditions.append("\(timeColumn) < ?"); args.append(bound(to)) }
+        appendRange(on: query == .tripsTotal ? "day" : "window_start", byDay: query == .tripsTotal,
+                    to: &conditions, &args)
         if finalOnly { conditions.append("final = 1") }
         let whereClause = conditions.joined(separator: " AND ")
         let select = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(whereClause) "
@@ -223,5 +219,15 @@ public struct MirrorQuery: Sendable {
         var sql = select + "ORDER BY \(order)"
         if limit != nil || offset != nil { sql += " LIMIT \(limit ?? -1) OFFSET \(offset ?? 0)" }
         return (sql, args)
+    }
+
+    /// `from`/`to` as conditions on the window column `column` (Unix seconds), or on a `day` column (the days of
+    /// those instants, `YYYY-MM-DD`).
+    func appendRange(on column: String, byDay: Bool, to conditions: inout [String], _ args: inout [SQLiteValue]) {
+        func bound(_ seconds: Int64) -> SQLiteValue {
+            byDay ? .text(CivilDate.isoDay(Int(floorDiv(seconds, 86_400)))) : .integer(seconds)
+        }
+        if let from { conditions.append("\(column) >= ?"); args.append(bound(from)) }
+        if let to { conditions.append("\(column) < ?"); args.append(bound(to)) }
     }
 }
