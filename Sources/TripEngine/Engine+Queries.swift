@@ -20,27 +20,38 @@ extension Engine {
     @inline(__always)
     mutating func ingestQueries(_ row: borrowing QueryRow) -> UInt64 {
         let epoch = state.epoch
+        let present = row.present
+        return row.values.withUnsafeBufferPointer { values in
+            Self.ingest(present, values, kernels: kernels, into: &state.queries, epoch: epoch, dayCache: &dayCache,
+                        zone: config.timeZone)
+        }
+    }
+
+    /// The loop of `ingestQueries` over the kernels, with the state's parts it touches passed in (so that the
+    /// queries' array is made unique once per row, not at every access).
+    @inline(__always)
+    static func ingest(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, kernels: [QueryKernel],
+                       into queries: inout [QueryState], epoch: Int64, dayCache: inout DayCache,
+                       zone: ZoneRules) -> UInt64 {
         var late: UInt64 = 0
-        for q in 0..<programs.count {
-            let p = programs[q]
-            guard row.present & (1 << UInt64(p.timeColumn)) != 0 else { continue }
-            let t = row.values[p.timeColumn]
-            if t > state.queries[q].maxTime { state.queries[q].maxTime = t }
-            if let filter = p.filter, !filter.accepts(row) { continue }
-            let added: Bool
-            if p.query.window.dayAligned {
-                let (day, _, dayEnd) = localDay(of: t)
-                added = dayEnd > state.queries[q].watermark
-                if added {
-                    let group = state.queries[q].groups.id(of: row, columns: p.groupColumns)
-                    state.queries[q].add(row, start: day, group: group, epoch: epoch, p)
+        queries.withUnsafeMutableBufferPointer { qs in
+            for q in 0..<kernels.count {
+                let k = kernels[q]
+                guard present & (1 << UInt64(k.timeColumn)) != 0 else { continue }
+                let t = values[k.timeColumn]
+                if t > qs[q].maxTime { qs[q].maxTime = t }
+                if let filter = k.filter, !filter.accepts(present, values) { continue }
+                let added: Bool
+                if k.dayAligned {
+                    let (day, _, dayEnd) = localDay(of: t, cache: &dayCache, zone: zone)
+                    added = qs[q].addToDay(present, values, day: day, dayEnd: dayEnd, epoch: epoch, k)
+                } else {
+                    added = qs[q].addToOpenWindows(present, values, t, epoch: epoch, k)
                 }
-            } else {
-                added = state.queries[q].addToOpenWindows(row, t, epoch: epoch, p)
-            }
-            if !added {
-                late |= 1 << UInt64(q)
-                state.queries[q].lateRows += 1
+                if !added {
+                    late |= 1 << UInt64(q)
+                    qs[q].lateRows += 1
+                }
             }
         }
         return late
@@ -50,18 +61,26 @@ extension Engine {
     mutating func endQueryEpoch(endOfInput: Bool) -> [QueryResults] {
         state.queryTexts.cacheStrings()
         let texts = state.queryTexts.cachedStrings
+        if textRanks.count != texts.count { textRanks = Self.ranks(of: texts) }
+        let ranks = textRanks
         let zone = config.timeZone
         return programs.indices.map { q in
             let p = programs[q]
             state.queries[q].advanceWatermark(p, endOfInput: endOfInput)
-            let rows = state.queries[q].emit(p, epoch: state.epoch, zone: zone, texts: texts)
-            return QueryResults(name: p.name, rows: rows, watermark: state.queries[q].watermark,
-                                rowsLate: state.queries[q].lateRows, rowsEmitted: state.queries[q].emittedRows)
+            return state.queries[q].emit(p, epoch: state.epoch, zone: zone, texts: texts, textRanks: ranks)
         }
     }
 }
 
 extension Engine {
+    /// Each text's place among `texts` in UTF-8 byte order (texts are distinct, so places are too).
+    static func ranks(of texts: [String]) -> [Int32] {
+        let order = texts.indices.sorted { texts[$0].utf8.lexicographicallyPrecedes(texts[$1].utf8) }
+        var ranks = [Int32](repeating: 0, count: texts.count)
+        for (place, id) in order.enumerated() { ranks[id] = Int32(place) }
+        return ranks
+    }
+
     /// How many SQL queries run (`LateMask.queryBits` has a bit for each).
     public var sqlQueryCount: Int { programs.count }
 

@@ -15,8 +15,13 @@ public struct Engine: Sendable {
     public let layout: RowLayout
     /// The SQL queries compiled, in the order given (`state.queries[i]` is `programs[i]`'s state).
     let programs: [QueryProgram]
+    /// `programs[i].kernel`: what the per-row loop reads.
+    let kernels: [QueryKernel]
     /// Cache of the local day holding the last event (day number, its UTC start and end in ms).
-    var dayCache: (day: Int64, start: EventTime, end: EventTime) = (0, 0, 0)
+    var dayCache: DayCache = (0, 0, 0)
+    typealias DayCache = (day: Int64, start: EventTime, end: EventTime)
+    /// Places of `state.queryTexts` in UTF-8 byte order, refreshed when texts were added (`ranks(of:)`).
+    var textRanks: [Int32] = []
 
     /// `queries` run beside the four built-ins (at most `maxQueries`). A restored `state` must hold the same
     /// queries (the checkpoint fingerprint guarantees it); a fresh one gets their empty state, and the text
@@ -35,6 +40,7 @@ public struct Engine: Sendable {
         }
         self.layout = layout
         self.programs = programs
+        kernels = programs.map(\.kernel)
         self.state = state
     }
 
@@ -112,11 +118,15 @@ public struct Engine: Sendable {
 
     /// Local calendar day of an instant, with the day's UTC bounds (23 or 25 hours long on DST days).
     mutating func localDay(of t: EventTime) -> (Int64, EventTime, EventTime) {
-        if t >= dayCache.start && t < dayCache.end { return dayCache }
-        let zone = config.timeZone
+        Self.localDay(of: t, cache: &dayCache, zone: config.timeZone)
+    }
+
+    @inline(__always)
+    static func localDay(of t: EventTime, cache: inout DayCache, zone: ZoneRules) -> (Int64, EventTime, EventTime) {
+        if t >= cache.start && t < cache.end { return cache }
         let day = zone.localDay(ofUTC: floorDiv(t, 1000))
-        dayCache = (day, zone.startOfDay(day) * 1000, zone.startOfDay(day + 1) * 1000)
-        return dayCache
+        cache = (day, zone.startOfDay(day) * 1000, zone.startOfDay(day + 1) * 1000)
+        return cache
     }
 
     /// Closes the current epoch: advances watermarks (to +∞ at the end of a finite input, finalizing every
@@ -174,9 +184,10 @@ public struct Engine: Sendable {
     /// Applies one query's output mode and returns the rows it emits this epoch, sorted by key:
     /// final windows leave the open table (into `retained` in complete mode); update mode adds the windows
     /// touched in this epoch; complete mode adds every open and retained window.
+    /// `groupOrder[id]`, when given, is group `id`'s place in the output order (else the id is).
     static func emit<Value, Row>(
         _ open: inout WindowTable<Value>, retained: inout [GroupedWindowKey: Value], mode: OutputMode, epoch: Int64,
-        isFinal: (EventTime, Int32) -> Bool, row: (EventTime, Int32, Value, Bool) -> Row
+        groupOrder: [Int32]? = nil, isFinal: (EventTime, Int32) -> Bool, row: (EventTime, Int32, Value, Bool) -> Row
     ) -> [Row] {
         var picked: [(key: GroupedWindowKey, value: Value, final: Bool)] = []
         if mode == .complete {
@@ -194,7 +205,12 @@ public struct Engine: Sendable {
             }
         }
         if finalMask.contains(true) { open.removeAll { finalMask[$0] } }
-        return KeyOrder.sortedIndices(picked.map(\.key)).map { i in
+        let keys = if let groupOrder {
+            picked.map { GroupedWindowKey(start: $0.key.start, group: groupOrder[Int($0.key.group)]) }
+        } else {
+            picked.map(\.key)
+        }
+        return KeyOrder.sortedIndices(keys).map { i in
             let p = picked[i]
             return row(p.key.start, p.key.group, p.value, p.final)
         }

@@ -79,43 +79,54 @@ struct FilterProgram: Sendable {
         case .greaterOrEqual: .greaterOrEqual
         }
     }
+}
 
-    /// True when the condition is TRUE for the row.
+/// A `FilterProgram` as the per-row loop reads it: pointers into copies its `QueryProgram` owns (`QueryKernel`).
+struct FilterKernel: @unchecked Sendable {
+    typealias Truth = FilterProgram.Truth
+    let nodes: UnsafeBufferPointer<FilterProgram.Node>
+    let children: UnsafeBufferPointer<Int>
+    let literals: UnsafeBufferPointer<Int64>
+
+    /// True when the condition is TRUE for the row (its presence bits and values).
     @inline(__always)
-    func accepts(_ row: borrowing QueryRow) -> Bool { evaluate(0, row) == Self.yes }
+    func accepts(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>) -> Bool {
+        evaluate(0, present, values) == FilterProgram.yes
+    }
 
-    func evaluate(_ n: Int, _ row: borrowing QueryRow) -> Truth {
+    func evaluate(_ n: Int, _ presentBits: UInt64, _ values: UnsafeBufferPointer<Int64>) -> Truth {
+        let (no, unknown, yes) = (FilterProgram.no, FilterProgram.unknown, FilterProgram.yes)
         let node = nodes[n]
-        let present = row.present & (1 << UInt64(node.column)) != 0
-        let v = row.values[node.column]
+        let present = presentBits & (1 << UInt64(node.column)) != 0
+        let v = values[node.column]
         switch node.op {
-        case .isNull: return present ? Self.no : Self.yes
-        case .isNotNull: return present ? Self.yes : Self.no
-        case .equal: return present ? (v == node.literal ? Self.yes : Self.no) : Self.unknown
-        case .notEqual: return present ? (v != node.literal ? Self.yes : Self.no) : Self.unknown
-        case .less: return present ? (v < node.literal ? Self.yes : Self.no) : Self.unknown
-        case .lessOrEqual: return present ? (v <= node.literal ? Self.yes : Self.no) : Self.unknown
-        case .greater: return present ? (v > node.literal ? Self.yes : Self.no) : Self.unknown
-        case .greaterOrEqual: return present ? (v >= node.literal ? Self.yes : Self.no) : Self.unknown
+        case .isNull: return present ? no : yes
+        case .isNotNull: return present ? yes : no
+        case .equal: return present ? (v == node.literal ? yes : no) : unknown
+        case .notEqual: return present ? (v != node.literal ? yes : no) : unknown
+        case .less: return present ? (v < node.literal ? yes : no) : unknown
+        case .lessOrEqual: return present ? (v <= node.literal ? yes : no) : unknown
+        case .greater: return present ? (v > node.literal ? yes : no) : unknown
+        case .greaterOrEqual: return present ? (v >= node.literal ? yes : no) : unknown
         case .oneOf:
             // The literals are never NULL, so a present value is in the list or not: no UNKNOWN beyond NULL.
-            guard present else { return Self.unknown }
-            for i in node.first..<node.first + node.count where literals[i] == v { return Self.yes }
-            return Self.no
+            guard present else { return unknown }
+            for i in node.first..<node.first + node.count where literals[i] == v { return yes }
+            return no
         case .not:
-            return Self.yes - evaluate(children[node.first], row)
+            return yes - evaluate(children[node.first], presentBits, values)
         case .and:
-            var result = Self.yes
+            var result = yes
             for i in node.first..<node.first + node.count {
-                result = min(result, evaluate(children[i], row))
-                if result == Self.no { break }
+                result = min(result, evaluate(children[i], presentBits, values))
+                if result == no { break }
             }
             return result
         case .or:
-            var result = Self.no
+            var result = no
             for i in node.first..<node.first + node.count {
-                result = max(result, evaluate(children[i], row))
-                if result == Self.yes { break }
+                result = max(result, evaluate(children[i], presentBits, values))
+                if result == yes { break }
             }
             return result
         }

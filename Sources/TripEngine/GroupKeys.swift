@@ -25,17 +25,18 @@ struct GroupKeys: Sendable, Equatable {
         return words[base] & (1 << Int64(j)) != 0 ? words[base + 1 + j] : nil
     }
 
-    /// The id of the row's tuple over `columns` (`TripColumn` indices), adding it when new. With no group
-    /// column every row is group 0.
+    /// The id of the row's tuple (its presence bits and values) over `columns` (`TripColumn` indices), adding
+    /// it when new. With no group column every row is group 0.
     @inline(__always)
-    mutating func id(of row: borrowing QueryRow, columns: [Int]) -> Int32 {
+    mutating func id(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, columns: UnsafeBufferPointer<Int>) -> Int32 {
         if arity == 0 { return 0 }
         var mask: Int64 = 0
         var h = Self.seed
-        for (j, c) in columns.enumerated() {
-            let present = row.present & (1 << UInt64(c)) != 0
-            if present { mask |= 1 << Int64(j) }
-            h = Self.mix(h, present ? row.values[c] : 0)
+        for j in 0..<columns.count {
+            let c = columns[j]
+            let isPresent = present & (1 << UInt64(c)) != 0
+            if isPresent { mask |= 1 << Int64(j) }
+            h = Self.mix(h, isPresent ? values[c] : 0)
         }
         h = Self.finish(h, mask: mask)
         let stride = arity + 1
@@ -45,21 +46,21 @@ struct GroupKeys: Sendable, Equatable {
             let slot = Int(slots[i])
             if slot == 0 { break }
             let base = (slot - 1) * stride
-            if words[base] == mask && matches(base, row, columns) { return Int32(slot - 1) }
+            if words[base] == mask && matches(base, values, columns) { return Int32(slot - 1) }
             i = (i + 1) & slotMask
         }
         let id = count
         words.append(mask)
-        for (j, c) in columns.enumerated() { words.append(mask & (1 << Int64(j)) != 0 ? row.values[c] : 0) }
+        for j in 0..<columns.count { words.append(mask & (1 << Int64(j)) != 0 ? values[columns[j]] : 0) }
         slots[i] = Int32(id + 1)
         if (id + 1) * 2 > slots.count { rebuildIndex(capacity: slots.count * 2) }
         return Int32(id)
     }
 
     @inline(__always)
-    private func matches(_ base: Int, _ row: borrowing QueryRow, _ columns: [Int]) -> Bool {
+    private func matches(_ base: Int, _ values: UnsafeBufferPointer<Int64>, _ columns: UnsafeBufferPointer<Int>) -> Bool {
         let mask = words[base]
-        for (j, c) in columns.enumerated() where mask & (1 << Int64(j)) != 0 && words[base + 1 + j] != row.values[c] {
+        for j in 0..<columns.count where mask & (1 << Int64(j)) != 0 && words[base + 1 + j] != values[columns[j]] {
             return false
         }
         return true
@@ -71,12 +72,15 @@ struct GroupKeys: Sendable, Equatable {
         guard arity > 0 || words.isEmpty, arity == 0 || words.count % (arity + 1) == 0 else {
             throw SnapshotError("bad group keys in engine snapshot")
         }
-        var row = QueryRow()
         let columns = Array(0..<arity)
         for base in stride(from: 0, to: words.count, by: arity + 1) {
-            row.present = UInt64(bitPattern: words[base])
-            for j in 0..<arity { row.values[j] = words[base + 1 + j] }
-            guard words[base] >> arity == 0, id(of: row, columns: columns) == Int32(base / (arity + 1)) else {
+            let tuple = Array(words[base + 1 ..< base + 1 + arity])
+            let present = UInt64(bitPattern: words[base])
+            var id: Int32 = -1
+            tuple.withUnsafeBufferPointer { v in
+                columns.withUnsafeBufferPointer { c in id = self.id(present, v, columns: c) }
+            }
+            guard words[base] >> arity == 0, id == Int32(base / (arity + 1)) else {
                 throw SnapshotError("duplicate group key in engine snapshot")
             }
         }

@@ -16,6 +16,12 @@ final class QueryProgram: Sendable {
     let slots: [Slot]
     /// Accumulator words per window.
     let stride: Int
+    /// Where each output comes from and the kind of its result column (what emission reads per result row).
+    let outputSources: [OutputColumn.Source]
+    let outputKinds: [ResultColumn.Kind]
+    /// The per-row loop's view of all this, pointing into `pins`.
+    let kernel: QueryKernel
+    private let pins: [any AnyObject & Sendable]
 
     /// Where one aggregate keeps its running value in a window's words:
     /// COUNT(*) and COUNT(col): [count]; SUM and AVG: [sum low 64 bits, sum high 64 bits, non-NULL count]
@@ -33,8 +39,9 @@ final class QueryProgram: Sendable {
         query = q
         watermarkDelay = runnable.watermarkDelay
         mode = runnable.mode
-        timeColumn = TripColumn(q.window.timeColumn).rawValue
-        filter = q.filter.map { f in
+        let timeColumn = TripColumn(q.window.timeColumn).rawValue
+        self.timeColumn = timeColumn
+        let filter = q.filter.map { f in
             FilterProgram(f) { column, text in
                 if case .literals = layout.textCoding[column] {
                     // Absent from the layout's list means no row can hold it: a code no row has.
@@ -44,7 +51,9 @@ final class QueryProgram: Sendable {
                 return Int64(texts.intern(text))
             }
         }
-        groupColumns = q.groupKey.columns.map(\.rawValue)
+        self.filter = filter
+        let groupColumns = q.groupKey.columns.map(\.rawValue)
+        self.groupColumns = groupColumns
         var slots: [Slot] = []
         var offset = 0
         for a in q.aggregates {
@@ -57,80 +66,85 @@ final class QueryProgram: Sendable {
         }
         self.slots = slots
         stride = offset
+        outputSources = q.outputs.map(\.source)
+        outputKinds = Self.kinds(q)
+        let pinnedGroups = PinnedBuffer(groupColumns), pinnedSlots = PinnedBuffer(slots)
+        let pinnedInitial = PinnedBuffer(slots.flatMap(\.initialWords))
+        precondition(pinnedInitial.buffer.count == offset, "initial words for every accumulator word")
+        var pins: [any AnyObject & Sendable] = [pinnedGroups, pinnedSlots, pinnedInitial]
+        let filterKernel = filter.map { f in
+            let nodes = PinnedBuffer(f.nodes), children = PinnedBuffer(f.children), literals = PinnedBuffer(f.literals)
+            pins += [nodes, children, literals] as [any AnyObject & Sendable]
+            return FilterKernel(nodes: nodes.buffer, children: children.buffer, literals: literals.buffer)
+        }
+        self.pins = pins
+        kernel = QueryKernel(timeColumn: timeColumn, window: q.window.spec, dayAligned: q.window.dayAligned,
+                             filter: filterKernel, groupColumns: pinnedGroups.buffer, slots: pinnedSlots.buffer,
+                             stride: offset, initialWords: pinnedInitial.buffer)
     }
 
     var name: String { query.name }
 
-    /// A new window's words: counts and sums 0, MIN at +∞, MAX at −∞.
-    func initialize(_ words: inout [Int64], at base: Int) {
-        for s in slots {
-            switch s.aggregate.kind {
-            case .countRows, .count: words[base + s.offset] = 0
-            case .sum, .avg: for k in 0..<3 { words[base + s.offset + k] = 0 }
-            case .min: words[base + s.offset] = .max; words[base + s.offset + 1] = 0
-            case .max: words[base + s.offset] = .min; words[base + s.offset + 1] = 0
-            }
-        }
-    }
-
-    /// Adds the row to the window whose words start at `base`; NULL values are skipped.
-    @inline(__always)
-    func accumulate(_ row: borrowing QueryRow, into words: inout [Int64], at base: Int) {
-        for s in slots {
-            let o = base + s.offset
-            if s.aggregate.kind == .countRows { words[o] += 1; continue }
-            guard row.present & (1 << UInt64(s.column)) != 0 else { continue }
-            let v = row.values[s.column]
-            switch s.aggregate.kind {
-            case .countRows, .count: words[o] += 1
-            case .sum, .avg:
-                // Two's-complement 128-bit add: the low word with carry, the high word gets v's sign and it.
-                let (low, carry) = UInt64(bitPattern: words[o]).addingReportingOverflow(UInt64(bitPattern: v))
-                words[o] = Int64(bitPattern: low)
-                words[o + 1] = words[o + 1] &+ (v >> 63) &+ (carry ? 1 : 0)
-                words[o + 2] += 1
-            case .min: if v < words[o] { words[o] = v }; words[o + 1] += 1
-            case .max: if v > words[o] { words[o] = v }; words[o + 1] += 1
-            }
-        }
-    }
-
-    /// The aggregate's result from the window's words, typed as `Aggregate.type` says. A sum whose result does
-    /// not fit Int64 at its scale is NULL (the stream cannot stop; no portal column comes near it).
-    func result(_ s: Slot, _ words: ArraySlice<Int64>) -> ResultValue {
+    /// The aggregate's result from the window's words as the number of its column (`outputKinds`), nil for
+    /// NULL. A sum whose result does not fit Int64 at its scale is NULL (the stream cannot stop; no portal
+    /// column comes near it).
+    func resultNumber(_ s: Slot, _ words: ArraySlice<Int64>) -> Int64? {
         let o = words.startIndex + s.offset
         let a = s.aggregate
-        let type = a.column?.type ?? .integer
-        let scale = if case .decimal(let scale) = type { scale } else { 0 }
+        let scale = if case .decimal(let scale)? = a.column?.type { scale } else { 0 }
         switch a.kind {
         case .countRows, .count:
-            return .integer(words[o])
+            return words[o]
         case .sum, .avg:
             let count = words[o + 2]
-            guard count > 0 else { return .null }
+            guard count > 0 else { return nil }
             let sum = Int128(words[o + 1]) << 64 | Int128(UInt64(bitPattern: words[o]))
             if a.kind == .avg {
                 guard let digits = a.roundTo else {
-                    return .double(Double(sum) / Double(count) / Double(FixedPoint.powersOf10[scale]))
+                    let average = Double(sum) / Double(count) / Double(FixedPoint.powersOf10[scale])
+                    return Int64(bitPattern: average.bitPattern)
                 }
                 return FixedPoint.average(sum: sum, count: count, scale: scale, target: digits)
-                    .map { .decimal($0, scale: digits) } ?? .null
             }
-            let target = min(scale, a.roundTo ?? scale)
-            guard let v = Int64(exactly: FixedPoint.rescale(sum, from: scale, to: target)) else { return .null }
-            return Self.value(v, type == .integer ? .integer : .decimal(scale: target))
+            return Int64(exactly: FixedPoint.rescale(sum, from: scale, to: min(scale, a.roundTo ?? scale)))
         case .min, .max:
-            return words[o + 1] > 0 ? Self.value(words[o], type) : .null
+            return words[o + 1] > 0 ? words[o] : nil
         }
     }
 
-    /// A fixed-point column value as a result value (text is resolved by the caller).
-    static func value(_ v: Int64, _ type: ValueType) -> ResultValue {
+    /// The column kind of each output, as `resultNumber` and the group values fill it.
+    static func kinds(_ q: AnalyticQuery) -> [ResultColumn.Kind] {
+        q.outputs.map { output in
+            switch output.source {
+            case .windowStart, .windowEnd: .timestamp
+            case .day: .date
+            case .group(let j): kind(of: q.groupKey.columns[j].type)
+            case .aggregate(let k): kind(of: q.aggregates[k])
+            }
+        }
+    }
+
+    /// A column value's kind (text: an index into the engine's strings).
+    static func kind(of type: ValueType) -> ResultColumn.Kind {
         switch type {
-        case .decimal(let scale): .decimal(v, scale: scale)
-        case .timestamp: .timestamp(v)
-        case .date: .date(v)
-        case .integer, .text, .double: .integer(v)
+        case .text: .text
+        case .decimal(let scale): .decimal(scale: scale)
+        case .timestamp: .timestamp
+        case .date: .date
+        case .integer, .double: .integer
+        }
+    }
+
+    /// An aggregate's kind: COUNT an integer; AVG a double, or a decimal at its rounding; SUM the column's, at
+    /// most at the rounding's scale; MIN and MAX the column's.
+    static func kind(of a: Aggregate) -> ResultColumn.Kind {
+        let type = a.column?.type ?? .integer
+        let scale = if case .decimal(let scale) = type { scale } else { 0 }
+        switch a.kind {
+        case .countRows, .count: return .integer
+        case .avg: return a.roundTo.map { .decimal(scale: $0) } ?? .double
+        case .sum: return type == .integer ? .integer : .decimal(scale: min(scale, a.roundTo ?? scale))
+        case .min, .max: return kind(of: type)
         }
     }
 }

@@ -21,10 +21,15 @@ public struct QueryResultRow: Sendable, Equatable {
     /// The window's bounds in ms (a day-aligned window: the local day's UTC bounds, 23 or 25 hours across DST).
     public var windowStart: EventTime
     public var windowEnd: EventTime
-    public var values: [ResultValue]
+    public var values: ResultValues
     public var final: Bool
 
     public init(windowStart: EventTime, windowEnd: EventTime, values: [ResultValue], final: Bool) {
+        self.init(windowStart: windowStart, windowEnd: windowEnd,
+                  values: ResultValues(columns: values.map { ResultColumn(values: [$0]) }, row: 0), final: final)
+    }
+
+    init(windowStart: EventTime, windowEnd: EventTime, values: ResultValues, final: Bool) {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.values = values
@@ -32,10 +37,90 @@ public struct QueryResultRow: Sendable, Equatable {
     }
 }
 
-/// What one epoch changed for one SQL query: its rows sorted by key, and its watermark after the epoch.
+/// A result row's values, indexed from 0: a view of its row in the epoch's result columns (`QueryResults`),
+/// so a row costs no storage of its own.
+public struct ResultValues: RandomAccessCollection, Sendable, Equatable {
+    let columns: [ResultColumn]
+    let row: Int
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { columns.count }
+    public subscript(i: Int) -> ResultValue { columns[i][row] }
+
+    public static func == (a: Self, b: Self) -> Bool { a.elementsEqual(b) }
+}
+
+/// One output of a SQL query over an epoch's result rows, as plain numbers: each row's value as the number of
+/// its kind (fixed-point integer, ms, day, an index into `texts`, a double's bit pattern) and whether it is
+/// NULL. Emitting a value is one store; `ResultValue`s are made only when a sink reads them.
+public struct ResultColumn: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case integer
+        case decimal(scale: Int)
+        case double
+        case text
+        case timestamp
+        case date
+    }
+
+    public let kind: Kind
+    public internal(set) var numbers: [Int64]
+    /// False where the value is NULL.
+    public internal(set) var present: [Bool]
+    /// What a text column's numbers index (the engine's strings, shared, not copied).
+    let texts: [String]
+
+    init(kind: Kind, numbers: [Int64], present: [Bool], texts: [String] = []) {
+        self.kind = kind
+        self.numbers = numbers
+        self.present = present
+        self.texts = texts
+    }
+
+    /// A column holding `values` (all of one kind, or NULL).
+    public init(values: [ResultValue]) {
+        var kind = Kind.integer
+        var texts: [String] = []
+        let numbers = values.map { v -> Int64 in
+            switch v {
+            case .null: return 0
+            case .integer(let n): kind = .integer; return n
+            case .decimal(let n, let scale): kind = .decimal(scale: scale); return n
+            case .double(let d): kind = .double; return Int64(bitPattern: d.bitPattern)
+            case .text(let s): kind = .text; texts.append(s); return Int64(texts.count - 1)
+            case .timestamp(let t): kind = .timestamp; return t
+            case .date(let d): kind = .date; return d
+            }
+        }
+        self.init(kind: kind, numbers: numbers, present: values.map { $0 != .null }, texts: texts)
+    }
+
+    public var count: Int { numbers.count }
+
+    public subscript(row: Int) -> ResultValue {
+        guard present[row] else { return .null }
+        let n = numbers[row]
+        switch kind {
+        case .integer: return .integer(n)
+        case .decimal(let scale): return .decimal(n, scale: scale)
+        case .double: return .double(Double(bitPattern: UInt64(bitPattern: n)))
+        case .text: return .text(texts[Int(n)])
+        case .timestamp: return .timestamp(n)
+        case .date: return .date(n)
+        }
+    }
+}
+
+/// What one epoch changed for one SQL query: its rows sorted by key, and its watermark after the epoch. The rows
+/// are stored by column (bounds and finality, then one `ResultColumn` per output) and read as `rows`.
 public struct QueryResults: Sendable, Equatable {
     public var name: String
-    public var rows: [QueryResultRow]
+    /// Values per row: the query's outputs.
+    public var width: Int { columns.count }
+    var windowStarts: [EventTime] = []
+    var windowEnds: [EventTime] = []
+    var finals: [Bool] = []
+    public internal(set) var columns: [ResultColumn]
     /// ms; Int64.min before any row, Int64.max after the end of input.
     public var watermark: EventTime
     /// Since the job's first epoch (as `Counters`): rows the query judged late, result rows it emitted.
@@ -43,10 +128,39 @@ public struct QueryResults: Sendable, Equatable {
     public var rowsEmitted: Int64
 
     public init(name: String, rows: [QueryResultRow], watermark: EventTime, rowsLate: Int64 = 0, rowsEmitted: Int64 = 0) {
+        let width = rows.first?.values.count ?? 0
+        precondition(rows.allSatisfy { $0.values.count == width }, "result rows of one query have the same width")
+        self.init(name: name, columns: (0..<width).map { i in ResultColumn(values: rows.map { $0.values[i] }) },
+                  watermark: watermark, rowsLate: rowsLate, rowsEmitted: rowsEmitted)
+        windowStarts = rows.map(\.windowStart)
+        windowEnds = rows.map(\.windowEnd)
+        finals = rows.map(\.final)
+    }
+
+    init(name: String, columns: [ResultColumn], watermark: EventTime, rowsLate: Int64, rowsEmitted: Int64) {
         self.name = name
-        self.rows = rows
+        self.columns = columns
         self.watermark = watermark
         self.rowsLate = rowsLate
         self.rowsEmitted = rowsEmitted
+    }
+
+    /// Same name, counters and watermark, and the same rows in the same order.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.name == b.name && a.watermark == b.watermark && a.rowsLate == b.rowsLate && a.rowsEmitted == b.rowsEmitted
+            && a.width == b.width && a.rows.elementsEqual(b.rows)
+    }
+
+    public var rows: Rows { Rows(results: self) }
+
+    /// The rows in order, each a view into the columns.
+    public struct Rows: RandomAccessCollection, Sendable {
+        let results: QueryResults
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { results.finals.count }
+        public subscript(i: Int) -> QueryResultRow {
+            QueryResultRow(windowStart: results.windowStarts[i], windowEnd: results.windowEnds[i],
+                           values: ResultValues(columns: results.columns, row: i), final: results.finals[i])
+        }
     }
 }

@@ -13,58 +13,74 @@ extension QueryState {
     /// The rows the query's output mode emits this epoch (`Engine.emit`), sorted by window start, then group
     /// values (NULL first, numbers numerically, text by UTF-8 bytes: the order is the values', not the ids'
     /// first-seen order, so every input order that gives the same windows gives the same sequence). Final
-    /// windows' slab rows are freed unless complete mode keeps them. `texts` are `queryTexts.cachedStrings`.
-    mutating func emit(_ p: QueryProgram, epoch: Int64, zone: ZoneRules, texts: [String]) -> [QueryResultRow] {
+    /// windows' slab rows are freed unless complete mode keeps them. `texts` are `queryTexts.cachedStrings`,
+    /// `textRanks` their places in UTF-8 byte order (`Engine.textRanks`).
+    mutating func emit(_ p: QueryProgram, epoch: Int64, zone: ZoneRules, texts: [String],
+                       textRanks: [Int32]) -> QueryResults {
         let wm = watermark
         let spec = p.query.window.spec
         let day = p.query.window.dayAligned
-        var picked = Engine.emit(&windows, retained: &retained, mode: p.mode, epoch: epoch, isFinal: { start, _ in
+        if groups.arity > 0 { refreshGroupOrder(p, textRanks: textRanks) }
+        let picked = Engine.emit(&windows, retained: &retained, mode: p.mode, epoch: epoch,
+                                 groupOrder: groups.arity > 0 ? groupOrder : nil, isFinal: { start, _ in
             day ? zone.startOfDay(start + 1) * 1000 <= wm : start + spec.length <= wm
         }) { start, group, row, final in (start: start, group: group, row: row, final: final) }
-        if groups.arity > 0 {
-            picked.sort { a, b in
-                a.start != b.start ? a.start < b.start : groupPrecedes(a.group, b.group, p, texts)
-            }
+        let bounds = picked.map { w in
+            day ? (zone.startOfDay(w.start) * 1000, zone.startOfDay(w.start + 1) * 1000) : (w.start, w.start + spec.length)
         }
-        var rows: [QueryResultRow] = []
-        rows.reserveCapacity(picked.count)
-        for w in picked {
-            let (start, end) = day ? (zone.startOfDay(w.start) * 1000, zone.startOfDay(w.start + 1) * 1000)
-                                   : (w.start, w.start + spec.length)
-            let words = words(w.row)
-            let values = p.query.outputs.map { output -> ResultValue in
-                switch output.source {
-                case .windowStart: .timestamp(start)
-                case .windowEnd: .timestamp(end)
-                case .day: .date(w.start)
-                case .group(let j): groupValue(w.group, j, p, texts)
-                case .aggregate(let k): p.result(p.slots[k], words)
+        // Column by column: each value is one store of a number (and its NULL flag), no `ResultValue` per value.
+        let columns = zip(p.outputSources, p.outputKinds).map { source, kind -> ResultColumn in
+            var present = [Bool](repeating: true, count: picked.count)
+            let numbers: [Int64]
+            switch source {
+            case .windowStart: numbers = bounds.map(\.0)
+            case .windowEnd: numbers = bounds.map(\.1)
+            case .day: numbers = picked.map(\.start)
+            case .group(let j):
+                numbers = picked.indices.map { r in
+                    guard let v = groups.value(picked[r].group, j) else { present[r] = false; return 0 }
+                    return v
+                }
+            case .aggregate(let k):
+                let slot = p.slots[k]
+                numbers = picked.indices.map { r in
+                    guard let v = p.resultNumber(slot, words(picked[r].row)) else { present[r] = false; return 0 }
+                    return v
                 }
             }
-            rows.append(QueryResultRow(windowStart: start, windowEnd: end, values: values, final: w.final))
-            if w.final && p.mode != .complete { freeRows.append(w.row) }
+            return ResultColumn(kind: kind, numbers: numbers, present: present, texts: kind == .text ? texts : [])
         }
-        emittedRows += Int64(rows.count)
-        return rows
+        var out = QueryResults(name: p.name, columns: columns, watermark: watermark, rowsLate: lateRows,
+                               rowsEmitted: emittedRows + Int64(picked.count))
+        out.windowStarts = bounds.map(\.0)
+        out.windowEnds = bounds.map(\.1)
+        out.finals = picked.map(\.final)
+        if p.mode != .complete {
+            for w in picked where w.final { freeRows.append(w.row) }
+        }
+        emittedRows = out.rowsEmitted
+        return out
     }
 
-    func groupValue(_ group: Int32, _ j: Int, _ p: QueryProgram, _ texts: [String]) -> ResultValue {
-        guard let v = groups.value(group, j) else { return .null }
-        let type = p.query.groupKey.columns[j].type
-        return type == .text ? .text(texts[Int(v)]) : QueryProgram.value(v, type)
+    /// Each group id's place among the group tuples in SQL order: recomputed only when groups or texts were
+    /// added, so an epoch sorts its rows by integers (`KeyOrder`) instead of comparing strings per row.
+    mutating func refreshGroupOrder(_ p: QueryProgram, textRanks: [Int32]) {
+        guard groupOrder.count != groups.count || groupOrderTexts != textRanks.count else { return }
+        let ids = (0..<Int32(groups.count)).sorted { groupPrecedes($0, $1, p, textRanks) }
+        groupOrder = [Int32](repeating: 0, count: ids.count)
+        for (place, id) in ids.enumerated() { groupOrder[Int(id)] = Int32(place) }
+        groupOrderTexts = textRanks.count
     }
 
     /// Group tuples in SQL order, column by column: NULL first, text by UTF-8 bytes, others numerically.
-    func groupPrecedes(_ a: Int32, _ b: Int32, _ p: QueryProgram, _ texts: [String]) -> Bool {
+    func groupPrecedes(_ a: Int32, _ b: Int32, _ p: QueryProgram, _ textRanks: [Int32]) -> Bool {
         guard a != b else { return false }
         for j in 0..<groups.arity {
             let x = groups.value(a, j), y = groups.value(b, j)
             guard x != y else { continue }
             guard let x else { return true }
             guard let y else { return false }
-            if p.query.groupKey.columns[j].type == .text {
-                return texts[Int(x)].utf8.lexicographicallyPrecedes(texts[Int(y)].utf8)
-            }
+            if p.query.groupKey.columns[j].type == .text { return textRanks[Int(x)] < textRanks[Int(y)] }
             return x < y
         }
         return false

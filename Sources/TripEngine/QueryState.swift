@@ -23,6 +23,10 @@ public struct QueryState: Sendable {
     var retained: [GroupedWindowKey: Int32] = [:]
     var slab: [Int64] = []
     var freeRows: [Int32] = []
+    /// Derived, not state (outside equality and snapshots): group id → place in output order, and the text
+    /// count it was computed with (`refreshGroupOrder`).
+    var groupOrder: [Int32] = []
+    var groupOrderTexts = -1
 
     init(name: String, stride: Int, arity: Int) {
         self.name = name
@@ -41,36 +45,49 @@ public struct QueryState: Sendable {
     /// The words of a slab row.
     func words(_ row: Int32) -> ArraySlice<Int64> { slab[Int(row) * stride..<(Int(row) + 1) * stride] }
 
-    /// Adds the row to window (`start`, its group), creating the window when new.
+    /// Adds the row (its presence bits and values) to window (`start`, its group), creating the window when new.
     @inline(__always)
-    mutating func add(_ row: borrowing QueryRow, start: EventTime, group: Int32, epoch: Int64, _ p: QueryProgram) {
+    mutating func add(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, start: EventTime, group: Int32,
+                      epoch: Int64, _ k: QueryKernel) {
         let next = freeRows.last ?? Int32(slab.count / max(stride, 1))
         let before = windows.count
         let i = windows.entry(start: start, group: group, initial: next, epoch: epoch)
         if windows.count != before {
-            if freeRows.isEmpty {
-                slab.append(contentsOf: repeatElement(0, count: stride))
+            if freeRows.popLast() == nil {
+                slab.append(contentsOf: k.initialWords)
             } else {
-                freeRows.removeLast()
+                slab.withUnsafeMutableBufferPointer { words in
+                    for j in 0..<stride { words[Int(next) * stride + j] = k.initialWords[j] }
+                }
             }
-            p.initialize(&slab, at: Int(next) * stride)
         }
-        p.accumulate(row, into: &slab, at: Int(windows.values[i]) * stride)
+        let base = Int(windows.values[i]) * stride
+        slab.withUnsafeMutableBufferPointer { k.accumulate(present, values, into: $0, at: base) }
     }
 
     /// HOP/TUMBLE: adds the row to each window holding `t` that the watermark has not passed, latest first,
     /// as `Engine.addToOpenWindows` does for the built-ins. False when none was open: the row is late.
     @inline(__always)
-    mutating func addToOpenWindows(_ row: borrowing QueryRow, _ t: EventTime, epoch: Int64, _ p: QueryProgram) -> Bool {
-        let window = p.query.window.spec
+    mutating func addToOpenWindows(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, _ t: EventTime,
+                                   epoch: Int64, _ k: QueryKernel) -> Bool {
+        let window = k.window
         var group: Int32 = -1
         var start = window.lastStart(containing: t)
         while start + window.length > t && start + window.length > watermark {
-            if group < 0 { group = groups.id(of: row, columns: p.groupColumns) }
-            add(row, start: start, group: group, epoch: epoch, p)
+            if group < 0 { group = groups.id(present, values, columns: k.groupColumns) }
+            add(present, values, start: start, group: group, epoch: epoch, k)
             start -= window.slide
         }
         return group >= 0
+    }
+
+    /// A day-aligned query: adds the row to local day `day` unless the watermark has passed its end (`dayEnd`).
+    @inline(__always)
+    mutating func addToDay(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, day: Int64, dayEnd: EventTime,
+                           epoch: Int64, _ k: QueryKernel) -> Bool {
+        guard dayEnd > watermark else { return false }
+        add(present, values, start: day, group: groups.id(present, values, columns: k.groupColumns), epoch: epoch, k)
+        return true
     }
 }
 

@@ -272,7 +272,9 @@ public final class SQLiteMirror {
         for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.rows.isEmpty {
             precondition(table.name == r.name, "results of \(r.name) for the table of \(table.name)")
             let outputs = Int32(table.query.outputs.count)
-            try writer.write(r.rows, in: db) { row, s, first in
+            let rows = r.rows
+            try writer.write(count: rows.count, in: db) { index, s, first in
+                let row = rows[index]
                 for (i, value) in row.values.enumerated() {
                     try s.bind(table.sqliteValue(value, output: i), at: first + Int32(i))
                 }

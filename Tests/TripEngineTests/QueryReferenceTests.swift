@@ -167,7 +167,7 @@ import TripSQL
                     let expected = reference[q].endEpoch(e, last: last)
                     let got = out.queries[q]
                     #expect(got.watermark == reference[q].watermark)
-                    #expect(sameRows(got.rows, expected),
+                    #expect(sameRows(Array(got.rows), expected),
                             "seed \(seed) epoch \(e) query \(q) (\(settings[q].mode), delay \(settings[q].delay)): \(refs[q].sql)\ngot \(got.rows)\nexpected \(expected)")
                 }
             }

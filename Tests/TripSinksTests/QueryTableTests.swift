@@ -88,11 +88,11 @@ import TripTesting
         var rows: [QueryResultRow] = []
         for w in 0..<6 {
             for c in 0..<7 {
-                var r = row(c == 6 ? nil : "c\(c)", trips: Int64((c * 5 + w * 3) % 4), fare: Int64(c), final: w < 4)
-                r.windowStart = Self.hour + Int64(w) * 3_600_000
-                r.values[0] = .timestamp(r.windowStart)
-                r.values[1] = .timestamp(r.windowStart + 3_600_000)
-                rows.append(r)
+                let r = row(c == 6 ? nil : "c\(c)", trips: Int64((c * 5 + w * 3) % 4), fare: Int64(c), final: w < 4)
+                let start = Self.hour + Int64(w) * 3_600_000
+                rows.append(QueryResultRow(windowStart: start, windowEnd: r.windowEnd,
+                                           values: [.timestamp(start), .timestamp(start + 3_600_000)] + r.values.dropFirst(2),
+                                           final: r.final))
             }
         }
         try apply(mirror, output(epoch: 1, rows))

@@ -1,0 +1,71 @@
+import TripCore
+
+/// What the per-row loop needs of one compiled query, as plain values and pointers into buffers that its
+/// `QueryProgram` owns: reading it retains nothing. (Taking a class reference, or an array out of one, per query
+/// per row cost more than the query's own work.) Valid while its program lives; the engine holds both.
+struct QueryKernel: @unchecked Sendable {
+    let timeColumn: Int
+    let window: WindowSpec
+    let dayAligned: Bool
+    let filter: FilterKernel?
+    /// `TripColumn` indices, in GROUP BY order.
+    let groupColumns: UnsafeBufferPointer<Int>
+    let slots: UnsafeBufferPointer<QueryProgram.Slot>
+    /// Accumulator words per window.
+    let stride: Int
+    /// A new window's words (`stride` of them): counts and sums 0, MIN at +∞, MAX at −∞.
+    let initialWords: UnsafeBufferPointer<Int64>
+
+    /// Adds the row (its presence bits and values) to the window whose words start at `base`; NULL values are
+    /// skipped.
+    @inline(__always)
+    func accumulate(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>,
+                    into words: UnsafeMutableBufferPointer<Int64>, at base: Int) {
+        for s in slots {
+            let o = base + s.offset
+            if s.aggregate.kind == .countRows { words[o] += 1; continue }
+            guard present & (1 << UInt64(s.column)) != 0 else { continue }
+            let v = values[s.column]
+            switch s.aggregate.kind {
+            case .countRows, .count: words[o] += 1
+            case .sum, .avg:
+                // Two's-complement 128-bit add: the low word with carry, the high word gets v's sign and it.
+                let (low, carry) = UInt64(bitPattern: words[o]).addingReportingOverflow(UInt64(bitPattern: v))
+                words[o] = Int64(bitPattern: low)
+                words[o + 1] = words[o + 1] &+ (v >> 63) &+ (carry ? 1 : 0)
+                words[o + 2] += 1
+            case .min: if v < words[o] { words[o] = v }; words[o + 1] += 1
+            case .max: if v > words[o] { words[o] = v }; words[o + 1] += 1
+            }
+        }
+    }
+}
+
+extension QueryProgram.Slot {
+    /// The slot's words in a window no row has reached yet.
+    var initialWords: [Int64] {
+        switch aggregate.kind {
+        case .countRows, .count: [0]
+        case .sum, .avg: [0, 0, 0]
+        case .min: [.max, 0]
+        case .max: [.min, 0]
+        }
+    }
+}
+
+/// An immutable copy of an array at a fixed address, freed with its owner, so that a kernel may point into it.
+final class PinnedBuffer<Element>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<Element>
+    let buffer: UnsafeBufferPointer<Element>
+
+    init(_ array: [Element]) {
+        base = .allocate(capacity: max(array.count, 1))
+        base.initialize(from: array, count: array.count)
+        buffer = UnsafeBufferPointer(start: base, count: array.count)
+    }
+
+    deinit {
+        base.deinitialize(count: buffer.count)
+        base.deallocate()
+    }
+}
