@@ -4,8 +4,9 @@ import TripCore
 /// group keys, the open windows (and, in complete mode, the final ones it keeps), and its counters.
 ///
 /// A window's accumulators are `stride` words of one slab, the window table's value being the slab row: a new
-/// window reuses a freed row or appends one, so the per-row loop allocates nothing, and only the words of live
-/// windows are kept. Row numbers are bookkeeping, not state: equality and snapshots go by window key.
+/// window takes a freed row or the next unused one (the slab grows by doubling), so the per-row loop allocates
+/// nothing and the slab is at most twice the peak of live windows. Row numbers are bookkeeping, not state:
+/// equality and snapshots go by window key and words.
 public struct QueryState: Sendable {
     public let name: String
     let stride: Int
@@ -22,6 +23,8 @@ public struct QueryState: Sendable {
     var windows = WindowTable<Int32>()
     var retained: [GroupedWindowKey: Int32] = [:]
     var slab: [Int64] = []
+    /// Slab rows handed out (the slab may be longer); freed ones are reused first.
+    var usedRows: Int32 = 0
     var freeRows: [Int32] = []
     /// Derived, not state (outside equality and snapshots): group id → place in output order, and the text
     /// count it was computed with (`refreshGroupOrder`).
@@ -49,20 +52,25 @@ public struct QueryState: Sendable {
     @inline(__always)
     mutating func add(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, start: EventTime, group: Int32,
                       epoch: Int64, _ k: QueryKernel) {
-        let next = freeRows.last ?? Int32(slab.count / max(stride, 1))
+        let next = freeRows.last ?? usedRows
         let before = windows.count
         let i = windows.entry(start: start, group: group, initial: next, epoch: epoch)
-        if windows.count != before {
-            if freeRows.popLast() == nil {
-                slab.append(contentsOf: k.initialWords)
-            } else {
-                slab.withUnsafeMutableBufferPointer { words in
-                    for j in 0..<stride { words[Int(next) * stride + j] = k.initialWords[j] }
-                }
-            }
+        let isNew = windows.count != before
+        if isNew && freeRows.popLast() == nil {
+            usedRows += 1
+            if Int(usedRows) * stride > slab.count { growSlab() }
         }
         let base = Int(windows.values[i]) * stride
-        slab.withUnsafeMutableBufferPointer { k.accumulate(present, values, into: $0, at: base) }
+        slab.withUnsafeMutableBufferPointer { words in
+            if isNew { for j in 0..<stride { words[base + j] = k.initialWords[j] } }
+            k.accumulate(present, values, into: words, at: base)
+        }
+    }
+
+    /// Doubles the slab (at least 64 rows): rows are handed out one by one without an append each.
+    @inline(never)
+    mutating func growSlab() {
+        slab.append(contentsOf: repeatElement(0, count: max(slab.count, stride * 64)))
     }
 
     /// HOP/TUMBLE: adds the row to each window holding `t` that the watermark has not passed, latest first,
@@ -147,8 +155,9 @@ extension QueryState {
         for _ in 0..<(try r.count()) { words.append(try r.int64()) }
         q.groups = try GroupKeys(arity: Int(arity), words: words)
         func windowWords() throws -> Int32 {
-            let row = Int32(q.slab.count / max(q.stride, 1))
+            let row = q.usedRows
             for _ in 0..<q.stride { q.slab.append(try r.int64()) }
+            q.usedRows += 1
             return row
         }
         for _ in 0..<(try r.count()) {

@@ -78,7 +78,9 @@ public struct WindowTable<Value: Equatable & Sendable>: Sendable {
         groups.removeLast(groups.count - kept)
         values.removeLast(values.count - kept)
         touched.removeLast(touched.count - kept)
-        var capacity = 16
+        // Never smaller than before: the next epoch opens about as many windows, and growing back would rebuild
+        // the index once per doubling.
+        var capacity = slots.count
         while capacity < kept * 2 { capacity *= 2 }
         rebuildIndex(capacity: capacity)
     }
