@@ -33,6 +33,12 @@ public struct AnalyticQuery: Sendable, Equatable {
         for a in aggregates { if let c = a.column { used.insert(c) } }
         return used.sorted { $0.rawValue < $1.rawValue }
     }
+
+    /// True when WHERE keeps no row with a NULL group value (`RowFilter.rejectsNull`), so every result row's
+    /// key is free of NULLs (trivially with no group column).
+    public var groupValuesAreNeverNull: Bool {
+        groupKey.columns.allSatisfy { c in filter?.rejectsNull(in: c) ?? false }
+    }
 }
 
 /// `TUMBLE` or `HOP` over a time column; windows are `[start, start + length)` with `start` a multiple of the
@@ -144,6 +150,20 @@ public indirect enum RowFilter: Sendable, Equatable {
         case .compare(let c, _, _), .isNull(let c), .isNotNull(let c), .oneOf(let c, _): set.insert(c)
         case .not(let f): f.collectColumns(into: &set)
         case .and(let fs), .or(let fs): for f in fs { f.collectColumns(into: &set) }
+        }
+    }
+
+    /// True when no row whose `column` is NULL passes (the condition is FALSE or UNKNOWN for it whatever the
+    /// other columns hold): `c IS NOT NULL`, any comparison or IN of `c` (NULL makes them UNKNOWN, and NOT
+    /// UNKNOWN stays UNKNOWN), an AND with such a term, an OR of such terms. Conservative: false when unsure.
+    public func rejectsNull(in column: TripColumn) -> Bool {
+        switch self {
+        case .isNotNull(let c), .compare(let c, _, _), .oneOf(let c, _): c == column
+        case .isNull: false
+        case .not(.compare(let c, _, _)), .not(.oneOf(let c, _)), .not(.isNull(let c)): c == column
+        case .not: false
+        case .and(let fs): fs.contains { $0.rejectsNull(in: column) }
+        case .or(let fs): fs.allSatisfy { $0.rejectsNull(in: column) }
         }
     }
 }

@@ -8,9 +8,10 @@ import TripSQLite
 /// built-ins), AVG without ROUND REAL, text TEXT, MIN/MAX of a timestamp INTEGER Unix milliseconds, NULL as NULL.
 ///
 /// A row's key is the tenant, its window (bounds or day) and its group values. SQL groups NULLs together, so a
-/// group value may be NULL, which a primary key cannot hold (and a UNIQUE index treats as distinct): the key is a
-/// UNIQUE index over the group columns with NULL mapped to an empty BLOB (`ifnull(company, x'')`; no text or
-/// number equals a BLOB), so rows are upserted by key in multi-row statements as the built-ins' are: idempotent.
+/// group value may be NULL, which a primary key cannot hold (and a UNIQUE index treats as distinct): then the key
+/// is a UNIQUE index over the group columns with NULL mapped to an empty BLOB (`ifnull(company, x'')`; no text or
+/// number equals a BLOB); when WHERE rules NULL group values out it is a primary key (`ddl`). Either way rows are
+/// upserted by key in multi-row statements as the built-ins' are: idempotent.
 public struct QueryTable: Sendable {
     public let query: AnalyticQuery
     public var name: String { query.name }
@@ -44,8 +45,25 @@ public struct QueryTable: Sendable {
     /// An SQL identifier in double quotes.
     public static func quoted(_ name: String) -> String { "\"" + name.replacing("\"", with: "\"\"") + "\"" }
 
+    /// When WHERE keeps every group value non-NULL (`groupValuesAreNeverNull`, as the built-in hotspots'
+    /// `IS NOT NULL`), the key is the primary key of a `WITHOUT ROWID` table, in the built-ins' order (window,
+    /// groups, tenant): one B-tree per row instead of a table and an index. Otherwise a UNIQUE index with NULL
+    /// mapped to an empty BLOB. The upserts (`INSERT OR IGNORE/REPLACE`) name no conflict target, so a table
+    /// made by either shape keeps working.
     public var ddl: String {
-        let defs = columns.map { "\(Self.quoted($0.name)) \($0.type)\($0.name == "tenant" || $0.name == "final" ? " NOT NULL" : "")" }
+        let keyed = query.groupValuesAreNeverNull
+        let keyNames = Set(keyOutputs.map { query.outputs[$0].name })
+        let defs = columns.map { c in
+            let notNull = c.name == "tenant" || c.name == "final" || (keyed && keyNames.contains(c.name))
+            return "\(Self.quoted(c.name)) \(c.type)\(notNull ? " NOT NULL" : "")"
+        }
+        if keyed {
+            let key = keyOutputs.map { Self.quoted(query.outputs[$0].name) } + ["tenant"]
+            return """
+                CREATE TABLE IF NOT EXISTS \(Self.quoted(name))(\(defs.joined(separator: ", ")),
+                    PRIMARY KEY (\(key.joined(separator: ", ")))) WITHOUT ROWID;
+                """
+        }
         let key = ["tenant"] + keyOutputs.map { i -> String in
             let column = Self.quoted(query.outputs[i].name)
             if case .group = query.outputs[i].source { return "ifnull(\(column), x'')" }

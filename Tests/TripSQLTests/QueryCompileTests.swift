@@ -133,3 +133,43 @@ import TripCore
         #expect(q.outputs.map(\.source) == [.windowStart, .windowEnd, .day, .aggregate(0)])
     }
 }
+
+/// Which WHERE clauses keep every group value non-NULL (what lets a query's mirror table use a primary key).
+@Suite struct NullRejectingFilterTests {
+    static func neverNull(_ condition: String?, groups: String = "company") throws -> Bool {
+        let sql = """
+            SELECT window_start, window_end, \(groups), COUNT(*) AS n FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR)
+            \(condition.map { "WHERE \($0)" } ?? "") GROUP BY window_start, window_end, \(groups)
+            """
+        return try QueryAnalyzer.compile(sql, name: "q").groupValuesAreNeverNull
+    }
+
+    @Test(arguments: [
+        ("company IS NOT NULL", true),
+        ("company = 'Flash Cab'", true),
+        ("company <> 'Flash Cab'", true),
+        ("company IN ('a', 'b')", true),
+        ("NOT company = 'a'", true),            // NOT UNKNOWN is UNKNOWN: a NULL company is not kept
+        ("NOT company IS NULL", true),
+        ("trip_miles > 0 AND company IS NOT NULL", true),
+        ("company = 'a' OR company = 'b'", true),
+        ("company IS NULL", false),
+        ("NOT company IS NOT NULL", false),
+        ("company = 'a' OR trip_miles > 0", false),  // a NULL company passes when trip_miles > 0
+        ("trip_miles > 0", false),
+        ("NOT (company = 'a' AND trip_miles > 0)", false),  // conservative: not proven
+    ])
+    func oneGroupColumn(condition: String, expected: Bool) throws {
+        #expect(try Self.neverNull(condition) == expected, "\(condition)")
+    }
+
+    @Test func everyGroupColumnMustBeCoveredAndNoGroupIsTrivial() throws {
+        #expect(try Self.neverNull(nil) == false)
+        #expect(try Self.neverNull("company IS NOT NULL", groups: "company, payment_type") == false)
+        #expect(try Self.neverNull("company IS NOT NULL AND payment_type IN ('Cash')", groups: "company, payment_type"))
+        let ungrouped = try QueryAnalyzer.compile(
+            "SELECT window_start, window_end, COUNT(*) AS n FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR) GROUP BY window_start, window_end",
+            name: "q")
+        #expect(ungrouped.groupValuesAreNeverNull)
+    }
+}

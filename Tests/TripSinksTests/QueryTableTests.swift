@@ -64,6 +64,34 @@ import TripTesting
         #expect(try mirror.db.scalar("SELECT COUNT(*) FROM by_company") == .integer(0))
     }
 
+    /// A query whose WHERE rules out NULL group values keys its table by a primary key (a `WITHOUT ROWID` table, as
+    /// the built-ins' are); rows are still replaced by key. A table made earlier with the NULL-safe UNIQUE index
+    /// keeps working: the upserts name no conflict target.
+    @Test func nonNullGroupsMakeAPrimaryKeyTableAndOldTablesStillWork() throws {
+        let sql = Self.sql.replacingOccurrences(of: "GROUP BY", with: "WHERE company IS NOT NULL GROUP BY")
+        let query = try QueryAnalyzer.compile(sql, name: "by_company")
+        #expect(query.groupValuesAreNeverNull)
+        for oldShape in [false, true] {
+            let path = scratchFile("query-table-pk-\(oldShape).sqlite")
+            if oldShape {
+                let db = try SQLiteDatabase(path: path)
+                try db.execute(QueryTable(Self.query).ddl)  // made by a build that always used the UNIQUE index
+            }
+            let mirror = try SQLiteMirror(path: path, tenant: "t1", queries: [query])
+            let schema = try mirror.db.rows("SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name = 'by_company'")
+            let ddl = schema.first?.first?.string ?? ""
+            #expect(ddl.contains("WITHOUT ROWID") != oldShape, "\(ddl)")
+            #expect(ddl.contains("ifnull") == oldShape, "\(ddl)")
+            try apply(mirror, output(epoch: 1, [row("Flash Cab", trips: 1, fare: 1250, final: false),
+                                                row("Taxi Affiliation", trips: 2, fare: 7, final: false)]))
+            let later = output(epoch: 2, [row("Flash Cab", trips: 3, fare: 1999, final: true)])
+            try apply(mirror, later)
+            try apply(mirror, later)
+            let rows = try mirror.db.rows("SELECT company, trips, final FROM by_company ORDER BY company")
+            #expect(rows == [[.text("Flash Cab"), .integer(3), .integer(1)], [.text("Taxi Affiliation"), .integer(2), .integer(0)]])
+        }
+    }
+
     /// A query changed under the same name cannot write into the old table: the open says so and what to do.
     @Test func aChangedQueryUnderTheSameNameIsRefused() throws {
         let path = scratchFile("query-changed.sqlite")
