@@ -76,6 +76,47 @@ import TripTesting
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.sqlite"))
     }
 
+    /// The four built-ins' own SQL texts, as `tripstream config` prints them, run as four more queries beside
+    /// them: each twin's table equals its built-in's row for row (every column) and it finds the same rows late
+    /// (the same dead-letter positions, event times and watermarks), in both profiles and both replay orders. The
+    /// SQL path computes what the hand-wired engine does; small epochs make rows late in file order.
+    @Test(arguments: ["chicago", "seed"])
+    func theBuiltinsOwnSQLGivesTheirTables(profile: String) throws {
+        let dir = scratchDirectory("cli")
+        let printed = try tripstream(["config", "--profile", profile])
+        try #require(printed.status == 0, "\(printed.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
+        let builtins = try #require(json["queries"] as? [String: [String: Any]])
+        let names = ["sum_fare_window", "trips_total", "hotspot_community_window", "hotspot_window"]
+        let twins = try names.map { name -> String in
+            let q = try #require(builtins[name])
+            let sql = try #require(q["sql"] as? String), watermark = try #require(q["watermark"] as? String)
+            let mode = try #require(q["mode"] as? String)
+            return "\"twin_\(name)\": {\"sql\": \(jsonString(sql)), \"watermark\": \"\(watermark)\", \"mode\": \"\(mode)\"}"
+        }
+        let file = try configFile(dir, "twins", queries: twins.joined(separator: ", "))
+        var lateSeen = 0
+        for order in ["file", "event-time"] {
+            let db = "\(dir)/\(profile)-\(order).sqlite"
+            let replay = try tripstream(["replay", Self.fixture, "--db", db, "--order", order, "--epoch-rows", "97",
+                                         "--profile", profile, "--quiet", "--config", file])
+            try #require(replay.status == 0, "\(replay.stderr)")
+            for name in names {
+                let rows = try mirrorRows(db, "SELECT * FROM \(name) ORDER BY 1, 2, 3, 4")
+                #expect(rows.count > 0, "\(profile) \(order) \(name)")
+                #expect(try mirrorRows(db, "SELECT * FROM twin_\(name) ORDER BY 1, 2, 3, 4") == rows,
+                        "\(profile) \(order) \(name)")
+                // The detail names the query: the twin's, once its prefix is dropped, must read as the built-in's.
+                let late = "SELECT position, replace(detail, 'twin_', ''), raw FROM dead_letters WHERE query = '%@' ORDER BY 1"
+                let builtinLate = try mirrorRows(db, late.replacingOccurrences(of: "%@", with: name))
+                #expect(try mirrorRows(db, late.replacingOccurrences(of: "%@", with: "twin_" + name)) == builtinLate,
+                        "\(profile) \(order) \(name) late rows")
+                lateSeen += builtinLate.count
+            }
+        }
+        #expect(lateSeen > 0, "no row was late: the comparison of late rows tested nothing")
+    }
+
     /// SQL queries added through the configuration, end to end. `hourly` is `sum_fare_window`'s computation and
     /// `daily` `trips_total`'s, so the hand-wired built-ins (independent code) are their truth; `revenue_by_company`
     /// adds a text group. Replay → mirror tables → `tripstream query` → HTTP API and status → `run` over
