@@ -10,7 +10,6 @@ final class QueryProgram: Sendable {
     let mode: OutputMode
     /// `TripColumn` index of the window's time column.
     let timeColumn: Int
-    let filter: FilterProgram?
     /// `TripColumn` indices of the group columns, in GROUP BY order.
     let groupColumns: [Int]
     let slots: [Slot]
@@ -51,7 +50,6 @@ final class QueryProgram: Sendable {
                 return Int64(texts.intern(text))
             }
         }
-        self.filter = filter
         let groupColumns = q.groupKey.columns.map(\.rawValue)
         self.groupColumns = groupColumns
         var slots: [Slot] = []
