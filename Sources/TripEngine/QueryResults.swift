@@ -68,7 +68,7 @@ public struct ResultColumn: Sendable {
     /// False where the value is NULL.
     public internal(set) var present: [Bool]
     /// What a text column's numbers index (the engine's strings, shared, not copied).
-    let texts: [String]
+    public let texts: [String]
 
     init(kind: Kind, numbers: [Int64], present: [Bool], texts: [String] = []) {
         self.kind = kind
@@ -97,6 +97,34 @@ public struct ResultColumn: Sendable {
 
     public var count: Int { numbers.count }
 
+    /// A column's storage as buffer pointers, valid inside `withPointers`: reading a value through them touches
+    /// no reference count (a sink's per-value loop).
+    public struct Pointers {
+        public let kind: Kind
+        public let numbers: UnsafeBufferPointer<Int64>
+        public let present: UnsafeBufferPointer<Bool>
+        public let texts: UnsafeBufferPointer<String>
+    }
+
+    /// Calls `body` with the pointers of every column of `columns`, in order.
+    public static func withPointers<R>(_ columns: [ResultColumn], _ body: (UnsafeBufferPointer<Pointers>) throws -> R) rethrows -> R {
+        var pointers: [Pointers] = []
+        pointers.reserveCapacity(columns.count)
+        func nest(_ i: Int) throws -> R {
+            guard i < columns.count else { return try pointers.withUnsafeBufferPointer(body) }
+            let column = columns[i]
+            return try column.numbers.withUnsafeBufferPointer { numbers in
+                try column.present.withUnsafeBufferPointer { present in
+                    try column.texts.withUnsafeBufferPointer { texts in
+                        pointers.append(Pointers(kind: column.kind, numbers: numbers, present: present, texts: texts))
+                        return try nest(i + 1)
+                    }
+                }
+            }
+        }
+        return try nest(0)
+    }
+
     public subscript(row: Int) -> ResultValue {
         guard present[row] else { return .null }
         let n = numbers[row]
@@ -117,9 +145,10 @@ public struct QueryResults: Sendable, Equatable {
     public var name: String
     /// Values per row: the query's outputs.
     public var width: Int { columns.count }
-    var windowStarts: [EventTime] = []
-    var windowEnds: [EventTime] = []
-    var finals: [Bool] = []
+    public internal(set) var windowStarts: [EventTime] = []
+    public internal(set) var windowEnds: [EventTime] = []
+    /// Per row: whether its window is final.
+    public internal(set) var finals: [Bool] = []
     public internal(set) var columns: [ResultColumn]
     /// ms; Int64.min before any row, Int64.max after the end of input.
     public var watermark: EventTime

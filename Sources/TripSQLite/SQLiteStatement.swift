@@ -83,6 +83,10 @@ public final class SQLiteStatement {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
+    public func bindNull(at index: Int32) throws {
+        try check(sqlite3_bind_null(handle, index))
+    }
+
     public func bind(_ value: Double?, at index: Int32) throws {
         try check(value.map { sqlite3_bind_double(handle, index, $0) } ?? sqlite3_bind_null(handle, index))
     }

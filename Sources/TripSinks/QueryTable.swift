@@ -17,9 +17,17 @@ public struct QueryTable: Sendable {
     public var name: String { query.name }
     /// The outputs that identify a row (window bounds or day, group columns), in SELECT order.
     public let keyOutputs: [Int]
+    /// Per output: a timestamp stored as Unix seconds (window bounds) rather than milliseconds (MIN/MAX).
+    let storesSeconds: [Bool]
 
     public init(_ query: AnalyticQuery) {
         self.query = query
+        storesSeconds = query.outputs.map {
+            switch $0.source {
+            case .windowStart, .windowEnd: true
+            default: false
+            }
+        }
         keyOutputs = query.outputs.indices.filter {
             switch query.outputs[$0].source {
             case .windowStart, .windowEnd, .day, .group: true
@@ -75,20 +83,20 @@ public struct QueryTable: Sendable {
             """
     }
 
-    /// Output `index`'s value as the table stores it.
-    public func sqliteValue(_ value: ResultValue, output index: Int) -> SQLiteValue {
-        switch value {
-        case .null: .null
-        case .integer(let v): .integer(v)
-        case .decimal(let v, let scale): .real(Double(v) / Self.powerOfTen(scale))
-        case .double(let d): .real(d)
-        case .text(let s): .text(s)
-        case .timestamp(let ms):
-            switch query.outputs[index].source {
-            case .windowStart, .windowEnd: .integer(floorDiv(ms, 1000))
-            default: .integer(ms)
-            }
-        case .date(let day): .text(CivilDate.isoDay(Int(day)))
+    /// Binds row `row` of output `index`'s result column as the table stores it, at parameter `parameter`: one
+    /// typed bind per value, no `ResultValue` or `SQLiteValue` made in between, no reference counted (the commit
+    /// thread writes every changed row of every query this way).
+    func bind(_ column: ResultColumn.Pointers, row: Int, output index: Int, to s: SQLiteStatement,
+              at parameter: Int32) throws {
+        guard column.present[row] else { return try s.bindNull(at: parameter) }
+        let n = column.numbers[row]
+        switch column.kind {
+        case .integer: try s.bind(n, at: parameter)
+        case .decimal(let scale): try s.bind(Double(n) / Self.powerOfTen(scale), at: parameter)
+        case .double: try s.bind(Double(bitPattern: UInt64(bitPattern: n)), at: parameter)
+        case .text: try s.bind(text: column.texts[Int(n)], at: parameter)
+        case .timestamp: try s.bind(storesSeconds[index] ? floorDiv(n, 1000) : n, at: parameter)
+        case .date: try s.bind(text: CivilDate.isoDay(Int(n)), at: parameter)
         }
     }
 

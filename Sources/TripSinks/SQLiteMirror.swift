@@ -269,16 +269,19 @@ public final class SQLiteMirror {
 
     /// Each SQL query's changed rows, upserted by key (`QueryTable`).
     func writeQueryResults(_ results: [QueryResults]) throws {
-        for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.rows.isEmpty {
-            precondition(table.name == r.name, "results of \(r.name) for the table of \(table.name)")
-            let outputs = Int32(table.query.outputs.count)
-            let rows = r.rows
-            try writer.write(count: rows.count, in: db) { index, s, first in
-                let row = rows[index]
-                for (i, value) in row.values.enumerated() {
-                    try s.bind(table.sqliteValue(value, output: i), at: first + Int32(i))
+        for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.finals.isEmpty {
+            precondition(table.name == r.name && r.width == table.query.outputs.count,
+                         "results of \(r.name) for the table of \(table.name)")
+            let finalParameter = Int32(r.width)
+            try ResultColumn.withPointers(r.columns) { columns in
+                try r.finals.withUnsafeBufferPointer { finals in
+                    try writer.write(count: finals.count, in: db) { row, s, first in
+                        for i in 0..<columns.count {
+                            try table.bind(columns[i], row: row, output: i, to: s, at: first + Int32(i))
+                        }
+                        try s.bind(finals[row] ? 1 : 0, at: first + finalParameter)
+                    }
                 }
-                try s.bind(row.final ? 1 : 0, at: first + outputs)
             }
         }
     }
