@@ -21,10 +21,12 @@ public struct UserQuery: Sendable, Equatable {
     /// The mode of a new query that names none: each window once, when final, as windowed SQL emits by default.
     public static let defaultMode = OutputMode.append
 
-    /// Names a query cannot take: the mirror's tables besides the results (Sources/TripSinks/MirrorSchema.swift)
-    /// and the view over `hotspot_window_by_id`. A query's results will be a mirror table of its name.
+    /// Names a query cannot take: the mirror's tables besides the results (Sources/TripSinks/MirrorSchema.swift,
+    /// TextDictionary.swift) and the view over `hotspot_window_by_id`. A query's results will be a mirror table
+    /// of its name, or a view of its name over `<name>_by_id` (so no query name ends in `_by_id`).
     public static let reservedNames: Set<String> = [
-        "dead_letters", "progress", "query_progress", "meta", "locations", "hotspot_window_by_id", "sql_queries",
+        "dead_letters", "progress", "query_progress", "meta", "locations", "texts", "hotspot_window_by_id",
+        "sql_queries",
     ]
 
     /// Why `name` cannot name a query, or nil when it can: a lower-case letter, then up to 62 lower-case
@@ -37,6 +39,7 @@ public struct UserQuery: Sendable, Equatable {
             return "not a valid query name: use a lower-case letter, then up to 62 lower-case letters, digits or '_'"
         }
         if reservedNames.contains(name) { return "reserved: the mirror has a table of that name" }
+        if name.hasSuffix("_by_id") { return "reserved: the mirror keeps the rows of a query x with text groups in x_by_id" }
         if name.hasPrefix("sqlite_") { return "reserved: SQLite keeps names that start with sqlite_" }
         return nil
     }

@@ -7,9 +7,9 @@ import TripCore
 /// row's place packs into few bits: (start − first start) / step, then group − smallest group. When that fits
 /// 32 bits, an LSD radix sort over it (one counting pass per 8 bits actually used, stable by construction)
 /// replaces the comparison sort; otherwise the comparison sort runs.
-enum KeyOrder {
+public enum KeyOrder {
     /// Indices of `keys` in (start, group) order, equal keys in index order.
-    static func sortedIndices(_ keys: [GroupedWindowKey]) -> [Int] {
+    public static func sortedIndices(_ keys: [GroupedWindowKey]) -> [Int] {
         let n = keys.count
         guard n > 1 else { return Array(0..<n) }
         precondition(n < Int(UInt32.max), "too many rows in one epoch to sort")

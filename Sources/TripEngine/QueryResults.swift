@@ -70,7 +70,7 @@ public struct ResultColumn: Sendable {
     /// What a text column's numbers index (the engine's strings, shared, not copied).
     public let texts: [String]
 
-    init(kind: Kind, numbers: [Int64], present: [Bool], texts: [String] = []) {
+    public init(kind: Kind, numbers: [Int64], present: [Bool], texts: [String] = []) {
         self.kind = kind
         self.numbers = numbers
         self.present = present

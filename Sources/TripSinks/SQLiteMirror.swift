@@ -48,6 +48,8 @@ public final class SQLiteMirror {
                 queries: [AnalyticQuery] = []) throws {
         db = try SQLiteDatabase(path: path)
         queryTables = queries.map(QueryTable.init)
+        queryTextIDs = Dictionary(uniqueKeysWithValues: Set(queryTables.flatMap { $0.interned.map(\.dictionary) })
+            .map { ($0, TextIDCache($0)) })
         if case .background(let pages, let limit) = walCheckpoints {
             checkpointer = WALCheckpointer(path: path, threshold: pages, limit: limit)
         } else {
@@ -65,8 +67,8 @@ public final class SQLiteMirror {
             BatchedUpsert(table: "hotspot_window_by_id", columns: ["window_start", "window_end", "location_id",
                                                                    "count", "final"], fixed: fixed))
         queryWriters = queryTables.map { table in
-            BatchedUpsert(table: QueryTable.quoted(table.name), columns: table.columns.dropFirst().map { QueryTable.quoted($0.name) },
-                          fixed: fixed)
+            BatchedUpsert(table: QueryTable.quoted(table.storageName),
+                          columns: table.storedColumns.dropFirst().map { QueryTable.quoted($0.name) }, fixed: fixed)
         }
         // Tenants may share the mirror from several processes: wait up to a minute for another's epoch
         // transaction (SQLite allows one writer at a time) rather than fail after the default 5 s.
@@ -101,7 +103,10 @@ public final class SQLiteMirror {
                 let existing = try db.rows("SELECT name, type FROM pragma_table_info(?)", [.text(table.name)])
                     .map { (name: $0[0].string ?? "", type: $0[1].string ?? "") }
                 if let problem = table.mismatch(existing: existing) { throw SQLiteError(code: 0, message: problem) }
+                let kind = try db.scalar("SELECT type FROM sqlite_master WHERE name = ?", [.text(table.name)])
+                let inline = !table.interned.isEmpty && kind == .text("table")
                 try db.execute(table.ddl)
+                if inline { try db.execute(table.migrationFromInline) }
             }
             try SQLQueryRegistry.record(queryTables, in: db)
         }
@@ -116,48 +121,14 @@ public final class SQLiteMirror {
         }
     }
 
-    /// Location texts → their ids in `locations`, as far as this process has looked them up (ids never change).
-    /// Both caches are used by one thread at a time and never re-entrantly (no dynamic exclusivity checks).
-    @exclusivity(unchecked) var locationIDs: [String: Int64] = [:]
-    /// The same by the emitting engine's location id (`LocationHotspotRow.locationID`), without hashing the
-    /// text. The text is compared before an entry is used, so rows of another engine cannot take a wrong id.
-    /// Two arrays indexed by that id: the text and its mirror id (-1: none yet).
-    @exclusivity(unchecked) var engineTexts: [String] = []
-    @exclusivity(unchecked) var engineIDs: [Int64] = []
+    /// The built-in hotspots' location ids, by the engine's location id (`LocationHotspotRow.locationID`).
+    let builtinLocationIDs = TextIDCache(.locations)
+    /// The SQL queries' text group values' ids, per dictionary, by the engine's text index.
+    let queryTextIDs: [TextDictionary: TextIDCache]
 
     /// The id of each location of `rows` (inserting the new ones), in row order.
     func locationIDs(for rows: [LocationHotspotRow]) throws -> [Int64] {
-        var ids: [Int64] = []
-        ids.reserveCapacity(rows.count)
-        for r in rows {
-            let e = Int(r.locationID)
-            // The engine hands every row of a location the same String, so this compare is usually by identity.
-            if e >= 0, e < engineIDs.count, engineIDs[e] >= 0, engineTexts[e] == r.location {
-                ids.append(engineIDs[e])
-                continue
-            }
-            let id = try locationID(of: r.location)
-            if e >= 0 {
-                if e >= engineIDs.count {
-                    engineIDs.append(contentsOf: repeatElement(-1, count: e + 1 - engineIDs.count))
-                    engineTexts.append(contentsOf: repeatElement("", count: e + 1 - engineTexts.count))
-                }
-                engineIDs[e] = id
-                engineTexts[e] = r.location
-            }
-            ids.append(id)
-        }
-        return ids
-    }
-
-    func locationID(of text: String) throws -> Int64 {
-        if let id = locationIDs[text] { return id }
-        try statement("INSERT OR IGNORE INTO locations(location) VALUES (?1)", tenantBound: false).run([.text(text)])
-        guard let id = try db.rows("SELECT id FROM locations WHERE location = ?", [.text(text)]).first?.first?.int64 else {
-            throw SQLiteError(code: 0, message: "location \(text) missing right after its insert")
-        }
-        locationIDs[text] = id
-        return id
+        try rows.map { try builtinLocationIDs.id(of: $0.location, engineIndex: Int($0.locationID), in: db) }
     }
 
     static func currency(_ cents: Int64?) -> Double? { cents.map { Double($0) / 100 } }
@@ -174,17 +145,13 @@ public final class SQLiteMirror {
     /// `beforeCommit` runs inside the transaction after its writes (a crash point for tests).
     public func apply(_ output: EpochOutput, deadLetters: [DeadLetter], progress: EpochProgress,
                       counters: Counters, beforeCommit: () -> Void = {}) throws {
-        let known = locationIDs.count
         do {
             try applyInTransaction(output, deadLetters: deadLetters, progress: progress, counters: counters,
                                    beforeCommit: beforeCommit)
         } catch {
             // Ids looked up in a transaction that rolled back may not exist: forget them.
-            if locationIDs.count != known {
-                locationIDs = [:]
-                engineTexts = []
-                engineIDs = []
-            }
+            builtinLocationIDs.forget()
+            for cache in queryTextIDs.values { cache.forget() }
             throw error
         }
     }
@@ -267,15 +234,23 @@ public final class SQLiteMirror {
         }
     }
 
-    /// Each SQL query's changed rows, upserted by key (`QueryTable`).
+    /// Each SQL query's changed rows, upserted by key (`QueryTable`); text group values as their ids.
     func writeQueryResults(_ results: [QueryResults]) throws {
         for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.finals.isEmpty {
             precondition(table.name == r.name && r.width == table.query.outputs.count,
                          "results of \(r.name) for the table of \(table.name)")
+            var stored = r.columns
+            for t in table.interned {
+                stored[t.output] = try queryTextIDs[t.dictionary]!.ids(of: stored[t.output], in: db)
+            }
             let finalParameter = Int32(r.width)
-            try ResultColumn.withPointers(r.columns) { columns in
+            try ResultColumn.withPointers(stored) { columns in
+                // Ids follow first appearance, not the text order rows come in: writing in key order keeps each
+                // insert next to the last one in the table's B-tree instead of a seek from the root.
+                let order = table.interned.isEmpty ? nil : table.keyOrder(columns, rows: r.finals.count)
                 try r.finals.withUnsafeBufferPointer { finals in
-                    try writer.write(count: finals.count, in: db) { row, s, first in
+                    try writer.write(count: finals.count, in: db) { k, s, first in
+                        let row = order?[k] ?? k
                         for i in 0..<columns.count {
                             try table.bind(columns[i], row: row, output: i, to: s, at: first + Int32(i))
                         }
@@ -317,7 +292,7 @@ public final class SQLiteMirror {
                 try db.prepare("DELETE FROM \(MirrorSchema.storage(of: table)) WHERE tenant = ?").run([.text(tenant)])
             }
             for table in queryTables {
-                try db.prepare("DELETE FROM \(QueryTable.quoted(table.name)) WHERE tenant = ?").run([.text(tenant)])
+                try db.prepare("DELETE FROM \(QueryTable.quoted(table.storageName)) WHERE tenant = ?").run([.text(tenant)])
             }
         }
     }

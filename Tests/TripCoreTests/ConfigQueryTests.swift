@@ -62,7 +62,7 @@ import Testing
         for name in ["Revenue", "1st", "_x", "", "a-b", "a b", "é", String(repeating: "a", count: 64)] {
             expectError("{\"queries\": {\"\(name)\": {\"sql\": \"x\"}}}", key: "queries.\(name)", message: invalid)
         }
-        for name in ["dead_letters", "progress", "query_progress", "meta", "locations", "hotspot_window_by_id"] {
+        for name in ["dead_letters", "progress", "query_progress", "meta", "locations", "texts", "hotspot_window_by_id"] {
             expectError("{\"queries\": {\"\(name)\": {\"sql\": \"x\"}}}", key: "queries.\(name)",
                         message: "reserved: the mirror has a table of that name")
         }
@@ -70,6 +70,8 @@ import Testing
                     message: "reserved: SQLite keeps names that start with sqlite_")
         #expect(UserQuery.problem(withName: String(repeating: "a", count: 63)) == nil)
         #expect(UserQuery.problem(withName: "q_2") == nil)
+        #expect(UserQuery.problem(withName: "revenue_by_id")
+                == "reserved: the mirror keeps the rows of a query x with text groups in x_by_id")
     }
 
     /// The fingerprint of a state directory is this text: a configuration of the built-ins prints exactly as

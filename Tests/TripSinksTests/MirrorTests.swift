@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TripCore
 @testable import TripEngine
+import TripSQL
 import TripSQLite
 @testable import TripSinks
 import TripTesting
@@ -208,14 +209,23 @@ import TripTesting
 
     /// A new query's results will be a mirror table of its name: the configuration must reserve every other
     /// table and view a mirror has (TripCore cannot read MirrorSchema, so it keeps its own list).
+    /// A mirror with a SQL query grouped by text adds its view, its `_by_id` table, `texts` and `sql_queries`.
     @Test func everyMirrorTableButTheResultsIsAReservedQueryName() throws {
-        let path = scratchFile("names.sqlite")
-        _ = try SQLiteMirror(path: path, tenant: "t")
-        let rows = try SQLiteDatabase(path: path).rows(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-        let names = Set(rows.compactMap { row -> String? in if case .text(let name) = row.first { name } else { nil } })
-        #expect(names.count > MirrorSchema.resultTables.count)
-        #expect(names.subtracting(MirrorSchema.resultTables).subtracting(UserQuery.reservedNames).isEmpty,
-                "\(names.subtracting(MirrorSchema.resultTables).subtracting(UserQuery.reservedNames))")
+        let query = try QueryAnalyzer.compile("""
+            SELECT window_start, window_end, company, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR)
+            GROUP BY window_start, window_end, company
+            """, name: "by_company")
+        for queries in [[], [query]] {
+            let path = scratchFile("names-\(queries.count).sqlite")
+            _ = try SQLiteMirror(path: path, tenant: "t", queries: queries)
+            let rows = try SQLiteDatabase(path: path).rows(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            let names = Set(rows.compactMap { row -> String? in if case .text(let name) = row.first { name } else { nil } })
+            #expect(names.count > MirrorSchema.resultTables.count)
+            let others = names.subtracting(MirrorSchema.resultTables + queries.map(\.name))
+                .filter { UserQuery.problem(withName: $0) == nil }
+            #expect(others.isEmpty, "\(others)")
+            #expect(names.contains("texts") == !queries.isEmpty)
+        }
     }
 }

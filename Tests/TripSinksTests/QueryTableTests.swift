@@ -65,23 +65,17 @@ import TripTesting
     }
 
     /// A query whose WHERE rules out NULL group values keys its table by a primary key (a `WITHOUT ROWID` table, as
-    /// the built-ins' are); rows are still replaced by key. A table made earlier with the NULL-safe UNIQUE index
-    /// keeps working: the upserts name no conflict target.
-    @Test func nonNullGroupsMakeAPrimaryKeyTableAndOldTablesStillWork() throws {
+    /// the built-ins' are); otherwise a NULL-safe UNIQUE index. Either way text group values are stored as ids in
+    /// `<name>_by_id` (`texts` numbers them) behind the view `<name>`, and rows are replaced by key.
+    @Test func textGroupsAreStoredByIdBehindAViewInBothKeyShapes() throws {
         let sql = Self.sql.replacingOccurrences(of: "GROUP BY", with: "WHERE company IS NOT NULL GROUP BY")
-        let query = try QueryAnalyzer.compile(sql, name: "by_company")
-        #expect(query.groupValuesAreNeverNull)
-        for oldShape in [false, true] {
-            let path = scratchFile("query-table-pk-\(oldShape).sqlite")
-            if oldShape {
-                let db = try SQLiteDatabase(path: path)
-                try db.execute(QueryTable(Self.query).ddl)  // made by a build that always used the UNIQUE index
-            }
-            let mirror = try SQLiteMirror(path: path, tenant: "t1", queries: [query])
-            let schema = try mirror.db.rows("SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name = 'by_company'")
-            let ddl = schema.first?.first?.string ?? ""
-            #expect(ddl.contains("WITHOUT ROWID") != oldShape, "\(ddl)")
-            #expect(ddl.contains("ifnull") == oldShape, "\(ddl)")
+        for query in [Self.query, try QueryAnalyzer.compile(sql, name: "by_company")] {
+            let keyed = query.groupValuesAreNeverNull
+            let mirror = try SQLiteMirror(path: scratchFile("query-table-ids-\(keyed).sqlite"), tenant: "t1", queries: [query])
+            let ddl = try mirror.db.scalar("SELECT sql FROM sqlite_master WHERE name = 'by_company_by_id'")?.string ?? ""
+            #expect(ddl.contains("WITHOUT ROWID") == keyed, "\(ddl)")
+            #expect(ddl.contains("\"company_id\" INTEGER") && !ddl.contains("\"company\""), "\(ddl)")
+            #expect(try mirror.db.scalar("SELECT type FROM sqlite_master WHERE name = 'by_company'") == .text("view"))
             try apply(mirror, output(epoch: 1, [row("Flash Cab", trips: 1, fare: 1250, final: false),
                                                 row("Taxi Affiliation", trips: 2, fare: 7, final: false)]))
             let later = output(epoch: 2, [row("Flash Cab", trips: 3, fare: 1999, final: true)])
@@ -89,6 +83,69 @@ import TripTesting
             try apply(mirror, later)
             let rows = try mirror.db.rows("SELECT company, trips, final FROM by_company ORDER BY company")
             #expect(rows == [[.text("Flash Cab"), .integer(3), .integer(1)], [.text("Taxi Affiliation"), .integer(2), .integer(0)]])
+            #expect(try mirror.db.rows("SELECT text FROM texts ORDER BY id") == [[.text("Flash Cab")], [.text("Taxi Affiliation")]])
+            #expect(try mirror.db.scalar("SELECT COUNT(*) FROM by_company_by_id") == .integer(2))
+        }
+    }
+
+    /// A table made by a build that stored text group values inline (either key shape, rows of two tenants, a NULL
+    /// group among them) is moved into the id layout when the mirror opens: the view shows the same rows, and
+    /// later epochs replace them by key.
+    @Test func inlineTablesOfEarlierBuildsMoveToIds() throws {
+        let columns = """
+            "tenant" TEXT NOT NULL, "window_start" INTEGER, "window_end" INTEGER, "company" TEXT, "trips" INTEGER,
+            "fare" REAL, "miles" REAL, "avg_tips" REAL, "last_start" INTEGER, "final" INTEGER NOT NULL
+            """
+        let shapes = [
+            (Self.query, """
+                CREATE TABLE "by_company"(\(columns));
+                CREATE UNIQUE INDEX "by_company key" ON "by_company"(tenant, window_start, window_end, ifnull(company, x''));
+                """),
+            (try QueryAnalyzer.compile(Self.sql.replacingOccurrences(of: "GROUP BY", with: "WHERE company IS NOT NULL GROUP BY"),
+                                       name: "by_company"),
+             "CREATE TABLE \"by_company\"(\(columns), PRIMARY KEY (window_start, window_end, company, tenant)) WITHOUT ROWID;"),
+        ]
+        let start = Self.hour / 1000
+        for (n, (query, oldDDL)) in shapes.enumerated() {
+            let path = scratchFile("query-table-inline-\(n).sqlite")
+            let old = try SQLiteDatabase(path: path)
+            try old.execute(oldDDL)
+            let values = (["('t1', 'Flash Cab', 1)", "('t2', 'Flash Cab', 5)", "('t1', 'Blue', 2)"]
+                          + (query.groupValuesAreNeverNull ? [] : ["('t2', NULL, 9)"])).map { v -> String in
+                let parts = v.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+                return "(\(parts[0]), \(start), \(start + 3600), \(parts[1]), \(parts[2]), 1.5, -1.5, 0.125, \(Self.hour + 90_500), 0)"
+            }
+            try old.execute("INSERT INTO by_company VALUES \(values.joined(separator: ", "))")
+            let before = try old.rows("SELECT * FROM by_company ORDER BY tenant, company")
+            let mirror = try SQLiteMirror(path: path, tenant: "t1", queries: [query])
+            #expect(try mirror.db.scalar("SELECT type FROM sqlite_master WHERE name = 'by_company'") == .text("view"))
+            #expect(try mirror.db.rows("SELECT * FROM by_company ORDER BY tenant, company") == before)
+            try apply(mirror, output(epoch: 1, [row("Flash Cab", trips: 3, fare: 1999, final: true)]))
+            let after = try mirror.db.rows("SELECT tenant, company, trips, final FROM by_company ORDER BY tenant, company")
+            #expect(after == [[.text("t1"), .text("Blue"), .integer(2), .integer(0)],
+                              [.text("t1"), .text("Flash Cab"), .integer(3), .integer(1)],
+                             ] + (query.groupValuesAreNeverNull ? [] : [[.text("t2"), .null, .integer(9), .integer(0)]])
+                              + [[.text("t2"), .text("Flash Cab"), .integer(5), .integer(0)]], "\(n)")
+        }
+    }
+
+    /// The four built-ins' values make exactly the mirror's hand-written tables: the same columns, types, NOT NULL
+    /// and primary keys (`hotspot_window_by_id` with `location_id`, and the view `hotspot_window`).
+    @Test func theBuiltinsValuesMakeTheirExactTables() throws {
+        let builtin = try SQLiteDatabase(path: ":memory:")
+        try builtin.execute(MirrorSchema.ddl)
+        for (profileName, profile) in [("chicago", TripstreamConfig.chicago), ("seed", .seed)] {
+            for name in QueryName.allCases {
+                let table = QueryTable(try BuiltinQueries.query(name, in: profile))
+                let derived = try SQLiteDatabase(path: ":memory:")
+                try derived.execute(table.ddl)
+                #expect(table.storageName == MirrorSchema.storage(of: name.rawValue))
+                for object in Set([name.rawValue, table.storageName]) + table.interned.map(\.dictionary.table) {
+                    let info = "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid"
+                    let want = try builtin.rows(info, [.text(object)]), have = try derived.rows(info, [.text(object)])
+                    #expect(!want.isEmpty && have == want, "\(profileName) \(object): \(have) vs \(want)")
+                }
+            }
         }
     }
 
