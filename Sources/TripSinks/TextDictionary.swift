@@ -38,11 +38,17 @@ final class TextIDCache {
     }
 
     /// The id of `text`, which the engine numbers `index` (or -1), inserting it when new.
+    @inline(__always)
     func id(of text: String, engineIndex index: Int, in db: SQLiteDatabase) throws -> Int64 {
         // The engine hands every row of a text the same String, so this compare is usually by identity.
         if index >= 0, index < engineIDs.count, engineIDs[index] >= 0, engineTexts[index] == text {
             return engineIDs[index]
         }
+        return try firstID(of: text, engineIndex: index, in: db)
+    }
+
+    @inline(never)
+    func firstID(of text: String, engineIndex index: Int, in db: SQLiteDatabase) throws -> Int64 {
         let id = try lookUp(text, in: db)
         if index >= 0 {
             if index >= engineIDs.count {
