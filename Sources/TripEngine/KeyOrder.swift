@@ -45,7 +45,11 @@ public enum KeyOrder {
             var lastDistance: UInt64 = 0
             for k in keys {
                 let d = UInt64(bitPattern: k.start &- minStart)
-                if d != lastDistance { lastDistance = d; step = KeyOrder.gcd(step, d) }
+                // Usually one remainder: the step is found within the first few distinct starts.
+                if d != lastDistance {
+                    lastDistance = d
+                    if step == 0 || d % step != 0 { step = KeyOrder.gcd(step, d) }
+                }
             }
             let ranks = step == 0 ? 0 : UInt64(bitPattern: maxStart &- minStart) / step
             groupBits = KeyOrder.bitWidth(UInt64(UInt32(bitPattern: maxGroup &- minGroup)))
@@ -63,31 +67,48 @@ public enum KeyOrder {
         }
     }
 
-    /// Stable LSD radix sort of `words` by their bits 32 ..< 32 + `bits`, eight bits per pass.
+    /// Stable LSD radix sort of `words` by their bits 32 ..< 32 + `bits`: digits of 8 bits, or 11 when there are
+    /// enough words to pay for the larger count table (17 bits of place then take two passes, not three). One
+    /// read counts every digit; a digit that is the same in every word is skipped.
     static func radixSortHighBits(_ words: inout [UInt64], bits: Int) {
         let n = words.count
         guard bits > 0, n > 1 else { return }
-        var other = [UInt64](repeating: 0, count: n)
-        var counts = [Int](repeating: 0, count: 256)
-        var shift = 32
-        while shift < 32 + bits {
-            words.withUnsafeBufferPointer { from in
-                other.withUnsafeMutableBufferPointer { to in
-                    counts.withUnsafeMutableBufferPointer { c in
-                        for i in 0..<256 { c[i] = 0 }
-                        for w in from { c[Int(truncatingIfNeeded: w >> UInt64(shift)) & 0xFF] += 1 }
-                        var sum = 0
-                        for i in 0..<256 { let count = c[i]; c[i] = sum; sum += count }
-                        for w in from {
-                            let digit = Int(truncatingIfNeeded: w >> UInt64(shift)) & 0xFF
-                            to[c[digit]] = w
-                            c[digit] += 1
-                        }
+        let digitBits = n >= 4096 ? 11 : 8
+        let radix = 1 << digitBits, mask = UInt64(radix - 1)
+        let passes = (bits + digitBits - 1) / digitBits
+        var counts = [Int](repeating: 0, count: radix * passes)
+        words.withUnsafeBufferPointer { from in
+            counts.withUnsafeMutableBufferPointer { c in
+                for w in from {
+                    var digits = w >> 32
+                    for p in 0..<passes {
+                        c[p * radix + Int(truncatingIfNeeded: digits & mask)] += 1
+                        digits >>= UInt64(digitBits)
                     }
                 }
             }
-            swap(&words, &other)
-            shift += 8
+        }
+        var other = [UInt64](repeating: 0, count: n)
+        for p in 0..<passes {
+            let shift = UInt64(32 + p * digitBits)
+            var sorted = false
+            words.withUnsafeBufferPointer { from in
+                other.withUnsafeMutableBufferPointer { to in
+                    counts.withUnsafeMutableBufferPointer { all in
+                        let c = UnsafeMutableBufferPointer(rebasing: all[p * radix ..< (p + 1) * radix])
+                        if c[Int(truncatingIfNeeded: (from[0] >> shift) & mask)] == n { return }  // one digit
+                        var sum = 0
+                        for i in 0..<radix { let count = c[i]; c[i] = sum; sum += count }
+                        for w in from {
+                            let digit = Int(truncatingIfNeeded: (w >> shift) & mask)
+                            to[c[digit]] = w
+                            c[digit] += 1
+                        }
+                        sorted = true
+                    }
+                }
+            }
+            if sorted { swap(&words, &other) }
         }
     }
 
