@@ -76,7 +76,7 @@ public struct Engine: Sendable {
         let (day, _, dayEnd) = localDay(of: t)
         if dayEnd > state.watermarks.tripsTotal {
             let i = state.days.entry(start: day, initial: MoneyAggregate(), epoch: epoch)
-            state.days.values[i].add(trip)
+            state.days.entries[i].value.add(trip)
         } else {
             late.insert(.tripsTotal)
         }
@@ -109,7 +109,7 @@ public struct Engine: Sendable {
         var start = window.lastStart(containing: t)
         while start + window.length > t && start + window.length > watermark {
             let i = table.entry(start: start, group: group, initial: initial(), epoch: epoch)
-            update(&table.values[i])
+            update(&table.entries[i].value)
             added = true
             start -= window.slide
         }
@@ -195,13 +195,14 @@ public struct Engine: Sendable {
         }
         var finalMask = [Bool](repeating: false, count: open.count)
         for i in 0..<open.count {
-            let key = GroupedWindowKey(start: open.starts[i], group: open.groups[i])
+            let e = open.entries[i]
+            let key = GroupedWindowKey(start: e.start, group: e.group)
             if isFinal(key.start, key.group) {
                 finalMask[i] = true
-                picked.append((key, open.values[i], true))
-                if mode == .complete { retained[key] = open.values[i] }
-            } else if mode == .complete || (mode == .update && open.touched[i] == epoch) {
-                picked.append((key, open.values[i], false))
+                picked.append((key, e.value, true))
+                if mode == .complete { retained[key] = e.value }
+            } else if mode == .complete || (mode == .update && e.touched == epoch) {
+                picked.append((key, e.value, false))
             }
         }
         if finalMask.contains(true) { open.removeAll { finalMask[$0] } }

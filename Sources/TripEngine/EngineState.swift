@@ -63,7 +63,7 @@ public struct EngineState: Sendable, Equatable {
         w.bool(finished)
         func table<V>(_ t: WindowTable<V>, _ value: (V, inout ByteWriter) -> Void) {
             w.int64(Int64(t.count))
-            for i in t.sortedIndices() { w.int64(t.starts[i]); w.int32(t.groups[i]); value(t.values[i], &w) }
+            for i in t.sortedIndices() { w.int64(t.entries[i].start); w.int32(t.entries[i].group); value(t.entries[i].value, &w) }
         }
         func map<V>(_ m: [GroupedWindowKey: V], _ value: (V, inout ByteWriter) -> Void) {
             w.int64(Int64(m.count))

@@ -60,7 +60,7 @@ public struct QueryState: Sendable {
             usedRows += 1
             if Int(usedRows) * stride > slab.count { growSlab() }
         }
-        let base = Int(windows.values[i]) * stride
+        let base = Int(windows.entries[i].value) * stride
         slab.withUnsafeMutableBufferPointer { words in
             if isNew { for j in 0..<stride { words[base + j] = k.initialWords[j] } }
             k.accumulate(present, values, into: words, at: base)
@@ -107,8 +107,8 @@ extension QueryState: Equatable {
               a.windows.count == b.windows.count, a.retained.count == b.retained.count
         else { return false }
         for i in 0..<a.windows.count {
-            guard let j = b.windows.find(start: a.windows.starts[i], group: a.windows.groups[i]),
-                  a.words(a.windows.values[i]) == b.words(b.windows.values[j]) else { return false }
+            guard let j = b.windows.find(start: a.windows.entries[i].start, group: a.windows.entries[i].group),
+                  a.words(a.windows.entries[i].value) == b.words(b.windows.entries[j].value) else { return false }
         }
         for (key, row) in a.retained {
             guard let other = b.retained[key], a.words(row) == b.words(other) else { return false }
@@ -128,9 +128,9 @@ extension QueryState {
         for v in groups.words { w.int64(v) }
         w.int64(Int64(windows.count))
         for i in windows.sortedIndices() {
-            w.int64(windows.starts[i])
-            w.int32(windows.groups[i])
-            for v in words(windows.values[i]) { w.int64(v) }
+            w.int64(windows.entries[i].start)
+            w.int32(windows.entries[i].group)
+            for v in words(windows.entries[i].value) { w.int64(v) }
         }
         w.int64(Int64(retained.count))
         for key in retained.keys.sorted() {

@@ -1,21 +1,26 @@
 import TripCore
 
 /// Open windows of one query: (window start, group) → value, plus the epoch that last changed each.
-/// Entries live in dense arrays (iteration is a linear scan in insertion order); an open-addressing index
-/// with a multiplicative hash finds them (no `Hasher` on the hot path). Final windows are removed in bulk
-/// at epoch end (`removeAll(where:)`), which compacts the arrays and rebuilds the index.
+/// Entries live in one dense array (iteration is a linear scan in insertion order; a new window is one append,
+/// and a probe reads its key from one place); an open-addressing index with a multiplicative hash finds them (no
+/// `Hasher` on the hot path). Final windows are removed in bulk at epoch end (`removeAll(where:)`), which
+/// compacts the array and rebuilds the index.
 public struct WindowTable<Value: Equatable & Sendable>: Sendable {
-    public private(set) var starts: [EventTime] = []
-    public private(set) var groups: [Int32] = []
-    public var values: [Value] = []
-    public var touched: [Int64] = []
+    public struct Entry: Sendable {
+        public let start: EventTime
+        public let group: Int32
+        public var value: Value
+        public var touched: Int64
+    }
+
+    public internal(set) var entries: [Entry] = []
     /// Slot → entry index + 1 (0 = empty). Power-of-two size, at most half full.
     var slots: [Int32] = Array(repeating: 0, count: 16)
 
     public init() {}
 
-    public var count: Int { starts.count }
-    public var isEmpty: Bool { starts.isEmpty }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
 
     @inline(__always)
     static func hash(_ start: EventTime, _ group: Int32) -> Int {
@@ -32,7 +37,7 @@ public struct WindowTable<Value: Equatable & Sendable>: Sendable {
         while true {
             let slot = Int(slots[i])
             if slot == 0 { return nil }
-            if starts[slot - 1] == start && groups[slot - 1] == group { return slot - 1 }
+            if entries[slot - 1].start == start && entries[slot - 1].group == group { return slot - 1 }
             i = (i + 1) & mask
         }
     }
@@ -45,39 +50,28 @@ public struct WindowTable<Value: Equatable & Sendable>: Sendable {
         while true {
             let slot = Int(slots[i])
             if slot == 0 { break }
-            if starts[slot - 1] == start && groups[slot - 1] == group {
-                touched[slot - 1] = epoch
+            if entries[slot - 1].start == start && entries[slot - 1].group == group {
+                entries[slot - 1].touched = epoch
                 return slot - 1
             }
             i = (i + 1) & mask
         }
-        let index = starts.count
-        starts.append(start)
-        groups.append(group)
-        values.append(initial())
-        touched.append(epoch)
+        let index = entries.count
+        entries.append(Entry(start: start, group: group, value: initial(), touched: epoch))
         slots[i] = Int32(index + 1)
-        if starts.count * 2 > slots.count { rebuildIndex(capacity: slots.count * 2) }
+        if entries.count * 2 > slots.count { rebuildIndex(capacity: slots.count * 2) }
         return index
     }
 
     /// Removes the entries for which `shouldRemove(index)` is true, keeping the others' order.
     public mutating func removeAll(where shouldRemove: (Int) -> Bool) {
         var kept = 0
-        for i in 0..<starts.count where !shouldRemove(i) {
-            if kept != i {
-                starts[kept] = starts[i]
-                groups[kept] = groups[i]
-                values[kept] = values[i]
-                touched[kept] = touched[i]
-            }
+        for i in 0..<entries.count where !shouldRemove(i) {
+            if kept != i { entries[kept] = entries[i] }
             kept += 1
         }
-        guard kept < starts.count else { return }
-        starts.removeLast(starts.count - kept)
-        groups.removeLast(groups.count - kept)
-        values.removeLast(values.count - kept)
-        touched.removeLast(touched.count - kept)
+        guard kept < entries.count else { return }
+        entries.removeLast(entries.count - kept)
         // Never smaller than before: the next epoch opens about as many windows, and growing back would rebuild
         // the index once per doubling.
         var capacity = slots.count
@@ -88,8 +82,8 @@ public struct WindowTable<Value: Equatable & Sendable>: Sendable {
     mutating func rebuildIndex(capacity: Int) {
         slots = Array(repeating: 0, count: capacity)
         let mask = capacity - 1
-        for e in 0..<starts.count {
-            var i = Self.hash(starts[e], groups[e]) & mask
+        for e in 0..<entries.count {
+            var i = Self.hash(entries[e].start, entries[e].group) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = Int32(e + 1)
         }
@@ -97,7 +91,7 @@ public struct WindowTable<Value: Equatable & Sendable>: Sendable {
 
     /// Entry indices in key order (start, then group): deterministic snapshots.
     public func sortedIndices() -> [Int] {
-        starts.indices.sorted { (starts[$0], groups[$0]) < (starts[$1], groups[$1]) }
+        entries.indices.sorted { (entries[$0].start, entries[$0].group) < (entries[$1].start, entries[$1].group) }
     }
 }
 
@@ -105,8 +99,8 @@ extension WindowTable: Equatable {
     /// Same keys with the same values, whatever the order (touch epochs are transient, not state).
     public static func == (a: Self, b: Self) -> Bool {
         guard a.count == b.count else { return false }
-        for i in 0..<a.count {
-            guard let j = b.find(start: a.starts[i], group: a.groups[i]), b.values[j] == a.values[i] else { return false }
+        for e in a.entries {
+            guard let j = b.find(start: e.start, group: e.group), b.entries[j].value == e.value else { return false }
         }
         return true
     }

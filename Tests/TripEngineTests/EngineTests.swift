@@ -28,7 +28,7 @@ func trip(_ minutes: Double, fare: Int64? = 100, tips: Int64? = 10, total: Int64
 func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
     var table = WindowTable<Int64>()
     _ = Engine.addToOpenWindows(t, window: w, watermark: .min, epoch: 0, initial: 0, into: &table, { $0 += 1 })
-    return table.starts
+    return table.entries.map(\.start)
 }
 
 @Suite struct WindowTests {
@@ -52,7 +52,8 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         var table = WindowTable<Int64>()
         // [5,15) ends after the watermark at 12 min, [0,10) does not.
         #expect(Engine.addToOpenWindows(at(7), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
-        #expect(table.starts == [at(5)] && table.values == [1] && table.touched == [3])
+        #expect(table.entries.map(\.start) == [at(5)] && table.entries.map(\.value) == [1]
+                && table.entries.map(\.touched) == [3])
         // Every window of 3 min has ended by 12 min: late, nothing added.
         #expect(!Engine.addToOpenWindows(at(3), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
         #expect(table.count == 1)
@@ -118,7 +119,7 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         out = e.endEpoch()  // watermark 11 min: [0,10) final
         #expect(out.watermarks[.sumFareWindow] == at(11))
         #expect(out.sumFare.map { "\(($0.windowStart - at(0)) / 60_000):\($0.final)" } == ["0:true", "10:false"])
-        #expect(e.state.sumFare.starts == [at(10)])  // final window evicted
+        #expect(e.state.sumFare.entries.map(\.start) == [at(10)])  // final window evicted
     }
 
     @Test func rowsBehindTheWatermarkForAllWindowsAreLate() {
