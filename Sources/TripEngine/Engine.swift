@@ -190,6 +190,8 @@ public struct Engine: Sendable {
         groupOrder: [Int32]? = nil, isFinal: (EventTime, Int32) -> Bool, row: (EventTime, Int32, Value, Bool) -> Row
     ) -> [Row] {
         var picked: [(key: GroupedWindowKey, value: Value, final: Bool)] = []
+        // At most every window: one allocation instead of regrowing through the doublings each epoch.
+        picked.reserveCapacity(open.count + (mode == .complete ? retained.count : 0))
         if mode == .complete {
             for (key, value) in retained { picked.append((key, value, true)) }
         }
