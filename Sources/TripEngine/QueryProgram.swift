@@ -86,8 +86,9 @@ final class QueryProgram: Sendable {
     /// The aggregate's result from the window's words as the number of its column (`outputKinds`), nil for
     /// NULL. A sum whose result does not fit Int64 at its scale is NULL (the stream cannot stop; no portal
     /// column comes near it).
-    func resultNumber(_ s: Slot, _ words: ArraySlice<Int64>) -> Int64? {
-        let o = words.startIndex + s.offset
+    /// `words` is the slab, `base` the window's first word.
+    func resultNumber(_ s: Slot, _ words: UnsafeBufferPointer<Int64>, at base: Int) -> Int64? {
+        let o = base + s.offset
         let a = s.aggregate
         let scale = if case .decimal(let scale)? = a.column?.type { scale } else { 0 }
         switch a.kind {

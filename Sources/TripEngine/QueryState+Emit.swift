@@ -25,16 +25,23 @@ extension QueryState {
                                  groupOrder: groups.arity > 0 ? groupOrder : nil, isFinal: { start, _ in
             day ? zone.startOfDay(start + 1) * 1000 <= wm : start + spec.length <= wm
         }) { start, group, row, final in (start: start, group: group, row: row, final: final) }
-        let bounds = picked.map { w in
-            day ? (zone.startOfDay(w.start) * 1000, zone.startOfDay(w.start + 1) * 1000) : (w.start, w.start + spec.length)
+        // Window bounds, computed once: the bound columns and `windowStarts`/`windowEnds` share these arrays.
+        let starts: [EventTime], ends: [EventTime]
+        if day {
+            starts = picked.map { zone.startOfDay($0.start) * 1000 }
+            ends = picked.map { zone.startOfDay($0.start + 1) * 1000 }
+        } else {
+            starts = picked.map(\.start)
+            ends = starts.map { $0 + spec.length }
         }
+        let allPresent = [Bool](repeating: true, count: picked.count)
         // Column by column: each value is one store of a number (and its NULL flag), no `ResultValue` per value.
         let columns = zip(p.outputSources, p.outputKinds).map { source, kind -> ResultColumn in
-            var present = [Bool](repeating: true, count: picked.count)
+            var present = allPresent  // copied only if a value is NULL
             let numbers: [Int64]
             switch source {
-            case .windowStart: numbers = bounds.map(\.0)
-            case .windowEnd: numbers = bounds.map(\.1)
+            case .windowStart: numbers = starts
+            case .windowEnd: numbers = ends
             case .day: numbers = picked.map(\.start)
             case .group(let j):
                 numbers = picked.indices.map { r in
@@ -43,17 +50,20 @@ extension QueryState {
                 }
             case .aggregate(let k):
                 let slot = p.slots[k]
-                numbers = picked.indices.map { r in
-                    guard let v = p.resultNumber(slot, words(picked[r].row)) else { present[r] = false; return 0 }
-                    return v
+                numbers = slab.withUnsafeBufferPointer { slab in
+                    picked.indices.map { r in
+                        let base = Int(picked[r].row) * stride
+                        guard let v = p.resultNumber(slot, slab, at: base) else { present[r] = false; return 0 }
+                        return v
+                    }
                 }
             }
             return ResultColumn(kind: kind, numbers: numbers, present: present, texts: kind == .text ? texts : [])
         }
         var out = QueryResults(name: p.name, columns: columns, watermark: watermark, rowsLate: lateRows,
                                rowsEmitted: emittedRows + Int64(picked.count))
-        out.windowStarts = bounds.map(\.0)
-        out.windowEnds = bounds.map(\.1)
+        out.windowStarts = starts
+        out.windowEnds = ends
         out.finals = picked.map(\.final)
         if p.mode != .complete {
             for w in picked where w.final { freeRows.append(w.row) }
