@@ -12,6 +12,11 @@ struct GroupKeys: Sendable, Equatable {
     private(set) var words: [Int64] = []
     /// Slot → id + 1 (0 = empty). Power-of-two size, at most half full.
     private var slots: [Int32] = Array(repeating: 0, count: 16)
+    /// One column only: value → id + 1 (0 = not yet looked up) for values in 0 ..< `directLimit` (text indices,
+    /// community areas, small integers), so most rows find their id without hashing. A cache of the hash index,
+    /// which holds every tuple: derived, not state.
+    private var direct: [Int32] = []
+    static let directLimit: Int64 = 1 << 20
 
     init(arity: Int) { self.arity = arity }
 
@@ -30,6 +35,34 @@ struct GroupKeys: Sendable, Equatable {
     @inline(__always)
     mutating func id(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, columns: UnsafeBufferPointer<Int>) -> Int32 {
         if arity == 0 { return 0 }
+        if arity == 1, present & (1 << UInt64(columns[0])) != 0 {
+            let v = values[columns[0]]
+            if v >= 0 && v < Self.directLimit {
+                let k = Int(v)
+                if k < direct.count && direct[k] != 0 { return direct[k] - 1 }
+                return directMiss(k, present, values, columns)
+            }
+        }
+        return hashedID(present, values, columns)
+    }
+
+    /// A value the direct map does not hold yet: its id from the hash index, then mapped.
+    @inline(never)
+    private mutating func directMiss(_ k: Int, _ present: UInt64, _ values: UnsafeBufferPointer<Int64>,
+                                     _ columns: UnsafeBufferPointer<Int>) -> Int32 {
+        let id = hashedID(present, values, columns)
+        if k >= direct.count {
+            var size = max(64, direct.count)
+            while size <= k { size *= 2 }
+            direct.append(contentsOf: repeatElement(0, count: size - direct.count))
+        }
+        direct[k] = id + 1
+        return id
+    }
+
+    @inline(__always)
+    private mutating func hashedID(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>,
+                                   _ columns: UnsafeBufferPointer<Int>) -> Int32 {
         var mask: Int64 = 0
         var h = Self.seed
         for j in 0..<columns.count {
