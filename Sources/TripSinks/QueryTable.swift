@@ -225,8 +225,10 @@ public struct QueryTable: Sendable {
     }
 
     /// Why an existing table of this name cannot take this query's rows (other columns: the query was changed
-    /// under the same name), or nil. `existing` is `PRAGMA table_info`'s (name, type) list, empty if no table.
-    public func mismatch(existing: [(name: String, type: String)]) -> String? {
+    /// under the same name), or nil. `existing` is `PRAGMA table_info`'s (name, type) list, empty if no table;
+    /// `existingIsView`: it is the view over `<name>_by_id` (the old query had text groups), which the way out
+    /// must drop with its table.
+    public func mismatch(existing: [(name: String, type: String)], existingIsView: Bool = false) -> String? {
         guard !existing.isEmpty else { return nil }
         let want = columns
         if existing.count == want.count && zip(existing, want).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) {
@@ -235,6 +237,7 @@ public struct QueryTable: Sendable {
         let have = existing.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
         let need = want.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
         return "the mirror's table \(name) has columns (\(have)), but the query \(name) writes (\(need)); "
-            + "the query was changed under the same name: use a new --db, or drop the table (DROP TABLE \(name))"
+            + "the query was changed under the same name: use a new --db, or drop the table ("
+            + (existingIsView ? "DROP VIEW \(name); DROP TABLE \(name)_by_id)" : "DROP TABLE \(name))")
     }
 }

@@ -102,8 +102,10 @@ public final class SQLiteMirror {
             for table in queryTables {
                 let existing = try db.rows("SELECT name, type FROM pragma_table_info(?)", [.text(table.name)])
                     .map { (name: $0[0].string ?? "", type: $0[1].string ?? "") }
-                if let problem = table.mismatch(existing: existing) { throw SQLiteError(code: 0, message: problem) }
                 let kind = try db.scalar("SELECT type FROM sqlite_master WHERE name = ?", [.text(table.name)])
+                if let problem = table.mismatch(existing: existing, existingIsView: kind == .text("view")) {
+                    throw SQLiteError(code: 0, message: problem)
+                }
                 let inline = !table.interned.isEmpty && kind == .text("table")
                 try db.execute(table.ddl)
                 if inline { try db.execute(table.migrationFromInline) }
