@@ -114,7 +114,7 @@ public struct QueryTable: Sendable {
             return (dictionaries + ["""
                 CREATE TABLE IF NOT EXISTS \(table)(\(defs.joined(separator: ", ")),
                     PRIMARY KEY (\((keyNames + ["tenant"]).joined(separator: ", ")))) WITHOUT ROWID;
-                """] + viewDDL(outerJoins: false)).joined(separator: "\n")
+                """] + viewDDL).joined(separator: "\n")
         }
         let key = ["tenant"] + zip(keyOutputs, keyNames).map { i, column -> String in
             if case .group = query.outputs[i].source { return "ifnull(\(column), x'')" }
@@ -123,7 +123,7 @@ public struct QueryTable: Sendable {
         return (dictionaries + ["""
             CREATE TABLE IF NOT EXISTS \(table)(\(defs.joined(separator: ", ")));
             CREATE UNIQUE INDEX IF NOT EXISTS \(Self.quoted(storageName + " key")) ON \(table)(\(key.joined(separator: ", ")));
-            """] + viewDDL(outerJoins: true)).joined(separator: "\n")
+            """] + viewDDL).joined(separator: "\n")
     }
 
     func neverNull(output i: Int, keyed: Bool) -> Bool {
@@ -136,8 +136,9 @@ public struct QueryTable: Sendable {
 
     /// The view `name` over `<name>_by_id` with the outputs' names and values (none without interned outputs).
     /// Ids of NULL group values are NULL: a query that may have them joins its dictionaries with LEFT JOIN.
-    func viewDDL(outerJoins: Bool) -> [String] {
+    var viewDDL: [String] {
         guard !interned.isEmpty else { return [] }
+        let outerJoins = !query.groupValuesAreNeverNull
         var joins: [String] = []
         let select = columns.indices.map { c -> String in
             let column = Self.quoted(columns[c].name)
@@ -169,7 +170,7 @@ public struct QueryTable: Sendable {
         let stored = storedColumns.map { Self.quoted($0.name) }.joined(separator: ", ")
         sql.append("INSERT OR REPLACE INTO \(Self.quoted(storageName))(\(stored)) SELECT \(select.joined(separator: ", ")) FROM \(from) t \(joins.joined(separator: " "));")
         sql.append("DROP TABLE \(from);")
-        sql += viewDDL(outerJoins: !query.groupValuesAreNeverNull)
+        sql += viewDDL
         return sql.joined(separator: "\n")
     }
 
