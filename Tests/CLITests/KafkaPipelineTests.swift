@@ -18,6 +18,18 @@ func compactedView(_ bootstrap: String, topic: String) throws -> [String: [Strin
     return view
 }
 
+/// Every message of a topic as kcat reads it, in topic order: key and value, byte for byte (as text).
+func topicMessages(_ bootstrap: String, topic: String) throws -> [(key: String, value: String)] {
+    let r = try kcat(["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"])
+    #expect(r.status == 0)
+    var messages: [(key: String, value: String)] = []
+    for line in r.output.split(separator: "\n") {
+        guard let tab = line.firstIndex(of: "\t") else { continue }
+        messages.append((String(line[..<tab]), String(line[line.index(after: tab)...])))
+    }
+    return messages
+}
+
 func mirrorRows(_ db: String, _ sql: String) throws -> [[SQLiteValue]] {
     try SQLiteDatabase(path: db, readOnly: true).rows(sql)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripCore
 import TripSQLite
 import TripTesting
 
@@ -115,6 +116,28 @@ import TripTesting
             }
         }
         #expect(lateSeen > 0, "no row was late: the comparison of late rows tested nothing")
+
+        // Through `run`, each twin's topic carries exactly its built-in's messages, byte for byte as kcat reads them
+        // (the query's name in the key aside): the query value alone gives the original platform's messages.
+        let broker = try DevBroker(["--brokers", "1", "--partitions", "1", "--config", file])
+        defer { _ = broker.stop() }
+        let lines = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n").dropFirst()
+            .joined(separator: "\n") + "\n"
+        let tenant = try #require(json["tenant"] as? String)
+        #expect(try kcat(["-P", "-b", broker.bootstrap, "-t", TopicNames(tenant: tenant).ingest], stdin: lines).status == 0)
+        let run = try tripstream(["run", "--brokers", broker.bootstrap, "--format", "csv", "--db", "\(dir)/k.sqlite",
+                                  "--stop-at-end", "--epoch-rows", "97", "--log-level", "error", "--profile", profile,
+                                  "--config", file])
+        try #require(run.status == 0, "\(run.stderr)")
+        for (name, query) in zip(names, QueryName.allCases) {
+            let original = try topicMessages(broker.bootstrap, topic: TopicNames(tenant: tenant).results(query))
+            let twin = try topicMessages(broker.bootstrap, topic: "\(tenant)_twin_\(name)").map {
+                ($0.key.replacingOccurrences(of: "|twin_\(name)|", with: "|\(name)|"), $0.value)
+            }
+            #expect(original.count > 0, "\(profile) \(name)")
+            // Within an epoch the built-ins emit groups in the order first seen, the SQL path in value order.
+            #expect(twin.sorted { $0 < $1 }.elementsEqual(original.sorted { $0 < $1 }, by: ==), "\(profile) \(name)")
+        }
     }
 
     /// SQL queries added through the configuration, end to end. `hourly` is `sum_fare_window`'s computation and
