@@ -21,6 +21,11 @@ public struct TopicNames: Sendable, Equatable {
     /// The result topic of a SQL query (`queries.<name>` in the configuration): `<tenant>_<name>`.
     public func results(userQuery name: String) -> String { "\(tenant)_\(name)" }
 
+    /// The result topic of the query named `name`: a built-in's original topic, else `<tenant>_<name>`.
+    public func results(query name: String) -> String {
+        QueryName(rawValue: name).map(results) ?? results(userQuery: name)
+    }
+
     /// The result topics of the built-ins, then of the SQL queries `userQueries` (names).
     public func resultTopics(userQueries: [String] = []) -> [String] {
         QueryName.allCases.map(results) + userQueries.map { results(userQuery: $0) }

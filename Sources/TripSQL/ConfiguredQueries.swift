@@ -52,6 +52,19 @@ public enum ConfiguredQueries {
         return out
     }
 
+    /// Every query `config` runs, as values: the four built-ins', then the enabled SQL queries' (`runnable`).
+    public static func values(_ config: TripstreamConfig) throws(ConfigError) -> [AnalyticQuery] {
+        var out: [AnalyticQuery] = []
+        for query in QueryName.allCases {
+            do {
+                out.append(try BuiltinQueries.query(query, in: config))
+            } catch {
+                throw ConfigError(key: "queries.\(query.rawValue)", error.description)
+            }
+        }
+        return out + (try runnable(config).map(\.query))
+    }
+
     /// A resolved `config` with every built-in's SQL stated, as `tripstream config` prints it: that output
     /// loads back, since a stated built-in SQL is checked, not applied.
     public static func printable(_ config: TripstreamConfig) -> TripstreamConfig {

@@ -22,7 +22,7 @@ struct CassandraSchemaCommand: ParsableCommand {
     static let replicationRange = NumericRange(1...100)
 
     func run() throws {
-        let queries = try ConfiguredQueries.runnable(try options.resolve()).map(\.query)
+        let queries = try ConfiguredQueries.values(try options.resolve())
         print(CassandraStage.schema(keyspace: keyspace, replication: replication, queries: queries), terminator: "")
     }
 }
@@ -50,7 +50,7 @@ struct ConnectConfigCommand: ParsableCommand {
     func run() throws {
         let config = try options.resolve()
         print(CassandraStage.connectConfig(name: name, tenant: config.tenant, keyspace: keyspace, contactPoints: contactPoints,
-                                           localDC: dc, queries: try ConfiguredQueries.runnable(config).map(\.query)),
+                                           localDC: dc, queries: try ConfiguredQueries.values(config)),
               terminator: "")
     }
 }

@@ -25,12 +25,13 @@ import TripTools
 
     @Test func mappingNamesExactlyTheMessageFields() throws {
         let compiled = try Self.queries.enumerated().map { try QueryAnalyzer.compile($1, name: "q\($0)") }
+        let builtins = try QueryName.allCases.map { try BuiltinQueries.query($0, in: .chicago) }
         let config = CassandraStage.connectConfig(name: "sink", tenant: "acme", keyspace: "ks", contactPoints: "c",
-                                                  localDC: "dc", queries: compiled)
+                                                  localDC: "dc", queries: builtins + compiled)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any])
         let entries = try #require(json["config"] as? [String: String])
         #expect(entries["topics"]?.hasSuffix(",acme_q0,acme_q1") == true)
-        let schema = CassandraStage.schema(keyspace: "ks", queries: compiled)
+        let schema = CassandraStage.schema(keyspace: "ks", queries: builtins + compiled)
         for query in compiled {
             // A row of every output NULL except the window: the message still names every field.
             let values = query.outputs.map { o -> ResultValue in
