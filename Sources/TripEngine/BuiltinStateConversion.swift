@@ -1,0 +1,111 @@
+import TripCore
+
+/// The hand-wired built-ins' state (`EngineState.sumFare`, `days`, `community`, `location`, their retained
+/// windows, watermarks and counters) as the states of the four built-in queries compiled from their SQL: what a
+/// checkpoint written while the built-ins run hand-wired becomes when they run as SQL queries, so such a state
+/// resumes instead of being refused. Windows keep their starts (a day is the local day number, as both keep it);
+/// a hotspot's community area or location becomes a group tuple (a location through `texts`, the interner the
+/// SQL queries' text columns use); a `MoneyAggregate` fills each aggregate's words from the column it sums.
+public struct BuiltinStateConversion: Error, CustomStringConvertible {
+    public let description: String
+
+    /// The four built-ins' states from `state`, for `programs` (the built-ins' compiled SQL, in `QueryName` order).
+    /// Throws when a program is not a shape the hand-wired built-ins computed (another aggregate or group).
+    static func queryStates(of state: EngineState, programs: [QueryProgram],
+                            texts: inout StringInterner) throws -> [QueryState] {
+        guard programs.count == QueryName.allCases.count else {
+            throw BuiltinStateConversion(description: "expected the \(QueryName.allCases.count) built-in queries, got \(programs.count)")
+        }
+        var out: [QueryState] = []
+        for (query, program) in zip(QueryName.allCases, programs) {
+            var q = QueryState(program)
+            q.watermark = state.watermarks[query]
+            q.maxTime = state.maxEventTime
+            q.lateRows = state.counters.lateByQuery[query]
+            q.emittedRows = state.counters.emittedByQuery[query]
+            switch query {
+            case .sumFareWindow:
+                try q.convert(state.sumFare, retained: state.retainedSumFare, program) { _ in nil } words: { try $0.words(program) }
+            case .tripsTotal:
+                try q.convert(state.days, retained: state.retainedDays, program) { _ in nil } words: { try $0.words(program) }
+            case .hotspotCommunityWindow:
+                try q.convert(state.community, retained: state.retainedCommunity, program) { Int64($0) } words: { count in
+                    try program.countWords(count)
+                }
+            case .hotspotWindow:
+                let names = state.locations.strings
+                try q.convert(state.location, retained: state.retainedLocation, program) { id in
+                    Int64(texts.intern(names[Int(id)]))
+                } words: { count in try program.countWords(count) }
+            }
+            out.append(q)
+        }
+        return out
+    }
+}
+
+extension QueryState {
+    /// Adds `open` and `retained` (keyed by start and the built-in's group: none, a community area, a location id)
+    /// with their words; `groupValue` turns a built-in group into the value of the program's one group column
+    /// (nil: the program groups by nothing).
+    mutating func convert<V>(_ open: WindowTable<V>, retained kept: [GroupedWindowKey: V], _ program: QueryProgram,
+                             groupValue: (Int32) throws -> Int64?, words: (V) throws -> [Int64]) throws {
+        var values = [Int64](repeating: 0, count: QueryRow.width)
+        func group(_ builtin: Int32) throws -> Int32 {
+            guard let v = try groupValue(builtin) else {
+                guard program.groupColumns.isEmpty else { throw shape(program, "it has group columns") }
+                return 0
+            }
+            guard program.groupColumns.count == 1 else { throw shape(program, "it has not one group column") }
+            let column = program.groupColumns[0]
+            values[column] = v
+            return values.withUnsafeBufferPointer { row in
+                program.groupColumns.withUnsafeBufferPointer { groups.id(1 << UInt64(column), row, columns: $0) }
+            }
+        }
+        func row(_ v: V) throws -> Int32 {
+            let w = try words(v)
+            guard w.count == stride else { throw shape(program, "its accumulators take \(stride) words, not \(w.count)") }
+            slab.append(contentsOf: w)
+            usedRows += 1
+            return usedRows - 1
+        }
+        for e in open.entries {
+            let row = try row(e.value)
+            _ = windows.entry(start: e.start, group: try group(e.group), initial: row, epoch: 0)
+        }
+        for (key, value) in kept {
+            retained[GroupedWindowKey(start: key.start, group: try group(key.group))] = try row(value)
+        }
+    }
+}
+
+func shape(_ program: QueryProgram, _ why: String) -> BuiltinStateConversion {
+    BuiltinStateConversion(description: "the query \(program.name) is not the built-in's shape: \(why)")
+}
+
+extension QueryProgram {
+    /// A hotspot's count as the words of a program whose only aggregate is COUNT(*).
+    func countWords(_ count: Int64) throws -> [Int64] {
+        guard slots.count == 1, slots[0].aggregate.kind == .countRows else { throw shape(self, "its aggregate is not COUNT(*) alone") }
+        return [count]
+    }
+}
+
+extension MoneyAggregate {
+    /// The words of `program`'s aggregates: COUNT(*) the trips; SUM and AVG of fare, tips or trip_total the sum
+    /// (a 128-bit pair) and count of that column.
+    func words(_ program: QueryProgram) throws -> [Int64] {
+        var out: [Int64] = []
+        for s in program.slots {
+            switch (s.aggregate.kind, s.aggregate.column) {
+            case (.countRows, _): out.append(trips)
+            case (.sum, .fare?), (.avg, .fare?): out += [fareSum, fareSum >> 63, fareCount]
+            case (.sum, .tips?), (.avg, .tips?): out += [tipsSum, tipsSum >> 63, tipsCount]
+            case (.sum, .tripTotal?), (.avg, .tripTotal?): out += [totalSum, totalSum >> 63, totalCount]
+            default: throw shape(program, "\(s.aggregate.kind)(\(s.aggregate.column?.name ?? "*")) is not a built-in aggregate")
+            }
+        }
+        return out
+    }
+}
