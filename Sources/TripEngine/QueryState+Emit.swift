@@ -44,10 +44,19 @@ extension QueryState {
             case .windowEnd: numbers = ends
             case .day: numbers = picked.map(\.start)
             case .group(let j):
-                numbers = picked.indices.map { r in
-                    guard let v = groups.value(picked[r].group, j) else { present[r] = false; return 0 }
-                    return v
+                // A tuple's words: its presence bits, then its values (`GroupKeys`), read through one pointer.
+                let tuple = groups.arity + 1, bit = Int64(1) << Int64(j)
+                numbers = groups.words.withUnsafeBufferPointer { words in
+                    picked.indices.map { r in
+                        let base = Int(picked[r].group) * tuple
+                        guard words[base] & bit != 0 else { present[r] = false; return 0 }
+                        return words[base + 1 + j]
+                    }
                 }
+            case .aggregate(let k) where p.slots[k].aggregate.kind == .countRows || p.slots[k].aggregate.kind == .count:
+                // A count is its slot's one word and never NULL.
+                let offset = p.slots[k].offset, stride = stride
+                numbers = slab.withUnsafeBufferPointer { slab in picked.map { slab[Int($0.row) * stride + offset] } }
             case .aggregate(let k):
                 let slot = p.slots[k]
                 numbers = slab.withUnsafeBufferPointer { slab in
