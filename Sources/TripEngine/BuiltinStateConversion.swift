@@ -14,7 +14,8 @@ public struct BuiltinStateConversion: Error, CustomStringConvertible {
     static func queryStates(of state: EngineState, programs: [QueryProgram],
                             texts: inout StringInterner) throws -> [QueryState] {
         guard programs.count == QueryName.allCases.count else {
-            throw BuiltinStateConversion(description: "expected the \(QueryName.allCases.count) built-in queries, got \(programs.count)")
+            throw BuiltinStateConversion(
+                description: "expected the \(QueryName.allCases.count) built-in queries, got \(programs.count)")
         }
         var out: [QueryState] = []
         for (query, program) in zip(QueryName.allCases, programs) {
@@ -25,12 +26,16 @@ public struct BuiltinStateConversion: Error, CustomStringConvertible {
             q.emittedRows = state.counters.emittedByQuery[query]
             switch query {
             case .sumFareWindow:
-                try q.convert(state.sumFare, retained: state.retainedSumFare, program) { _ in nil } words: { try $0.words(program) }
+                try q.convert(state.sumFare, retained: state.retainedSumFare, program) { _ in nil } words: {
+                    try $0.words(program)
+                }
             case .tripsTotal:
-                try q.convert(state.days, retained: state.retainedDays, program) { _ in nil } words: { try $0.words(program) }
+                try q.convert(state.days, retained: state.retainedDays, program) { _ in nil } words: {
+                    try $0.words(program)
+                }
             case .hotspotCommunityWindow:
-                try q.convert(state.community, retained: state.retainedCommunity, program) { Int64($0) } words: { count in
-                    try program.countWords(count)
+                try q.convert(state.community, retained: state.retainedCommunity, program) { Int64($0) } words: {
+                    try program.countWords($0)
                 }
             case .hotspotWindow:
                 let names = state.locations.strings
@@ -53,10 +58,14 @@ extension QueryState {
         var values = [Int64](repeating: 0, count: QueryRow.width)
         func group(_ builtin: Int32) throws -> Int32 {
             guard let v = try groupValue(builtin) else {
-                guard program.groupColumns.isEmpty else { throw shape(program, "it has group columns") }
+                guard program.groupColumns.isEmpty else {
+                    throw BuiltinStateConversion.notBuiltin(program, "it has group columns")
+                }
                 return 0
             }
-            guard program.groupColumns.count == 1 else { throw shape(program, "it has not one group column") }
+            guard program.groupColumns.count == 1 else {
+                throw BuiltinStateConversion.notBuiltin(program, "it has not one group column")
+            }
             let column = program.groupColumns[0]
             values[column] = v
             return values.withUnsafeBufferPointer { row in
@@ -65,7 +74,9 @@ extension QueryState {
         }
         func row(_ v: V) throws -> Int32 {
             let w = try words(v)
-            guard w.count == stride else { throw shape(program, "its accumulators take \(stride) words, not \(w.count)") }
+            guard w.count == stride else {
+                throw BuiltinStateConversion.notBuiltin(program, "its accumulators take \(stride) words, not \(w.count)")
+            }
             slab.append(contentsOf: w)
             usedRows += 1
             return usedRows - 1
@@ -80,14 +91,19 @@ extension QueryState {
     }
 }
 
-func shape(_ program: QueryProgram, _ why: String) -> BuiltinStateConversion {
-    BuiltinStateConversion(description: "the query \(program.name) is not the built-in's shape: \(why)")
+extension BuiltinStateConversion {
+    /// The refusal of a program the hand-wired built-ins did not compute.
+    static func notBuiltin(_ program: QueryProgram, _ why: String) -> BuiltinStateConversion {
+        BuiltinStateConversion(description: "the query \(program.name) is not the built-in's shape: \(why)")
+    }
 }
 
 extension QueryProgram {
     /// A hotspot's count as the words of a program whose only aggregate is COUNT(*).
     func countWords(_ count: Int64) throws -> [Int64] {
-        guard slots.count == 1, slots[0].aggregate.kind == .countRows else { throw shape(self, "its aggregate is not COUNT(*) alone") }
+        guard slots.count == 1, slots[0].aggregate.kind == .countRows else {
+            throw BuiltinStateConversion.notBuiltin(self, "its aggregate is not COUNT(*) alone")
+        }
         return [count]
     }
 }
@@ -103,7 +119,9 @@ extension MoneyAggregate {
             case (.sum, .fare?), (.avg, .fare?): out += [fareSum, fareSum >> 63, fareCount]
             case (.sum, .tips?), (.avg, .tips?): out += [tipsSum, tipsSum >> 63, tipsCount]
             case (.sum, .tripTotal?), (.avg, .tripTotal?): out += [totalSum, totalSum >> 63, totalCount]
-            default: throw shape(program, "\(s.aggregate.kind)(\(s.aggregate.column?.name ?? "*")) is not a built-in aggregate")
+            default:
+                let name = "\(s.aggregate.kind)(\(s.aggregate.column?.name ?? "*"))"
+                throw BuiltinStateConversion.notBuiltin(program, "\(name) is not a built-in aggregate")
             }
         }
         return out

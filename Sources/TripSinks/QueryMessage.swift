@@ -10,7 +10,7 @@ import TripEngine
 /// `"final"`. Output values: window bounds Unix seconds, `day` `"YYYY-MM-DD"`, integers and decimals as JSON numbers
 /// (decimals with exactly their scale's digits: `12.50`), AVG without ROUND a JSON number, text a string, MIN/MAX of
 /// a timestamp Unix milliseconds, NULL `null`. The built-ins' values give exactly the messages of the original
-/// platform's topics (`QueryMessageTests`). Buffers are reused between rows.
+/// platform's topics (`QueriesInConfigTests.theBuiltinsOwnSQLGivesTheirTables`). Buffers are reused between rows.
 public struct QueryMessage {
     public let table: QueryTable
     public private(set) var key: [UInt8] = []
