@@ -72,9 +72,22 @@ public final class SQLiteStatement {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-        case .text(let s): rc = sqlite3_bind_text(handle, index, s, -1, tripstream_sqlite_transient())
+        case .text(let s): rc = bindUTF8(s, at: index)
         }
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds a text as its UTF-8 bytes with their length: a NUL inside it is data (as a C string the text would
+    /// end there, and a lookup by it would miss the row it was stored under).
+    private func bindUTF8(_ text: String, at index: Int32) -> Int32 {
+        var s = text
+        return s.withUTF8 { bytes in
+            // A nil pointer would bind NULL: the empty text has a pointer of its own.
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                return sqlite3_bind_text(handle, index, "", 0, tripstream_sqlite_transient())
+            }
+            return sqlite3_bind_text(handle, index, base, Int32(bytes.count), tripstream_sqlite_transient())
+        }
     }
 
     // Typed binds for hot paths: no enum boxing, no C-string bridging (text is passed as UTF-8 with its length).
@@ -92,9 +105,7 @@ public final class SQLiteStatement {
     }
 
     public func bind(text: String, at index: Int32) throws {
-        var s = text
-        let rc = s.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), tripstream_sqlite_transient()) }
-        try check(rc)
+        try check(bindUTF8(text, at: index))
     }
 
     public func bind(blob: [UInt8], at index: Int32) throws {
@@ -142,8 +153,10 @@ public final class SQLiteStatement {
         case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
         case SQLITE_NULL: return .null
         default:
+            // Read by length, not up to a NUL: a stored text may hold one.
             guard let p = sqlite3_column_text(handle, index) else { return .null }
-            return .text(String(cString: p))
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: p, count: count), as: UTF8.self))
         }
     }
 }

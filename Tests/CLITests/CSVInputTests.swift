@@ -42,6 +42,31 @@ func tripstreamInShell(_ args: [String], prefix: String = "", dir: String) throw
         #expect(try db.scalar("SELECT rows_processed FROM progress")?.int64 == 60)
     }
 
+    /// A pickup location holding a NUL byte (found by check-accounting over the trip_decoder fuzz corpus): the
+    /// replay stopped with "location … missing right after its insert" (the text was bound whole, looked up up to
+    /// the NUL). Now the replay ends well, the location is stored and read back whole, and a dead letter's raw
+    /// text keeps its NUL too.
+    @Test func aTextWithANULByteIsStoredAndReadWhole() throws {
+        let dir = scratchDirectory("cli")
+        let location = "POINT (-87.6\u{0}1 41.8)"
+        let text = "Trip ID,Trip Start Timestamp,Fare,Tips,Trip Total,Pickup Community Area,Pickup Centroid Location\n"
+            + "a1,04/18/2015 01:00:00 PM,$5.00,$0.50,$5.50,76,\"\(location)\"\n"
+            + "a2,not a time,$5.00,,,,\"x\u{0}y\"\n"
+            + "a3,04/18/2015 01:05:00 PM,$6.00,$0.50,$6.50,8,\"\(location)\"\n"
+        try text.write(toFile: "\(dir)/nul.csv", atomically: true, encoding: .utf8)
+        for order in ["file", "event-time"] {
+            let db = "\(dir)/\(order).sqlite"
+            let r = try tripstream(["replay", "\(dir)/nul.csv", "--db", db, "--order", order, "--quiet"])
+            #expect(r.status == 0, "\(order): \(r.stderr.prefix(500))")
+            let m = try SQLiteDatabase(path: db, readOnly: true)
+            #expect(try m.rows("SELECT DISTINCT pickup_centroid_location FROM hotspot_window") == [[.text(location)]], "\(order)")
+            #expect(try m.scalar("SELECT SUM(count) FROM hotspot_window WHERE pickup_centroid_location = ?", [.text(location)])?.int64
+                    == 8, "\(order): 2 trips × 4 windows")
+            #expect(try m.scalar("SELECT rows_read FROM progress")?.int64 == 3)
+            #expect(try m.rows("SELECT raw FROM dead_letters WHERE query = ''") == [[.text("a2,not a time,$5.00,,,,\"x\u{0}y\"")]], "\(order)")
+        }
+    }
+
     /// A record over the default 16 MiB limit is one dead letter with its first KiB; the rows around it count.
     @Test func aRecordOverTheLimitIsADeadLetter() throws {
         let dir = scratchDirectory("cli")
