@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         For each size in --rows, generates a file with a fixed seed (once, kept in --tmp) and runs each scenario \
         in a process of its own (so peak RSS is the scenario's):
-          parse       raw read of the file (the limit), then CSV → trips; target ≥ 50 % of read speed
+          parse       raw read of the file (the limit), a byte-at-a-time record splitter (the guard's
+                      yardstick), then CSV → trips; target ≥ 50 % of read speed
           replay      file order, the queries (four built-ins + --config's SQL), SQLite mirror, LMDB checkpoint every epoch;
                       targets ≥ 1 M rows/s, peak RSS ≤ 64 MiB
           event-time  the same in event-time order with the external sort in --sort-memory MiB
@@ -20,7 +21,7 @@ struct BenchCommand: ParsableCommand {
           restart     start-up to the first row, fresh and restoring a state checkpointed after 90 %
                       of the epochs; targets ≤ 50 ms and ≤ 1 s
         Prints a table; --json FILE writes every figure. --guard compares ratios measured in the same run \
-        (replay ÷ parse rows/s, parse ÷ read MB/s; best of three runs each) with floors far below today's values and fails only on a \
+        (replay ÷ parse rows/s, parse ÷ splitter MB/s; best of three runs each) with floors far below today's values and fails only on a \
         gross regression (CI runs it).
         """)
 
