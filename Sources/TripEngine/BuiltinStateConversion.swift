@@ -72,22 +72,16 @@ extension QueryState {
                 program.groupColumns.withUnsafeBufferPointer { groups.id(1 << UInt64(column), row, columns: $0) }
             }
         }
-        func row(_ v: V) throws -> Int32 {
+        func add(_ start: EventTime, _ builtinGroup: Int32, _ v: V, to slab: inout WindowSlab) throws {
             let w = try words(v)
             guard w.count == stride else {
                 throw BuiltinStateConversion.notBuiltin(program, "its accumulators take \(stride) words, not \(w.count)")
             }
-            slab.append(contentsOf: w)
-            usedRows += 1
-            return usedRows - 1
+            let g = try group(builtinGroup)
+            _ = w.withUnsafeBufferPointer { slab.insert(start: start, group: g, words: $0) }
         }
-        for e in open.entries {
-            let row = try row(e.value)
-            _ = windows.entry(start: e.start, group: try group(e.group), initial: row, epoch: 0)
-        }
-        for (key, value) in kept {
-            retained[GroupedWindowKey(start: key.start, group: try group(key.group))] = try row(value)
-        }
+        for e in open.entries { try add(e.start, e.group, e.value, to: &windows) }
+        for (key, value) in kept { try add(key.start, key.group, value, to: &retained) }
     }
 }
 

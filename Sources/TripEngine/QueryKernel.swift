@@ -16,13 +16,21 @@ struct QueryKernel: @unchecked Sendable {
     /// A new window's words (`stride` of them): counts and sums 0, MIN at +∞, MAX at −∞.
     let initialWords: UnsafeBufferPointer<Int64>
 
-    /// Adds the row (its presence bits and values) to the window whose words start at `base`; NULL values are
+    /// The most windows one row joins: size ÷ slide, rounded up (1 for days).
+    let windowsPerRow: Int
+    /// Every aggregate is COUNT(*) (a hotspot): each word counts rows, whatever the row holds.
+    let countsRowsOnly: Bool
+
+    /// Adds the row (its presence bits and values) to the window whose words start at `words`; NULL values are
     /// skipped.
     @inline(__always)
-    func accumulate(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>,
-                    into words: UnsafeMutableBufferPointer<Int64>, at base: Int) {
+    func accumulate(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, into words: UnsafeMutablePointer<Int64>) {
+        if countsRowsOnly {
+            for j in 0..<stride { words[j] += 1 }
+            return
+        }
         for s in slots {
-            let o = base + s.offset
+            let o = s.offset
             if s.aggregate.kind == .countRows { words[o] += 1; continue }
             guard present & (1 << UInt64(s.column)) != 0 else { continue }
             let v = values[s.column]

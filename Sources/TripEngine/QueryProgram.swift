@@ -78,17 +78,24 @@ final class QueryProgram: Sendable {
         self.pins = pins
         kernel = QueryKernel(timeColumn: timeColumn, window: q.window.spec, dayAligned: q.window.dayAligned,
                              filter: filterKernel, groupColumns: pinnedGroups.buffer, slots: pinnedSlots.buffer,
-                             stride: offset, initialWords: pinnedInitial.buffer)
+                             stride: offset, initialWords: pinnedInitial.buffer, windowsPerRow: Self.windowsPerRow(q),
+                             countsRowsOnly: slots.allSatisfy { $0.aggregate.kind == .countRows })
     }
 
     var name: String { query.name }
 
+    /// The most windows one row joins: size ÷ slide rounded up, one day.
+    static func windowsPerRow(_ q: AnalyticQuery) -> Int {
+        let spec = q.window.spec
+        return q.window.dayAligned ? 1 : Int((spec.length + spec.slide - 1) / spec.slide)
+    }
+
     /// The aggregate's result from the window's words as the number of its column (`outputKinds`), nil for
     /// NULL. A sum whose result does not fit Int64 at its scale is NULL (the stream cannot stop; no portal
     /// column comes near it).
-    /// `words` is the slab, `base` the window's first word.
-    func resultNumber(_ s: Slot, _ words: UnsafeBufferPointer<Int64>, at base: Int) -> Int64? {
-        let o = base + s.offset
+    /// `words` are the window's.
+    func resultNumber(_ s: Slot, _ words: UnsafePointer<Int64>) -> Int64? {
+        let o = s.offset
         let a = s.aggregate
         let scale = if case .decimal(let scale)? = a.column?.type { scale } else { 0 }
         switch a.kind {

@@ -10,29 +10,50 @@ extension QueryState {
         }
     }
 
-    /// The rows the query's output mode emits this epoch (`Engine.emit`), sorted by window start, then group
-    /// values (NULL first, numbers numerically, text by UTF-8 bytes: the order is the values', not the ids'
-    /// first-seen order, so every input order that gives the same windows gives the same sequence). Final
-    /// windows' slab rows are freed unless complete mode keeps them. `texts` are `queryTexts.cachedStrings`,
-    /// `textRanks` their places in UTF-8 byte order (`Engine.textRanks`).
+    /// The rows the query's output mode emits this epoch, as the built-ins' `Engine.emit` picks them: every final
+    /// window (the watermark passed its end), and the open ones its mode shows (update: touched this epoch;
+    /// complete: all, and the final ones it keeps). Sorted by window start, then group values (NULL first,
+    /// numbers numerically, text by UTF-8 bytes: the order is the values', not the ids' first-seen order, so
+    /// every input order that gives the same windows gives the same sequence). Final windows leave the open
+    /// ones (complete mode keeps them in `retained`). `texts` are `queryTexts.cachedStrings`, `textRanks`
+    /// their places in UTF-8 byte order (`Engine.textRanks`).
     mutating func emit(_ p: QueryProgram, epoch: Int64, zone: ZoneRules, texts: [String],
                        textRanks: [Int32]) -> QueryResults {
         let wm = watermark
-        let spec = p.query.window.spec
+        let length = p.query.window.spec.length
         let day = p.query.window.dayAligned
+        let mode = p.mode
         if groups.arity > 0 { refreshGroupOrder(p, textRanks: textRanks) }
-        let picked = Engine.emit(&windows, retained: &retained, mode: p.mode, epoch: epoch,
-                                 groupOrder: groups.arity > 0 ? groupOrder : nil, isFinal: { start, _ in
-            day ? zone.startOfDay(start + 1) * 1000 <= wm : start + spec.length <= wm
-        }) { start, group, row, final in (start: start, group: group, row: row, final: final) }
+        let order: [Int32]? = groups.arity > 0 ? groupOrder : nil
+        let openCount = windows.count, stride = stride
+        let (refs, isFinal, anyFinal) = pick(mode: mode, epoch: epoch) { start in
+            day ? zone.startOfDay(start + 1) * 1000 <= wm : start + length <= wm
+        }
+        // Plain pointers into both slabs (nothing moves before the columns are read): no retain or check per row.
+        let openStarts = windows.storage.starts, openGroups = windows.storage.groups
+        let openWords = windows.storage.words
+        let keptStarts = retained.storage.starts, keptGroups = retained.storage.groups
+        let keptWords = retained.storage.words
+        func groupID(_ r: Int32) -> Int32 { r < 0 ? keptGroups[Int(-1 - r)] : openGroups[Int(r)] }
+        func words(_ r: Int32) -> UnsafePointer<Int64> {
+            UnsafePointer(r < 0 ? keptWords + Int(-1 - r) * stride : openWords + Int(r) * stride)
+        }
+        func start(_ r: Int32) -> EventTime { r < 0 ? keptStarts[Int(-1 - r)] : openStarts[Int(r)] }
+        let keys = if let order {
+            refs.map { GroupedWindowKey(start: start($0), group: order[Int(groupID($0))]) }
+        } else {
+            refs.map { GroupedWindowKey(start: start($0), group: groupID($0)) }
+        }
+        let picked = KeyOrder.sortedIndices(keys)
         // Window bounds, computed once: the bound columns and `windowStarts`/`windowEnds` share these arrays.
+        let days = picked.map { keys[$0].start }
         let starts: [EventTime], ends: [EventTime]
         if day {
-            starts = picked.map { zone.startOfDay($0.start) * 1000 }
-            ends = picked.map { zone.startOfDay($0.start + 1) * 1000 }
+            starts = days.map { zone.startOfDay($0) * 1000 }
+            ends = days.map { zone.startOfDay($0 + 1) * 1000 }
         } else {
-            starts = picked.map(\.start)
-            ends = starts.map { $0 + spec.length }
+            starts = days
+            ends = starts.map { $0 + length }
         }
         let allPresent = [Bool](repeating: true, count: picked.count)
         // Column by column: each value is one store of a number (and its NULL flag), no `ResultValue` per value.
@@ -42,29 +63,26 @@ extension QueryState {
             switch source {
             case .windowStart: numbers = starts
             case .windowEnd: numbers = ends
-            case .day: numbers = picked.map(\.start)
+            case .day: numbers = days
             case .group(let j):
                 // A tuple's words: its presence bits, then its values (`GroupKeys`), read through one pointer.
                 let tuple = groups.arity + 1, bit = Int64(1) << Int64(j)
                 numbers = groups.words.withUnsafeBufferPointer { words in
                     picked.indices.map { r in
-                        let base = Int(picked[r].group) * tuple
+                        let base = Int(groupID(refs[picked[r]])) * tuple
                         guard words[base] & bit != 0 else { present[r] = false; return 0 }
                         return words[base + 1 + j]
                     }
                 }
             case .aggregate(let k) where p.slots[k].aggregate.kind == .countRows || p.slots[k].aggregate.kind == .count:
                 // A count is its slot's one word and never NULL.
-                let offset = p.slots[k].offset, stride = stride
-                numbers = slab.withUnsafeBufferPointer { slab in picked.map { slab[Int($0.row) * stride + offset] } }
+                let offset = p.slots[k].offset
+                numbers = picked.map { words(refs[$0])[offset] }
             case .aggregate(let k):
                 let slot = p.slots[k]
-                numbers = slab.withUnsafeBufferPointer { slab in
-                    picked.indices.map { r in
-                        let base = Int(picked[r].row) * stride
-                        guard let v = p.resultNumber(slot, slab, at: base) else { present[r] = false; return 0 }
-                        return v
-                    }
+                numbers = picked.indices.map { r in
+                    guard let v = p.resultNumber(slot, words(refs[picked[r]])) else { present[r] = false; return 0 }
+                    return v
                 }
             }
             return ResultColumn(kind: kind, numbers: numbers, present: present, texts: kind == .text ? texts : [])
@@ -73,12 +91,47 @@ extension QueryState {
                                rowsEmitted: emittedRows + Int64(picked.count))
         out.windowStarts = starts
         out.windowEnds = ends
-        out.finals = picked.map(\.final)
-        if p.mode != .complete {
-            for w in picked where w.final { freeRows.append(w.row) }
+        out.finals = picked.map { refs[$0] < 0 || isFinal[Int(refs[$0])] }
+        // The words were read in place: only now may the windows move.
+        if anyFinal {
+            if mode == .complete {
+                for i in 0..<openCount where isFinal[i] {
+                    _ = retained.insert(start: windows.start(i), group: windows.group(i), words: windows.words(i))
+                }
+            }
+            windows.removeAll { isFinal[$0] }
         }
         emittedRows = out.rowsEmitted
         return out
+    }
+
+    /// The windows `emit` shows, as references: a kept window as −1 − its index in `retained` (complete mode
+    /// shows them all), then the open ones by index: the final ones (`isFinal(start)`) and those the mode
+    /// shows (update: touched in `epoch`; complete: all). Also which open windows are final, and whether any.
+    @inline(__always)
+    func pick(mode: OutputMode, epoch: Int64,
+              isFinal: (EventTime) -> Bool) -> (refs: [Int32], isFinal: [Bool], anyFinal: Bool) {
+        let keptCount = mode == .complete ? retained.count : 0, openCount = windows.count
+        let starts = windows.storage.starts, touched = windows.storage.touched
+        var anyFinal = false
+        var finals = [Bool](repeating: false, count: openCount)
+        let refs = finals.withUnsafeMutableBufferPointer { finals in
+            [Int32](unsafeUninitializedCapacity: keptCount + openCount) { refs, n in
+                for i in 0..<keptCount { refs[i] = Int32(-1 - i) }
+                n = keptCount
+                for i in 0..<openCount {
+                    if isFinal(starts[i]) {
+                        finals[i] = true
+                        anyFinal = true
+                    } else if !(mode == .complete || (mode == .update && touched[i] == epoch)) {
+                        continue
+                    }
+                    refs[n] = Int32(i)
+                    n += 1
+                }
+            }
+        }
+        return (refs, finals, anyFinal)
     }
 
     /// Each group id's place among the group tuples in SQL order: recomputed only when groups or texts were

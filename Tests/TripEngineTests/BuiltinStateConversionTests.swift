@@ -29,12 +29,14 @@ import TripSQL
             maxTime = q.maxTime
             lateRows = q.lateRows
             emittedRows = q.emittedRows
-            func window(_ start: EventTime, _ group: Int32, _ row: Int32) -> Window {
-                Window(start: start, group: (0..<q.groups.arity).map { q.groups.value(group, $0) },
-                       words: Array(q.words(row)))
+            func windows(_ slab: WindowSlab) -> Set<Window> {
+                Set((0..<slab.count).map { i in
+                    Window(start: slab.start(i), group: (0..<q.groups.arity).map { q.groups.value(slab.group(i), $0) },
+                           words: Array(slab.words(i)))
+                })
             }
-            open = Set(q.windows.entries.map { window($0.start, $0.group, $0.value) })
-            retained = Set(q.retained.map { window($0.key.start, $0.key.group, $0.value) })
+            open = windows(q.windows)
+            retained = windows(q.retained)
         }
 
         /// A short account of how it differs from `other`: the counters, and a few windows only one side has.
