@@ -40,6 +40,7 @@ extension Engine {
                 guard present & (1 << UInt64(k.timeColumn)) != 0 else { continue }
                 let t = values[k.timeColumn]
                 if t > qs[q].maxTime { qs[q].maxTime = t }
+                if present & k.requiredColumns != k.requiredColumns { continue }
                 if let filter = k.filter, !filter.accepts(present, values) { continue }
                 let added: Bool
                 if k.dayAligned {

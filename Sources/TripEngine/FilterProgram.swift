@@ -134,6 +134,25 @@ struct FilterKernel: @unchecked Sendable {
 }
 
 extension RowFilter {
+    /// The columns that the condition's top-level `IS NOT NULL` conjuncts require (one bit per `TripColumn`), and
+    /// the rest of it (nil: nothing). A row passes when it holds every required column and the rest is TRUE for
+    /// it: `IS NOT NULL` is never UNKNOWN, so one mask test decides those conjuncts (a hotspot's whole WHERE).
+    var presenceSplit: (required: UInt64, rest: RowFilter?) {
+        switch self {
+        case .isNotNull(let c):
+            return (1 << UInt64(c.rawValue), nil)
+        case .and(let conjuncts):
+            var required: UInt64 = 0
+            var rest: [RowFilter] = []
+            for f in conjuncts {
+                if case .isNotNull(let c) = f { required |= 1 << UInt64(c.rawValue) } else { rest.append(f) }
+            }
+            return (required, rest.isEmpty ? nil : rest.count == 1 ? rest[0] : .and(rest))
+        default:
+            return (0, self)
+        }
+    }
+
     fileprivate var isAnd: Bool {
         if case .and = self { return true }
         return false

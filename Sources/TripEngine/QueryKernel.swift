@@ -7,6 +7,7 @@ struct QueryKernel: @unchecked Sendable {
     let timeColumn: Int
     let window: WindowSpec
     let dayAligned: Bool
+    /// WHERE as the columns a row must hold (its top-level `IS NOT NULL` conjuncts), then the rest of it.
     let filter: FilterKernel?
     /// `TripColumn` indices, in GROUP BY order.
     let groupColumns: UnsafeBufferPointer<Int>
@@ -20,6 +21,8 @@ struct QueryKernel: @unchecked Sendable {
     let windowsPerRow: Int
     /// Every aggregate is COUNT(*) (a hotspot): each word counts rows, whatever the row holds.
     let countsRowsOnly: Bool
+    /// One bit per `TripColumn` that WHERE requires to be present.
+    let requiredColumns: UInt64
 
     /// Adds the row (its presence bits and values) to the window whose words start at `words`; NULL values are
     /// skipped.

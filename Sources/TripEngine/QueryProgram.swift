@@ -40,7 +40,8 @@ final class QueryProgram: Sendable {
         mode = runnable.mode
         let timeColumn = TripColumn(q.window.timeColumn).rawValue
         self.timeColumn = timeColumn
-        let filter = q.filter.map { f in
+        let split = q.filter?.presenceSplit ?? (required: 0, rest: nil)
+        let filter = split.rest.map { f in
             FilterProgram(f) { column, text in
                 if case .literals = layout.textCoding[column] {
                     // Absent from the layout's list means no row can hold it: a code no row has.
@@ -79,7 +80,8 @@ final class QueryProgram: Sendable {
         kernel = QueryKernel(timeColumn: timeColumn, window: q.window.spec, dayAligned: q.window.dayAligned,
                              filter: filterKernel, groupColumns: pinnedGroups.buffer, slots: pinnedSlots.buffer,
                              stride: offset, initialWords: pinnedInitial.buffer, windowsPerRow: Self.windowsPerRow(q),
-                             countsRowsOnly: slots.allSatisfy { $0.aggregate.kind == .countRows })
+                             countsRowsOnly: slots.allSatisfy { $0.aggregate.kind == .countRows },
+                             requiredColumns: split.required)
     }
 
     var name: String { query.name }
