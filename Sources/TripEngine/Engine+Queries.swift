@@ -22,28 +22,30 @@ extension Engine {
         let epoch = state.epoch
         let present = row.present
         return row.values.withUnsafeBufferPointer { values in
-            Self.ingest(present, values, kernels: kernels, into: &state.queries, epoch: epoch, dayCache: &dayCache,
-                        zone: config.timeZone)
+            Self.ingest(present, values, kernels: kernels.buffer, into: &state.queries, epoch: epoch,
+                        dayCache: &dayCache, zone: config.timeZone)
         }
     }
 
     /// The loop of `ingestQueries` over the kernels, with the state's parts it touches passed in (so that the
     /// queries' array is made unique once per row, not at every access).
     @inline(__always)
-    static func ingest(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, kernels: [QueryKernel],
+    static func ingest(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>,
+                       kernels: UnsafeBufferPointer<QueryKernel>,
                        into queries: inout [QueryState], epoch: Int64, dayCache: inout DayCache,
                        zone: ZoneRules) -> UInt64 {
         var late: UInt64 = 0
         queries.withUnsafeMutableBufferPointer { qs in
             for q in 0..<kernels.count {
-                let k = kernels[q]
-                guard present & (1 << UInt64(k.timeColumn)) != 0 else { continue }
-                let t = values[k.timeColumn]
+                let k = kernels.baseAddress! + q
+                let timeColumn = k.pointee.timeColumn, required = k.pointee.requiredColumns
+                guard present & (1 << UInt64(timeColumn)) != 0 else { continue }
+                let t = values[timeColumn]
                 if t > qs[q].maxTime { qs[q].maxTime = t }
-                if present & k.requiredColumns != k.requiredColumns { continue }
-                if let filter = k.filter, !filter.accepts(present, values) { continue }
+                if present & required != required { continue }
+                if let filter = k.pointee.filter, !filter.accepts(present, values) { continue }
                 let added: Bool
-                if k.dayAligned {
+                if k.pointee.dayAligned {
                     let (day, _, dayEnd) = localDay(of: t, cache: &dayCache, zone: zone)
                     added = qs[q].addToDay(present, values, day: day, dayEnd: dayEnd, epoch: epoch, k)
                 } else {

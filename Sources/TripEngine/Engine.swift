@@ -15,8 +15,9 @@ public struct Engine: Sendable {
     public let layout: RowLayout
     /// The SQL queries compiled, in the order given (`state.queries[i]` is `programs[i]`'s state).
     let programs: [QueryProgram]
-    /// `programs[i].kernel`: what the per-row loop reads.
-    let kernels: [QueryKernel]
+    /// `programs[i].kernel`: what the per-row loop reads, at a fixed address (the loop reads each query's
+    /// through a pointer: a copy of one per query and row cost a 168-byte `memcpy`).
+    let kernels: PinnedBuffer<QueryKernel>
     /// Cache of the local day holding the last event (day number, its UTC start and end in ms).
     var dayCache: DayCache = (0, 0, 0)
     typealias DayCache = (day: Int64, start: EventTime, end: EventTime)
@@ -40,7 +41,7 @@ public struct Engine: Sendable {
         }
         self.layout = layout
         self.programs = programs
-        kernels = programs.map(\.kernel)
+        kernels = PinnedBuffer(programs.map(\.kernel))
         self.state = state
     }
 

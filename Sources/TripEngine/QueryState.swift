@@ -43,14 +43,15 @@ public struct QueryState: Sendable {
     /// as `Engine.addToOpenWindows` does for the built-ins. False when none was open: the row is late.
     @inline(__always)
     mutating func addToOpenWindows(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, _ t: EventTime,
-                                   epoch: Int64, _ k: QueryKernel) -> Bool {
-        let window = k.window
+                                   epoch: Int64, _ k: UnsafePointer<QueryKernel>) -> Bool {
+        let window = k.pointee.window
         var start = window.lastStart(containing: t)
         guard start + window.length > t && start + window.length > watermark else { return false }
-        let group = groups.id(present, values, columns: k.groupColumns)
-        let slab = windows.reserve(k.windowsPerRow)
+        let group = groups.id(present, values, columns: k.pointee.groupColumns)
+        let slab = windows.reserve(k.pointee.windowsPerRow)
+        let initial = k.pointee.initialWords
         repeat {
-            k.accumulate(present, values, into: slab.window(start, group, epoch: epoch, initial: k.initialWords))
+            k.pointee.accumulate(present, values, into: slab.window(start, group, epoch: epoch, initial: initial))
             start -= window.slide
         } while start + window.length > t && start + window.length > watermark
         return true
@@ -59,11 +60,12 @@ public struct QueryState: Sendable {
     /// A day-aligned query: adds the row to local day `day` unless the watermark has passed its end (`dayEnd`).
     @inline(__always)
     mutating func addToDay(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, day: Int64, dayEnd: EventTime,
-                           epoch: Int64, _ k: QueryKernel) -> Bool {
+                           epoch: Int64, _ k: UnsafePointer<QueryKernel>) -> Bool {
         guard dayEnd > watermark else { return false }
-        let group = groups.id(present, values, columns: k.groupColumns)
+        let group = groups.id(present, values, columns: k.pointee.groupColumns)
         let slab = windows.reserve(1)
-        k.accumulate(present, values, into: slab.window(day, group, epoch: epoch, initial: k.initialWords))
+        let words = slab.window(day, group, epoch: epoch, initial: k.pointee.initialWords)
+        k.pointee.accumulate(present, values, into: words)
         return true
     }
 }
