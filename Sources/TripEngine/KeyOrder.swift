@@ -8,12 +8,14 @@ import TripCore
 /// 32 bits, an LSD radix sort over it (one counting pass per 8 bits actually used, stable by construction)
 /// replaces the comparison sort; otherwise the comparison sort runs.
 public enum KeyOrder {
-    /// Indices of `keys` in (start, group) order, equal keys in index order.
-    public static func sortedIndices(_ keys: [GroupedWindowKey]) -> [Int] {
+    /// Indices of `keys` in (start, group) order, equal keys in index order. `grid`, when the caller knows it:
+    /// every start is a multiple of it away from every other (a query's slide; 1 for day numbers), which saves
+    /// finding the grid from the starts.
+    public static func sortedIndices(_ keys: [GroupedWindowKey], grid: EventTime? = nil) -> [Int] {
         let n = keys.count
         guard n > 1 else { return Array(0..<n) }
         precondition(n < Int(UInt32.max), "too many rows in one epoch to sort")
-        guard let packing = Packing(keys) else { return comparisonSorted(keys) }
+        guard let packing = Packing(keys, grid: grid) else { return comparisonSorted(keys) }
         // Packed place in the high 32 bits, the index in the low 32: sorting the words sorts stably by key.
         var words = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
             for (i, k) in keys.enumerated() { buffer[i] = packing.place(k) << 32 | UInt64(i) }
@@ -31,8 +33,8 @@ public enum KeyOrder {
         let groupBits: Int
         let bits: Int
 
-        /// Nil when the keys' places do not fit 32 bits.
-        init?(_ keys: [GroupedWindowKey]) {
+        /// Nil when the keys' places do not fit 32 bits. `grid`: the step, when known (`sortedIndices`).
+        init?(_ keys: [GroupedWindowKey], grid: EventTime? = nil) {
             guard let first = keys.first else { return nil }
             var minStart = first.start, maxStart = first.start
             var minGroup = first.group, maxGroup = first.group
@@ -42,13 +44,17 @@ public enum KeyOrder {
             }
             // The grid step: gcd of every start's distance from the first (rows of one window repeat a distance).
             var step: UInt64 = 0
-            var lastDistance: UInt64 = 0
-            for k in keys {
-                let d = UInt64(bitPattern: k.start &- minStart)
-                // Usually one remainder: the step is found within the first few distinct starts.
-                if d != lastDistance {
-                    lastDistance = d
-                    if step == 0 || d % step != 0 { step = KeyOrder.gcd(step, d) }
+            if let grid {
+                step = UInt64(grid)
+            } else {
+                var lastDistance: UInt64 = 0
+                for k in keys {
+                    let d = UInt64(bitPattern: k.start &- minStart)
+                    // Usually one remainder: the step is found within the first few distinct starts.
+                    if d != lastDistance {
+                        lastDistance = d
+                        if step == 0 || d % step != 0 { step = KeyOrder.gcd(step, d) }
+                    }
                 }
             }
             let ranks = step == 0 ? 0 : UInt64(bitPattern: maxStart &- minStart) / step

@@ -44,7 +44,7 @@ extension QueryState {
         } else {
             refs.map { GroupedWindowKey(start: start($0), group: groupID($0)) }
         }
-        let picked = KeyOrder.sortedIndices(keys)
+        let picked = KeyOrder.sortedIndices(keys, grid: day ? 1 : p.query.window.spec.slide)
         // Window bounds, computed once: the bound columns and `windowStarts`/`windowEnds` share these arrays.
         let days = picked.map { keys[$0].start }
         let starts: [EventTime], ends: [EventTime]

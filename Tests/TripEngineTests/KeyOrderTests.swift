@@ -42,6 +42,9 @@ import TripCore
                 }
                 #expect(KeyOrder.sortedIndices(keys) == Self.reference(keys),
                         "grid \(shape.grid), \(shape.starts) starts, \(shape.groups) groups, \(count) keys")
+                // The grid given, as a query knows its slide: the same order.
+                #expect(KeyOrder.sortedIndices(keys, grid: shape.grid) == Self.reference(keys),
+                        "grid \(shape.grid) given, \(shape.starts) starts, \(shape.groups) groups, \(count) keys")
                 if count > 1 && KeyOrder.Packing(keys) != nil { radixRuns += 1 }
             }
         }
