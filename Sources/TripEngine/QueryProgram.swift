@@ -67,7 +67,7 @@ final class QueryProgram: Sendable {
         stride = offset
         outputSources = q.outputs.map(\.source)
         outputKinds = Self.kinds(q)
-        let pinnedGroups = PinnedBuffer(groupColumns), pinnedSlots = PinnedBuffer(slots)
+        let pinnedGroups = PinnedBuffer(groupColumns), pinnedSlots = PinnedBuffer(slots.map(Accumulation.init))
         let pinnedInitial = PinnedBuffer(slots.flatMap(\.initialWords))
         precondition(pinnedInitial.buffer.count == offset, "initial words for every accumulator word")
         var pins: [any AnyObject & Sendable] = [pinnedGroups, pinnedSlots, pinnedInitial]
@@ -78,7 +78,7 @@ final class QueryProgram: Sendable {
         }
         self.pins = pins
         kernel = QueryKernel(timeColumn: timeColumn, window: q.window.spec, dayAligned: q.window.dayAligned,
-                             filter: filterKernel, groupColumns: pinnedGroups.buffer, slots: pinnedSlots.buffer,
+                             filter: filterKernel, groupColumns: pinnedGroups.buffer, accumulations: pinnedSlots.buffer,
                              stride: offset, initialWords: pinnedInitial.buffer, windowsPerRow: Self.windowsPerRow(q),
                              countsRowsOnly: slots.allSatisfy { $0.aggregate.kind == .countRows },
                              requiredColumns: split.required)
