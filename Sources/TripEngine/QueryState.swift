@@ -46,14 +46,17 @@ public struct QueryState: Sendable {
                                    epoch: Int64, _ k: UnsafePointer<QueryKernel>) -> Bool {
         let window = k.pointee.window
         var start = window.lastStart(containing: t)
-        guard start + window.length > t && start + window.length > watermark else { return false }
+        // A window is open for the row when its end passes both `t` and the watermark: its start passes this.
+        // (No overflow: a watermark of Int64.max less a length, or a start a slide below a time's floor.)
+        let lowest = max(t, watermark) &- window.length
+        guard start > lowest else { return false }
         let group = groups.id(present, values, columns: k.pointee.groupColumns)
         let slab = windows.reserve(k.pointee.windowsPerRow)
         let initial = k.pointee.initialWords
         repeat {
             k.pointee.accumulate(present, values, into: slab.window(start, group, epoch: epoch, initial: initial))
-            start -= window.slide
-        } while start + window.length > t && start + window.length > watermark
+            start &-= window.slide
+        } while start > lowest
         return true
     }
 
