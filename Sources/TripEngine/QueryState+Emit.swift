@@ -46,13 +46,14 @@ extension QueryState {
         }
         let picked = KeyOrder.sortedIndices(keys, grid: day ? 1 : p.query.window.spec.slide)
         // Window bounds, computed once: the bound columns and `windowStarts`/`windowEnds` share these arrays.
-        let days = picked.map { keys[$0].start }
+        // The windows' key starts in output order: a day number for a day query, else the start itself.
+        let keyStarts = picked.map { keys[$0].start }
         let starts: [EventTime], ends: [EventTime]
         if day {
-            starts = days.map { zone.startOfDay($0) * 1000 }
-            ends = days.map { zone.startOfDay($0 + 1) * 1000 }
+            starts = keyStarts.map { zone.startOfDay($0) * 1000 }
+            ends = keyStarts.map { zone.startOfDay($0 + 1) * 1000 }
         } else {
-            starts = days
+            starts = keyStarts
             ends = starts.map { $0 + length }
         }
         let allPresent = [Bool](repeating: true, count: picked.count)
@@ -63,7 +64,7 @@ extension QueryState {
             switch source {
             case .windowStart: numbers = starts
             case .windowEnd: numbers = ends
-            case .day: numbers = days
+            case .day: numbers = keyStarts
             case .group(let j):
                 // A tuple's words: its presence bits, then its values (`GroupKeys`), read through one pointer.
                 let tuple = groups.arity + 1, bit = Int64(1) << Int64(j)
