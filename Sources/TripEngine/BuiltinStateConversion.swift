@@ -72,6 +72,7 @@ extension QueryState {
                 program.groupColumns.withUnsafeBufferPointer { groups.id(1 << UInt64(column), row, columns: $0) }
             }
         }
+        let stride = stride  // read before the slabs are lent to `add`
         func add(_ start: EventTime, _ builtinGroup: Int32, _ v: V, to slab: inout WindowSlab) throws {
             let w = try words(v)
             guard w.count == stride else {

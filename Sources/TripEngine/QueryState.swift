@@ -5,7 +5,6 @@ import TripCore
 /// and its counters.
 public struct QueryState: Sendable {
     public let name: String
-    let stride: Int
     /// Int64.min before the first epoch with a time, Int64.max after the end of input.
     public internal(set) var watermark: EventTime = .min
     /// Largest value of the query's time column seen (rows WHERE rejects too, as the built-ins' watermarks
@@ -25,7 +24,6 @@ public struct QueryState: Sendable {
 
     init(name: String, stride: Int, arity: Int) {
         self.name = name
-        self.stride = stride
         groups = GroupKeys(arity: arity)
         windows = WindowSlab(stride: stride)
         retained = WindowSlab(stride: stride)
@@ -34,6 +32,9 @@ public struct QueryState: Sendable {
     init(_ program: QueryProgram) {
         self.init(name: program.name, stride: program.stride, arity: program.groupColumns.count)
     }
+
+    /// Accumulator words per window.
+    var stride: Int { windows.stride }
 
     func matches(_ program: QueryProgram) -> Bool {
         name == program.name && stride == program.stride && groups.arity == program.groupColumns.count

@@ -118,7 +118,6 @@ struct WindowSlab: Sendable {
     var isEmpty: Bool { storage.count == 0 }
     func start(_ i: Int) -> EventTime { storage.starts[i] }
     func group(_ i: Int) -> Int32 { storage.groups[i] }
-    func touched(_ i: Int) -> Int64 { storage.touched[i] }
     /// Window `i`'s words.
     func words(_ i: Int) -> UnsafeBufferPointer<Int64> {
         UnsafeBufferPointer(start: storage.words + i * storage.stride, count: storage.stride)
