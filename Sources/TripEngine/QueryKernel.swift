@@ -29,25 +29,26 @@ struct QueryKernel: @unchecked Sendable {
     /// skipped.
     @inline(__always)
     func accumulate(_ present: UInt64, _ values: UnsafeBufferPointer<Int64>, into words: UnsafeMutablePointer<Int64>) {
+        // Counts cannot overflow (2^63 rows), nor can sums (128 bits): wrapping adds, no checks.
         if countsRowsOnly {
-            for j in 0..<stride { words[j] += 1 }
+            if stride == 1 { words.pointee &+= 1 } else { for j in 0..<stride { words[j] &+= 1 } }
             return
         }
         for a in accumulations {
             let o = Int(a.offset)
-            if a.operation == .countRows { words[o] += 1; continue }
+            if a.operation == .countRows { words[o] &+= 1; continue }
             guard present & (1 << UInt64(a.column)) != 0 else { continue }
             let v = values[Int(a.column)]
             switch a.operation {
-            case .countRows, .count: words[o] += 1
+            case .countRows, .count: words[o] &+= 1
             case .sum:
                 // Two's-complement 128-bit add: the low word with carry, the high word gets v's sign and it.
                 let (low, carry) = UInt64(bitPattern: words[o]).addingReportingOverflow(UInt64(bitPattern: v))
                 words[o] = Int64(bitPattern: low)
                 words[o + 1] = words[o + 1] &+ (v >> 63) &+ (carry ? 1 : 0)
-                words[o + 2] += 1
-            case .min: if v < words[o] { words[o] = v }; words[o + 1] += 1
-            case .max: if v > words[o] { words[o] = v }; words[o + 1] += 1
+                words[o + 2] &+= 1
+            case .min: if v < words[o] { words[o] = v }; words[o + 1] &+= 1
+            case .max: if v > words[o] { words[o] = v }; words[o + 1] &+= 1
             }
         }
     }

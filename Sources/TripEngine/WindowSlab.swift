@@ -89,20 +89,26 @@ struct WindowSlab: Sendable {
             while true {
                 let slot = Int(slots[i])
                 if slot == 0 { break }
-                if starts[slot - 1] == start && groups[slot - 1] == group {
-                    touched[slot - 1] = epoch
-                    return words + (slot - 1) * stride
+                if starts[slot &- 1] == start && groups[slot &- 1] == group {
+                    touched[slot &- 1] = epoch
+                    return words + (slot &- 1) &* stride
                 }
-                i = (i + 1) & mask
+                i = (i &+ 1) & mask
             }
+            // `grow` keeps the capacity within Int32 and its words addressable: no overflow checks here.
             let e = count
             starts[e] = start
             groups[e] = group
             touched[e] = epoch
-            let w = words + e * stride
-            for j in 0..<stride { w[j] = initial[j] }
-            slots[i] = Int32(e + 1)
-            count = e + 1
+            let w = words + e &* stride
+            // One word (a hotspot's count) is the common case: the copy loop's setup cost more than the word.
+            if stride == 1 {
+                w.pointee = initial[0]
+            } else {
+                for j in 0..<stride { w[j] = initial[j] }
+            }
+            slots[i] = Int32(truncatingIfNeeded: e &+ 1)
+            count = e &+ 1
             return w
         }
     }
@@ -140,6 +146,7 @@ struct WindowSlab: Sendable {
         var capacity = storage.capacity, slotCount = storage.slotCount
         while capacity < needed { capacity *= 2 }
         while slotCount < needed * 2 { slotCount *= 2 }
+        precondition(slotCount <= Int(Int32.max), "too many windows for one query")
         storage = storage.copy(capacity: capacity, slotCount: slotCount)
     }
 
