@@ -18,7 +18,22 @@ extension FieldParsers {
     public static func wholeNumber(_ raw: UnsafeRawBufferPointer) throws(FieldError) -> Int64? {
         let p = trimmed(raw)
         if p.isEmpty { return nil }
+        if let value = plainWholeNumber(p) { return value }
         return try generalFixed(p, scale: 0, exact: true)
+    }
+
+    /// The usual integer, up to 18 digits and nothing else, read in one pass; anything else → nil, and the
+    /// general parser decides (the same value for these forms).
+    @inline(__always)
+    static func plainWholeNumber(_ p: UnsafeRawBufferPointer) -> Int64? {
+        guard p.count <= 18, let b = p.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var value: Int64 = 0
+        for i in 0..<p.count {
+            let d = b[i] &- 0x30
+            guard d < 10 else { return nil }
+            value = value &* 10 &+ Int64(d)
+        }
+        return value
     }
 
     /// The money grammar of `generalCents` at any scale. `exact`: decimals beyond `scale` must be zeros
