@@ -26,6 +26,7 @@ public struct JSONTripDecoder {
     /// of its value (nil for a pseudo-column).
     public let layout: RowLayout
     let queryColumns: [(parser: QueryColumnParser, slot: Int?)]
+    let literals: QueryColumnParser.Literals
     /// The values of `queryKeys`' slots for the message being decoded (kept: no allocation per message).
     var queryValues: [Value]
     /// The last message's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
@@ -63,7 +64,9 @@ public struct JSONTripDecoder {
         builtinKeys = KeyTable(builtins)
         var keys = builtins
         var columns: [(parser: QueryColumnParser, slot: Int?)] = []
-        for parser in QueryColumnParser.all(layout) {
+        let (parsers, literals) = QueryColumnParser.all(layout)
+        self.literals = literals
+        for parser in parsers {
             let key = Array(parser.column.name.utf8)
             if parser.column.isPseudo {
                 columns.append((parser, nil))
@@ -120,13 +123,13 @@ public struct JSONTripDecoder {
             guard case .trip(let trip) = outcome else { return outcome }
             for (parser, slot) in queryColumns {
                 guard let slot else {
-                    row[parser.column] = parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs
+                    row.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
                     continue
                 }
                 let v = values[slot]
                 guard !v.isNull else { continue }
                 if slot == 0 && timeKey != nil {  // the event time, parsed once
-                    row[parser.column] = trip.eventTime
+                    row.set(parser.column, trip.eventTime)
                     continue
                 }
                 let problem: String?
@@ -135,9 +138,12 @@ public struct JSONTripDecoder {
                         row.clear()
                         return .rejected("bad escape \(bad) in \(parser.column.name)")
                     }
-                    problem = scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &row, texts: &texts) }
+                    problem = scratch.withUnsafeBytes {
+                        parser.parse($0, zone: zone, into: &row, texts: &texts, literals: literals)
+                    }
                 } else {
-                    problem = parser.parse(slice(bytes, v), zone: zone, into: &row, texts: &texts)
+                    problem = parser.parse(slice(bytes, v), zone: zone, into: &row, texts: &texts,
+                                           literals: literals)
                 }
                 if let problem {
                     row.clear()

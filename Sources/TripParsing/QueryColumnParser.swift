@@ -6,7 +6,9 @@ import Darwin
 import TripCore
 
 /// How a decoder turns one column of a `RowLayout` into a `QueryRow` value: worked out once from the layout,
-/// so a record's fields are parsed without looking anything up by name.
+/// so a record's fields are parsed without looking anything up by name. A plain value (no reference in it):
+/// the decoders copy one per column and record, and a literal list held in `Kind` cost a retain and release
+/// per copy (docs/performance.md).
 struct QueryColumnParser {
     enum Kind {
         case integer
@@ -14,8 +16,9 @@ struct QueryColumnParser {
         case timestamp
         /// Text as its id in the engine's interner (`RowLayout.TextCoding.interned`).
         case interned
-        /// Text as the index of the equal literal, -1 for none (`RowLayout.TextCoding.literals`), as bytes.
-        case literals([[UInt8]])
+        /// Text as the index of the equal literal, -1 for none (`RowLayout.TextCoding.literals`): the literals
+        /// are `Literals.lists[list]`, as bytes.
+        case literals(list: Int)
         /// Pseudo-columns: no field holds them.
         case kafkaTimestamp, ingestTime
 
@@ -27,21 +30,31 @@ struct QueryColumnParser {
     let column: TripColumn
     let kind: Kind
 
-    /// One per column of `layout`, in its order.
-    static func all(_ layout: RowLayout) -> [QueryColumnParser] {
-        layout.columns.map { column in
+    /// The literal lists of a layout's `.literals` columns, as bytes.
+    struct Literals {
+        var lists: [[[UInt8]]] = []
+    }
+
+    /// One per column of `layout`, in its order, and the literal lists they index.
+    static func all(_ layout: RowLayout) -> (parsers: [QueryColumnParser], literals: Literals) {
+        var literals = Literals()
+        let parsers = layout.columns.map { column in
             let kind: Kind = switch (column, column.type) {
             case (.kafkaTimestamp, _): .kafkaTimestamp
             case (.ingestTime, _): .ingestTime
             case (_, .integer): .integer
             case (_, .decimal(let scale)): .decimal(scale: scale)
             case (_, .text):
-                if case .literals(let list)? = layout.textCoding[column] { .literals(list.map { Array($0.utf8) }) }
-                else { .interned }
+                if case .literals(let list)? = layout.textCoding[column] {
+                    .literals(list: literals.add(list.map { Array($0.utf8) }))
+                } else {
+                    .interned
+                }
             default: .timestamp
             }
             return QueryColumnParser(column: column, kind: kind)
         }
+        return (parsers, literals)
     }
 
     var isText: Bool {
@@ -55,29 +68,29 @@ struct QueryColumnParser {
     /// Returns why the value does not parse, naming the column and quoting the value's start.
     @inline(__always)
     func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, into row: inout QueryRow,
-               texts: inout StringInterner) -> String? {
+               texts: inout StringInterner, literals: Literals) -> String? {
         switch kind {
         case .integer:
             do {
-                if let v = try FieldParsers.wholeNumber(bytes) { row[column] = v }
+                if let v = try FieldParsers.wholeNumber(bytes) { row.set(column, v) }
             } catch { return "non-integer \(column.name) \"\(Self.quoted(bytes))\"" }
         case .decimal(let scale):
             do {
-                if let v = try FieldParsers.fixedPoint(bytes, scale: scale) { row[column] = v }
+                if let v = try FieldParsers.fixedPoint(bytes, scale: scale) { row.set(column, v) }
             } catch { return "non-numeric \(column.name) \"\(Self.quoted(bytes))\"" }
         case .timestamp:
             do {
-                if let ts = try FieldParsers.timestamp(bytes) { row[column] = ts.eventTime(in: zone) }
+                if let ts = try FieldParsers.timestamp(bytes) { row.set(column, ts.eventTime(in: zone)) }
             } catch {
                 guard case .badTimestamp(let detail) = error else { return "bad \(column.name)" }
                 return "bad \(column.name) \"\(Self.quoted(bytes))\": \(detail)"
             }
         case .interned:
             let text = FieldParsers.trimmed(bytes)
-            if !text.isEmpty { row[column] = Int64(texts.intern(text)) }
+            if !text.isEmpty { row.set(column, Int64(texts.intern(text))) }
         case .literals(let list):
             let text = FieldParsers.trimmed(bytes)
-            if !text.isEmpty { row[column] = Self.index(of: text, in: list) }
+            if !text.isEmpty { row.set(column, Self.index(of: text, in: literals.lists[list])) }
         case .kafkaTimestamp, .ingestTime:
             break
         }
@@ -99,5 +112,13 @@ struct QueryColumnParser {
     /// A value as a rejection quotes it: its first 40 characters.
     static func quoted(_ bytes: UnsafeRawBufferPointer) -> String {
         String(decoding: bytes, as: UTF8.self).shortenedForMessage(limit: 40)
+    }
+}
+
+extension QueryColumnParser.Literals {
+    /// Adds a list; returns its index.
+    mutating func add(_ list: [[UInt8]]) -> Int {
+        lists.append(list)
+        return lists.count - 1
     }
 }

@@ -30,6 +30,7 @@ public struct TripDecoder {
     /// field in the header (nil: absent, so NULL in every row).
     public let layout: RowLayout
     let queryColumns: [(parser: QueryColumnParser, field: Int?)]
+    let literals: QueryColumnParser.Literals
     /// The last record's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
     /// rejection). Reused: reading it allocates nothing.
     public private(set) var row = QueryRow()
@@ -62,8 +63,10 @@ public struct TripDecoder {
         let wanted = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
         let found = wanted.map { header.index(of: $0) }
         (fare, tips, tripTotal, communityArea, location) = (found[0], found[1], found[2], found[3], found[4])
-        let queryColumns = QueryColumnParser.all(layout).map { ($0, header.index(of: $0.column.name)) }
+        let (parsers, literals) = QueryColumnParser.all(layout)
+        let queryColumns = parsers.map { ($0, header.index(of: $0.column.name)) }
         self.queryColumns = queryColumns
+        self.literals = literals
         let absent = zip(wanted, found).filter { $0.1 == nil }.map(\.0)
         absentColumns = absent + queryColumns.filter { $0.1 == nil && !$0.0.column.isPseudo }.map(\.0.column.name)
             .filter { !absent.contains($0) }
@@ -82,23 +85,26 @@ public struct TripDecoder {
         for (parser, field) in queryColumns {
             switch parser.kind {
             case .kafkaTimestamp:
-                if let kafkaTimestampMs { row[parser.column] = kafkaTimestampMs }
+                if let kafkaTimestampMs { row.set(parser.column, kafkaTimestampMs) }
             case .ingestTime:
                 // An ingest-time replay's event time is that reading of the clock already.
-                row[parser.column] = timeColumn == .ingest ? trip.eventTime : now()
+                row.set(parser.column, timeColumn == .ingest ? trip.eventTime : now())
             default:
                 guard let field else { continue }
                 if field == time {  // the event time, parsed once
-                    row[parser.column] = trip.eventTime
+                    row.set(parser.column, trip.eventTime)
                     continue
                 }
                 let f = fields[field]
                 let problem: String?
                 if parser.isText && f.escapedQuotes {
                     unescapeQuotes(FieldParsers.trimmed(f.bytes(in: record)))
-                    problem = scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &row, texts: &texts) }
+                    problem = scratch.withUnsafeBytes {
+                        parser.parse($0, zone: zone, into: &row, texts: &texts, literals: literals)
+                    }
                 } else {
-                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &row, texts: &texts)
+                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &row, texts: &texts,
+                                           literals: literals)
                 }
                 if let problem {
                     row.clear()
