@@ -44,6 +44,28 @@ public enum CassandraStage {
                      partitionKey: ["tenant"], clustering: keys)
     }
 
+    /// The key columns of `query`'s table that may be NULL: group outputs whose column its WHERE does not keep
+    /// non-NULL. Cassandra refuses a row with a NULL key column, so the sink would fail such a message.
+    public static func nullableKeyColumns(of query: AnalyticQuery) -> [(output: String, column: TripColumn)] {
+        query.outputs.compactMap { output in
+            guard case .group(let j) = output.source else { return nil }
+            let column = query.groupKey.columns[j]
+            return query.filter?.rejectsNull(in: column) == true ? nil : (output.name, column)
+        }
+    }
+
+    /// One warning per query whose table has a key column that may be NULL, with the way out.
+    public static func nullKeyWarnings(for queries: [AnalyticQuery]) -> [String] {
+        queries.compactMap { query in
+            let nullable = nullableKeyColumns(of: query)
+            guard !nullable.isEmpty else { return nil }
+            let outputs = nullable.map { "'\($0.output)'" }.joined(separator: ", ")
+            let fix = nullable.map { "\($0.column.name) IS NOT NULL" }.joined(separator: " AND ")
+            return "warning: query '\(query.name)': key column\(nullable.count > 1 ? "s" : "") \(outputs) may be NULL, "
+                + "which Cassandra refuses (the sink fails such a record); add WHERE \(fix) to keep those rows out"
+        }
+    }
+
     static func cqlType(_ output: OutputColumn, in query: AnalyticQuery) -> String {
         if case .group(let i) = output.source,
            [.pickupCommunityArea, .dropoffCommunityArea].contains(query.groupKey.columns[i]) {

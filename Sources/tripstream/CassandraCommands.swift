@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TripCore
 import TripPipeline
 import TripSQL
@@ -23,6 +24,7 @@ struct CassandraSchemaCommand: ParsableCommand {
 
     func run() throws {
         let queries = try ConfiguredQueries.values(try options.resolve())
+        printToStandardError(CassandraStage.nullKeyWarnings(for: queries))
         print(CassandraStage.schema(keyspace: keyspace, replication: replication, queries: queries), terminator: "")
     }
 }
@@ -49,8 +51,15 @@ struct ConnectConfigCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.resolve()
+        let queries = try ConfiguredQueries.values(config)
+        printToStandardError(CassandraStage.nullKeyWarnings(for: queries))
         print(CassandraStage.connectConfig(name: name, tenant: config.tenant, keyspace: keyspace, contactPoints: contactPoints,
-                                           localDC: dc, queries: try ConfiguredQueries.values(config)),
+                                           localDC: dc, queries: queries),
               terminator: "")
     }
+}
+
+/// Warnings go to standard error, so the printed CQL or JSON stays usable as it is.
+func printToStandardError(_ lines: [String]) {
+    for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 }

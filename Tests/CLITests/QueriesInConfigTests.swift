@@ -77,6 +77,26 @@ import TripTesting
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.sqlite"))
     }
 
+    /// `cassandra-schema` and `connect-config` warn on standard error about a query whose key columns may be NULL
+    /// (Cassandra refuses such a row) and still print its table and mapping; a query whose WHERE keeps NULL out
+    /// gets no warning.
+    @Test func cassandraCommandsWarnAboutNullableKeyColumns() throws {
+        let dir = scratchDirectory("cli")
+        let loose = "SELECT window_start, window_end, company, COUNT(*) FROM TUMBLE(trips, trip_start_timestamp, "
+            + "INTERVAL '1' HOUR) GROUP BY window_start, window_end, company"
+        let file = try configFile(dir, "c", queries: query("loose", sql: loose) + ", " + query("revenue", sql: Self.revenue))
+        let warning = "warning: query 'loose': key column 'company' may be NULL, which Cassandra refuses (the sink "
+            + "fails such a record); add WHERE company IS NOT NULL to keep those rows out\n"
+        for (command, printed) in [("cassandra-schema", "CREATE TABLE IF NOT EXISTS mysimbdp_coredms.loose ("),
+                                   ("connect-config", "\"topic.tenantstreamapp_loose.mysimbdp_coredms.loose.mapping\"")] {
+            let r = try tripstream([command, "--config", file])
+            #expect(r.status == 0, "\(command): \(r.stderr)")
+            #expect(r.stderr == warning, "\(command)")
+            #expect(r.stdout.contains(printed), "\(command)")
+            #expect(try tripstream([command]).stderr.isEmpty, "\(command)")
+        }
+    }
+
     /// The four built-ins' own SQL texts, as `tripstream config` prints them, run as four more queries beside
     /// them: each twin's table equals its built-in's row for row (every column) and it finds the same rows late
     /// (the same dead-letter positions, event times and watermarks), in both profiles and both replay orders. The

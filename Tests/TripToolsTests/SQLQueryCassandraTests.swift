@@ -54,4 +54,24 @@ import TripTools
         #expect(CassandraStage.table(for: compiled[0]).clustering == ["window_start", "window_end", "company", "payment_type"])
         #expect(CassandraStage.table(for: compiled[1]).clustering == ["day"])
     }
+
+    /// A key column that may be NULL is named, with the WHERE that keeps such rows out; a query whose WHERE rules
+    /// NULL out (and the built-ins) gets no warning.
+    @Test func nullableKeyColumnsAreWarnedAbout() throws {
+        let loose = try QueryAnalyzer.compile(
+            """
+            SELECT window_start, window_end, company, payment_type AS pay, COUNT(*)
+            FROM TUMBLE(trips, trip_start_timestamp, INTERVAL '1' HOUR)
+            WHERE payment_type IN ('Cash', 'Credit Card') OR trip_miles > 3
+            GROUP BY window_start, window_end, company, payment_type
+            """, name: "loose")
+        #expect(CassandraStage.nullableKeyColumns(of: loose).map(\.output) == ["company", "pay"])
+        let strict = try QueryAnalyzer.compile(Self.queries[0], name: "strict")
+        let builtins = try QueryName.allCases.map { try BuiltinQueries.query($0, in: .chicago) }
+        #expect(CassandraStage.nullKeyWarnings(for: builtins + [strict]).isEmpty)
+        #expect(CassandraStage.nullKeyWarnings(for: builtins + [loose, strict]) == [
+            "warning: query 'loose': key columns 'company', 'pay' may be NULL, which Cassandra refuses (the sink fails "
+                + "such a record); add WHERE company IS NOT NULL AND payment_type IS NOT NULL to keep those rows out",
+        ])
+    }
 }
