@@ -30,14 +30,6 @@ public struct QueryRow: Sendable, Equatable {
         }
     }
 
-    /// Sets a column's value (not NULL): the decoders' write per field, without the subscript's optional.
-    /// (Inlinable, it made the decoders' column parser too large to inline: docs/performance.md.)
-    @inline(__always)
-    public mutating func set(_ column: TripColumn, _ value: Int64) {
-        values.withUnsafeMutableBufferPointer { $0[column.rawValue] = value }
-        present |= 1 << UInt64(column.rawValue)
-    }
-
     /// Every column NULL (the values stay, unread).
     @inline(__always)
     public mutating func clear() { present = 0 }

@@ -111,10 +111,13 @@ public struct JSONTripDecoder {
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, kafkaTimestampMs: Int64, ingestTimeMs: EventTime,
                                 locations: inout StringInterner, texts: inout StringInterner) -> DecodeOutcome {
         row.clear()
+        var columns = RowValues(values: row.values)
+        row.values = []
+        defer { row.values = columns.values }
         var values = queryValues
         queryValues = []  // one owner while it decodes: no copy of the buffer
         defer { queryValues = values }
-        return values.withUnsafeMutableBufferPointer { buffer in
+        let outcome = values.withUnsafeMutableBufferPointer { buffer -> DecodeOutcome in
             let values = buffer.baseAddress!
             for i in buffer.indices { values[i] = Value() }
             if let problem = scan(bytes, into: values, keys: queryKeys) { return .rejected(problem) }
@@ -123,13 +126,13 @@ public struct JSONTripDecoder {
             guard case .trip(let trip) = outcome else { return outcome }
             for (parser, slot) in queryColumns {
                 guard let slot else {
-                    row.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
+                    columns.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
                     continue
                 }
                 let v = values[slot]
                 guard !v.isNull else { continue }
                 if slot == 0 && timeKey != nil {  // the event time, parsed once
-                    row.set(parser.column, trip.eventTime)
+                    columns.set(parser.column, trip.eventTime)
                     continue
                 }
                 let problem: String?
@@ -139,10 +142,10 @@ public struct JSONTripDecoder {
                         return .rejected("bad escape \(bad) in \(parser.column.name)")
                     }
                     problem = scratch.withUnsafeBytes {
-                        parser.parse($0, zone: zone, into: &row, texts: &texts, literals: literals)
+                        parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals)
                     }
                 } else {
-                    problem = parser.parse(slice(bytes, v), zone: zone, into: &row, texts: &texts,
+                    problem = parser.parse(slice(bytes, v), zone: zone, into: &columns, texts: &texts,
                                            literals: literals)
                 }
                 if let problem {
@@ -152,6 +155,8 @@ public struct JSONTripDecoder {
             }
             return outcome
         }
+        if case .trip = outcome { row.present = columns.present }
+        return outcome
     }
 
     /// The trip of a scanned message's built-in values (slots as `builtinKeys`), or why there is none.

@@ -65,9 +65,11 @@ struct QueryColumnParser {
     }
 
     /// Parses a field's bytes (text already unescaped) into `row`; an empty field leaves the column NULL.
-    /// Returns why the value does not parse, naming the column and quoting the value's start.
-    @inline(__always)
-    func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, into row: inout QueryRow,
+    /// Returns why the value does not parse, naming the column and quoting the value's start. Always inlined:
+    /// `@inline(__always)` left the choice to the optimizer's cost model, which declined once the row's writes
+    /// were inlined too (docs/performance.md, part 8).
+    @inline(always)
+    func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, into row: inout RowValues,
                texts: inout StringInterner, literals: Literals) -> String? {
         switch kind {
         case .integer:
@@ -120,5 +122,19 @@ extension QueryColumnParser.Literals {
     mutating func add(_ list: [[UInt8]]) -> Int {
         lists.append(list)
         return lists.count - 1
+    }
+}
+
+/// A record's `QueryRow` columns while a decoder parses them: the row's values moved out of it (one owner, so the
+/// writes need no copy) and the presence bits so far; moved back once per record (`QueryRow.set` per column
+/// cost a call and a uniqueness check each).
+struct RowValues {
+    var values: [Int64]
+    var present: UInt64 = 0
+
+    @inline(__always)
+    mutating func set(_ column: TripColumn, _ value: Int64) {
+        values[column.rawValue] = value
+        present |= 1 << UInt64(column.rawValue)
     }
 }

@@ -82,36 +82,34 @@ public struct TripDecoder {
         row.clear()
         let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
         guard case .trip(let trip) = outcome else { return outcome }
+        var columns = RowValues(values: row.values)
+        row.values = []
+        defer { row.values = columns.values }
         for (parser, field) in queryColumns {
             switch parser.kind {
             case .kafkaTimestamp:
-                if let kafkaTimestampMs { row.set(parser.column, kafkaTimestampMs) }
+                if let kafkaTimestampMs { columns.set(parser.column, kafkaTimestampMs) }
             case .ingestTime:
                 // An ingest-time replay's event time is that reading of the clock already.
-                row.set(parser.column, timeColumn == .ingest ? trip.eventTime : now())
+                columns.set(parser.column, timeColumn == .ingest ? trip.eventTime : now())
             default:
                 guard let field else { continue }
                 if field == time {  // the event time, parsed once
-                    row.set(parser.column, trip.eventTime)
+                    columns.set(parser.column, trip.eventTime)
                     continue
                 }
                 let f = fields[field]
                 let problem: String?
                 if parser.isText && f.escapedQuotes {
-                    unescapeQuotes(FieldParsers.trimmed(f.bytes(in: record)))
-                    problem = scratch.withUnsafeBytes {
-                        parser.parse($0, zone: zone, into: &row, texts: &texts, literals: literals)
-                    }
+                    problem = parseUnescaped(parser, f.bytes(in: record), into: &columns, texts: &texts)
                 } else {
-                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &row, texts: &texts,
+                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &columns, texts: &texts,
                                            literals: literals)
                 }
-                if let problem {
-                    row.clear()
-                    return .rejected(problem)
-                }
+                if let problem { return .rejected(problem) }  // the row stays cleared
             }
         }
+        row.present = columns.present
         return outcome
     }
 
@@ -185,6 +183,15 @@ public struct TripDecoder {
 
     func nonNumeric(_ index: Int, _ record: UnsafeRawBufferPointer, _ fields: CSVFields) -> DecodeOutcome {
         .rejected("non-numeric \(header.names[index]) \"\(fields[index].string(in: record))\"")
+    }
+
+    /// A text field with `""` in it, parsed from its unescaped copy. Out of line: a second inlined copy of the
+    /// column parser made the record loop too large for the optimizer to inline the first (docs/performance.md).
+    @inline(never)
+    mutating func parseUnescaped(_ parser: QueryColumnParser, _ bytes: UnsafeRawBufferPointer,
+                                 into columns: inout RowValues, texts: inout StringInterner) -> String? {
+        unescapeQuotes(FieldParsers.trimmed(bytes))
+        return scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals) }
     }
 
     mutating func internUnescaped(_ bytes: UnsafeRawBufferPointer, into locations: inout StringInterner) -> LocationID {
