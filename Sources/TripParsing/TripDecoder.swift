@@ -185,8 +185,8 @@ public struct TripDecoder {
         .rejected("non-numeric \(header.names[index]) \"\(fields[index].string(in: record))\"")
     }
 
-    /// A text field with `""` in it, parsed from its unescaped copy. Out of line: a second inlined copy of the
-    /// column parser made the record loop too large for the optimizer to inline the first (docs/performance.md).
+    /// A text field with `""` in it, parsed from its unescaped copy. Out of line: a rare case, kept out of the
+    /// per-record loop (the column parser is inlined into each caller).
     @inline(never)
     mutating func parseUnescaped(_ parser: QueryColumnParser, _ bytes: UnsafeRawBufferPointer,
                                  into columns: inout RowValues, texts: inout StringInterner) -> String? {
