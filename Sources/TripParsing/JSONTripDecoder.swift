@@ -124,7 +124,8 @@ public struct JSONTripDecoder {
             let outcome = trip(bytes, values, fallbackTime: timeColumn == .ingest ? ingestTimeMs : kafkaTimestampMs,
                                locations: &locations)
             guard case .trip(let trip) = outcome else { return outcome }
-            for (parser, slot) in queryColumns {
+            for i in queryColumns.indices {  // by index: a for-in over the array retained it per message
+                let (parser, slot) = queryColumns[i]
                 guard let slot else {
                     columns.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
                     continue

@@ -85,7 +85,8 @@ public struct TripDecoder {
         var columns = RowValues(values: row.values)
         row.values = []
         defer { row.values = columns.values }
-        for (parser, field) in queryColumns {
+        for i in queryColumns.indices {  // by index: a for-in over the array retained it per record
+            let (parser, field) = queryColumns[i]
             switch parser.kind {
             case .kafkaTimestamp:
                 if let kafkaTimestampMs { columns.set(parser.column, kafkaTimestampMs) }
