@@ -139,8 +139,7 @@ public struct JSONTripDecoder {
                 let problem: String?
                 if v.escaped {
                     if let bad = unescape(slice(bytes, v)) {
-                        row.clear()
-                        return .rejected("bad escape \(bad) in \(parser.column.name)")
+                        return .rejected("bad escape \(bad) in \(parser.column.name)")  // the row stays cleared
                     }
                     problem = scratch.withUnsafeBytes {
                         parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals)
@@ -149,10 +148,7 @@ public struct JSONTripDecoder {
                     problem = parser.parse(slice(bytes, v), zone: zone, into: &columns, texts: &texts,
                                            literals: literals)
                 }
-                if let problem {
-                    row.clear()
-                    return .rejected(problem)
-                }
+                if let problem { return .rejected(problem) }  // the row stays cleared
             }
             return outcome
         }
