@@ -71,32 +71,56 @@ struct QueryColumnParser {
     @inline(always)
     func parse(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, into row: inout RowValues,
                texts: inout StringInterner, literals: Literals) -> String? {
+        do {
+            if let v = try value(bytes, zone: zone, texts: &texts, literals: literals) { row.set(column, v) }
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    /// A field's value (text already unescaped), nil for an empty field; throws why it does not parse.
+    @inline(__always)
+    func value(_ bytes: UnsafeRawBufferPointer, zone: ZoneRules, texts: inout StringInterner,
+               literals: Literals) throws(Rejection) -> Int64? {
         switch kind {
         case .integer:
-            do {
-                if let v = try FieldParsers.wholeNumber(bytes) { row.set(column, v) }
-            } catch { return "non-integer \(column.name) \"\(Self.quoted(bytes))\"" }
+            do { return try FieldParsers.wholeNumber(bytes) } catch { throw nonInteger(bytes) }
         case .decimal(let scale):
-            do {
-                if let v = try FieldParsers.fixedPoint(bytes, scale: scale) { row.set(column, v) }
-            } catch { return "non-numeric \(column.name) \"\(Self.quoted(bytes))\"" }
+            do { return try FieldParsers.fixedPoint(bytes, scale: scale) } catch { throw nonNumeric(bytes) }
         case .timestamp:
             do {
-                if let ts = try FieldParsers.timestamp(bytes) { row.set(column, ts.eventTime(in: zone)) }
+                return try FieldParsers.timestamp(bytes)?.eventTime(in: zone)
             } catch {
-                guard case .badTimestamp(let detail) = error else { return "bad \(column.name)" }
-                return "bad \(column.name) \"\(Self.quoted(bytes))\": \(detail)"
+                throw badTimestamp(bytes, error)
             }
         case .interned:
             let text = FieldParsers.trimmed(bytes)
-            if !text.isEmpty { row.set(column, Int64(texts.intern(text))) }
+            return text.isEmpty ? nil : Int64(texts.intern(text))
         case .literals(let list):
             let text = FieldParsers.trimmed(bytes)
-            if !text.isEmpty { row.set(column, Self.index(of: text, in: literals.lists[list])) }
+            return text.isEmpty ? nil : Self.index(of: text, in: literals.lists[list])
         case .kafkaTimestamp, .ingestTime:
-            break
+            return nil
         }
-        return nil
+    }
+
+    /// Why a field does not parse, naming the column and quoting the value's start.
+    struct Rejection: Error {
+        let reason: String
+    }
+
+    func nonInteger(_ bytes: UnsafeRawBufferPointer) -> Rejection {
+        Rejection(reason: "non-integer \(column.name) \"\(Self.quoted(bytes))\"")
+    }
+
+    func nonNumeric(_ bytes: UnsafeRawBufferPointer) -> Rejection {
+        Rejection(reason: "non-numeric \(column.name) \"\(Self.quoted(bytes))\"")
+    }
+
+    func badTimestamp(_ bytes: UnsafeRawBufferPointer, _ error: FieldError) -> Rejection {
+        guard case .badTimestamp(let detail) = error else { return Rejection(reason: "bad \(column.name)") }
+        return Rejection(reason: "bad \(column.name) \"\(Self.quoted(bytes))\": \(detail)")
     }
 
     /// The index of the literal equal to `text`, or -1: bytes compared, no String made.

@@ -26,14 +26,16 @@ public struct TripDecoder {
     let location: Int?
     let now: @Sendable () -> EventTime
     var scratch: [UInt8] = []
-    /// What the SQL queries read (`decode(…texts:…)` fills `row` with it): each column's parser and its
-    /// field in the header (nil: absent, so NULL in every row).
+    /// What the SQL queries read (`decode(…texts:…)` fills `row` with it).
     public let layout: RowLayout
-    let queryColumns: [(parser: QueryColumnParser, field: Int?)]
-    let literals: QueryColumnParser.Literals
+    /// `layout` compiled against `header`: a step per column with a field (absent columns are NULL in every row).
+    let plan: CSVRowPlan
     /// The last record's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
     /// rejection). Reused: reading it allocates nothing.
     public private(set) var row = QueryRow()
+    /// Whether `decode` parses the `Trip`'s fields for the built-ins beside the event time. False once the
+    /// built-ins run as SQL (issue 16): the record is then read into `row` alone.
+    public let parsesTripFields: Bool
 
     public static func timeColumnName(_ column: TimeColumn) -> String? {
         switch column {
@@ -45,8 +47,9 @@ public struct TripDecoder {
     }
 
     public init(header: CSVHeader, timeColumn: TimeColumn, zone: ZoneRules, layout: RowLayout = RowLayout(),
-                now: @escaping @Sendable () -> EventTime = { 0 }) throws {
+                parsesTripFields: Bool = true, now: @escaping @Sendable () -> EventTime = { 0 }) throws {
         self.header = header
+        self.parsesTripFields = parsesTripFields
         self.layout = layout
         self.timeColumn = timeColumn
         self.zone = zone
@@ -63,12 +66,10 @@ public struct TripDecoder {
         let wanted = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
         let found = wanted.map { header.index(of: $0) }
         (fare, tips, tripTotal, communityArea, location) = (found[0], found[1], found[2], found[3], found[4])
-        let (parsers, literals) = QueryColumnParser.all(layout)
-        let queryColumns = parsers.map { ($0, header.index(of: $0.column.name)) }
-        self.queryColumns = queryColumns
-        self.literals = literals
+        plan = CSVRowPlan(layout: layout, header: header, timeField: time, ingestTimeIsEventTime: timeColumn == .ingest,
+                          zone: zone)
         let absent = zip(wanted, found).filter { $0.1 == nil }.map(\.0)
-        absentColumns = absent + queryColumns.filter { $0.1 == nil && !$0.0.column.isPseudo }.map(\.0.column.name)
+        absentColumns = absent + layout.columns.filter { !$0.isPseudo && header.index(of: $0.name) == nil }.map(\.name)
             .filter { !absent.contains($0) }
     }
 
@@ -80,63 +81,48 @@ public struct TripDecoder {
                                 texts: inout StringInterner, knownEventTime: EventTime? = nil,
                                 kafkaTimestampMs: EventTime? = nil) -> DecodeOutcome {
         row.clear()
-        let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
-        guard case .trip(let trip) = outcome else { return outcome }
-        var columns = RowValues(values: row.values)
-        row.values = []
-        defer { row.values = columns.values }
-        for i in queryColumns.indices {  // by index: a for-in over the array retained it per record
-            let (parser, field) = queryColumns[i]
-            switch parser.kind {
-            case .kafkaTimestamp:
-                if let kafkaTimestampMs { columns.set(parser.column, kafkaTimestampMs) }
-            case .ingestTime:
-                // An ingest-time replay's event time is that reading of the clock already.
-                columns.set(parser.column, timeColumn == .ingest ? trip.eventTime : now())
-            default:
-                guard let field else { continue }
-                if field == time {  // the event time, parsed once
-                    columns.set(parser.column, trip.eventTime)
-                    continue
-                }
-                let f = fields[field]
-                let problem: String?
-                if parser.isText && f.escapedQuotes {
-                    problem = parseUnescaped(parser, f.bytes(in: record), into: &columns, texts: &texts)
-                } else {
-                    problem = parser.parse(f.bytes(in: record), zone: zone, into: &columns, texts: &texts,
-                                           literals: literals)
-                }
-                if let problem { return .rejected(problem) }  // the row stays cleared
+        let trip: Trip
+        if parsesTripFields {
+            let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
+            guard case .trip(let parsed) = outcome else { return outcome }
+            trip = parsed
+        } else {
+            guard fields.count == header.count else { return fieldCountRejection(fields.count) }
+            switch recordEventTime(record, fields: fields, known: knownEventTime) {
+            case .success(let t): trip = Trip(eventTime: t)
+            case .failure(let rejection): return .rejected(rejection.reason)
             }
         }
-        row.present = columns.present
-        return outcome
+        var values = row.values
+        row.values = []
+        defer { row.values = values }
+        let eventTime = trip.eventTime
+        let plan = self.plan
+        let ingestTime = plan.readsClock ? now() : 0
+        let decoded = plan.steps.withUnsafeBufferPointer { steps in
+            fields.withUnsafeBufferPointer { fields in
+                values.withUnsafeMutableBufferPointer { values in
+                    plan.decode(steps, fields: fields, record: record, into: values.baseAddress!, texts: &texts,
+                                eventTime: eventTime, kafkaTimestampMs: kafkaTimestampMs, ingestTime: ingestTime)
+                }
+            }
+        }
+        guard decoded.failedStep < 0 else {  // the row stays cleared
+            return .rejected(plan.rejection(step: decoded.failedStep, fields: fields, record: record, texts: &texts))
+        }
+        row.present = decoded.present
+        return .trip(trip)
     }
 
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
     /// `knownEventTime`: what `eventTime(_:fields:)` gave for this record, if it was asked (not parsed again).
     public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields,
                                 locations: inout StringInterner, knownEventTime: EventTime? = nil) -> DecodeOutcome {
-        guard fields.count == header.count else {
-            return .rejected("expected \(header.count) fields as in the header, found \(fields.count)")
-        }
+        guard fields.count == header.count else { return fieldCountRejection(fields.count) }
         var trip = Trip(eventTime: 0)
-        if time != nil, let knownEventTime {
-            trip.eventTime = knownEventTime
-        } else if let time {
-            let f = fields[time].bytes(in: record)
-            do {
-                guard let ts = try FieldParsers.timestamp(f) else {
-                    return .rejected("missing \(header.names[time]) (the event time)")
-                }
-                trip.eventTime = ts.eventTime(in: zone)
-            } catch {
-                guard case .badTimestamp(let detail) = error else { return .rejected("bad timestamp") }
-                return .rejected("bad \(header.names[time]) \"\(String(decoding: f, as: UTF8.self))\": \(detail)")
-            }
-        } else {
-            trip.eventTime = now()
+        switch recordEventTime(record, fields: fields, known: knownEventTime) {
+        case .success(let t): trip.eventTime = t
+        case .failure(let rejection): return .rejected(rejection.reason)
         }
         do {
             if let fare { trip.fareCents = try FieldParsers.cents(fields[fare].bytes(in: record)) }
@@ -174,6 +160,29 @@ public struct TripDecoder {
         return .trip(trip)
     }
 
+    func fieldCountRejection(_ count: Int) -> DecodeOutcome {
+        .rejected("expected \(header.count) fields as in the header, found \(count)")
+    }
+
+    /// A record's event time: `known` when given (an event-time sort parsed it already), else its time field's,
+    /// else (an ingest-time replay) the clock's.
+    @inline(__always)
+    func recordEventTime(_ record: UnsafeRawBufferPointer, fields: CSVFields,
+                         known: EventTime?) -> Result<EventTime, QueryColumnParser.Rejection> {
+        guard let time else { return .success(now()) }
+        if let known { return .success(known) }
+        let f = fields[time].bytes(in: record)
+        do {
+            guard let ts = try FieldParsers.timestamp(f) else {
+                return .failure(.init(reason: "missing \(header.names[time]) (the event time)"))
+            }
+            return .success(ts.eventTime(in: zone))
+        } catch {
+            guard case .badTimestamp(let detail) = error else { return .failure(.init(reason: "bad timestamp")) }
+            return .failure(.init(reason: "bad \(header.names[time]) \"\(String(decoding: f, as: UTF8.self))\": \(detail)"))
+        }
+    }
+
     /// The event time alone (the sort key of `--order event-time`); nil when `decode` would reject the
     /// record for its field count or time. Ingest-time replays have no such key.
     public func eventTime(_ record: UnsafeRawBufferPointer, fields: CSVFields) -> EventTime? {
@@ -186,15 +195,6 @@ public struct TripDecoder {
         .rejected("non-numeric \(header.names[index]) \"\(fields[index].string(in: record))\"")
     }
 
-    /// A text field with `""` in it, parsed from its unescaped copy. Out of line: a rare case, kept out of the
-    /// per-record loop (the column parser is inlined into each caller).
-    @inline(never)
-    mutating func parseUnescaped(_ parser: QueryColumnParser, _ bytes: UnsafeRawBufferPointer,
-                                 into columns: inout RowValues, texts: inout StringInterner) -> String? {
-        unescapeQuotes(FieldParsers.trimmed(bytes))
-        return scratch.withUnsafeBytes { parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals) }
-    }
-
     mutating func internUnescaped(_ bytes: UnsafeRawBufferPointer, into locations: inout StringInterner) -> LocationID {
         unescapeQuotes(bytes)
         return scratch.withUnsafeBytes { locations.intern($0) }
@@ -203,9 +203,20 @@ public struct TripDecoder {
     /// A quoted field's content with each `""` as one quote, into `scratch`.
     mutating func unescapeQuotes(_ bytes: UnsafeRawBufferPointer) {
         scratch.removeAll(keepingCapacity: true)
+        Self.appendUnescaped(bytes, to: &scratch)
+    }
+
+    /// A quoted field's content with each `""` as one quote (a rare field: allocates).
+    static func unescapingQuotes(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        appendUnescaped(bytes, to: &out)
+        return out
+    }
+
+    static func appendUnescaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         var i = 0
         while i < bytes.count {
-            scratch.append(bytes[i])
+            out.append(bytes[i])
             i += (bytes[i] == 0x22 && i + 1 < bytes.count && bytes[i + 1] == 0x22) ? 2 : 1
         }
     }

@@ -99,6 +99,49 @@ import TripFixtures
         #expect(texts == jsonTexts)
     }
 
+    /// The decode without the `Trip`'s fields (the built-ins' own parse, which the row's replaces once they run
+    /// as SQL) reads the same rows, interns the same texts and rejects the same records with the same reasons;
+    /// its trips carry the event time alone. Generated rows in every format (with missing event times, empty
+    /// fields, quoted text, `ingest_time` read from the clock) and the real portal rows.
+    @Test func withoutTheTripFieldsTheRowsAndRejectionsAreTheSame() throws {
+        var random = SplitMix64(seed: 61)
+        let columns = TripColumn.allCases.filter { !$0.isPseudo }
+        var lines = [columns.map(\.name).joined(separator: ",")]
+        for _ in 0..<300 {
+            // At most one bad value per row: the two decodes check columns in different orders.
+            let bad = random.next() % 20
+            lines.append(columns.map { column in
+                if column == .pickupCommunityArea { return bad == 0 ? "x" : ["", "8", "77.0"][Int(random.next() % 3)] }
+                if column == .fare && bad == 1 { return "12..5" }
+                return Self.field(for: column.type, &random)
+            }.joined(separator: ","))
+        }
+        var texts = [lines.joined(separator: "\n")]
+        for file in Self.portalFiles { texts.append(try String(contentsOfFile: Self.dataDirectory + file, encoding: .utf8)) }
+        let layout = everyColumnLayout(literals: [.paymentType: ["a", "Cash"]])
+        for text in texts {
+            var withTrip = StringInterner(), rowOnly = StringInterner()
+            let a = try decodeCSV(text, layout: layout, zone: chicago, texts: &withTrip)
+            let b = try decodeCSV(text, layout: layout, zone: chicago, texts: &rowOnly, parsesTripFields: false)
+            #expect(a.count == b.count && a.count > 20)
+            var rejected = 0
+            for (x, y) in zip(a, b) {
+                switch (x.outcome, y.outcome) {
+                case (.trip(let t), .trip(let u)):
+                    #expect(t.eventTime == u.eventTime && u == Trip(eventTime: t.eventTime))
+                case (.rejected(let r), .rejected(let s)):
+                    #expect(r == s)
+                    rejected += 1
+                default:
+                    Issue.record("\(x.fields): \(x.outcome) against \(y.outcome)")
+                }
+                #expect(x.row == y.row)
+            }
+            #expect(withTrip == rowOnly)
+            if text == texts[0] { #expect(rejected > 10 && rejected < 150) }
+        }
+    }
+
     /// A random field of a type, in one of the forms a portal export or a producer may write.
     static func field(for type: ValueType, _ random: inout SplitMix64) -> String {
         func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
@@ -155,13 +198,16 @@ import TripFixtures
         #expect(Set(decoder.absentColumns).count == decoder.absentColumns.count)
     }
 
-    /// A value that does not parse rejects the record, naming the column and quoting the value.
-    @Test func badValuesAreRejectedWithTheColumnAndValue() throws {
+    /// A value that does not parse rejects the record, naming the column and quoting the value; with or
+    /// without the `Trip`'s fields parsed beside the row.
+    @Test(arguments: [true, false])
+    func badValuesAreRejectedWithTheColumnAndValue(parsesTripFields: Bool) throws {
         let layout = everyColumnLayout()
         func reason(_ column: String, _ value: String) throws -> DecodeOutcome {
             var texts = StringInterner()
             let records = try decodeCSV("trip_start_timestamp,\(column)\n04/18/2015 12:00:00 AM,\(value)\n",
-                                        layout: layout, zone: chicago, texts: &texts)
+                                        layout: layout, zone: chicago, texts: &texts,
+                                        parsesTripFields: parsesTripFields)
             #expect(records.first?.row.present == 0)
             return records.first?.outcome ?? .rejected("no record")
         }
@@ -178,12 +224,16 @@ import TripFixtures
         guard case .rejected(let message) = try reason("tolls", long) else { Issue.record("accepted"); return }
         #expect(message.hasPrefix("non-numeric tolls \"" + String(repeating: "x", count: 40) + "…"))
         #expect(message.count < 80)
-        // Only the layout's columns are parsed: the same bad value in a column no query reads is accepted.
+        // A rejected record interns none of its texts, not even those of columns before the bad one.
         var texts = StringInterner()
+        let rejected = try decodeCSV("trip_start_timestamp,taxi_id,trip_seconds\n04/18/2015 12:00:00 AM,t1,1.5\n",
+                                     layout: layout, zone: chicago, texts: &texts, parsesTripFields: parsesTripFields)
+        #expect(rejected.first?.outcome == .rejected("non-integer trip_seconds \"1.5\"") && texts.count == 0)
+        // Only the layout's columns are parsed: the same bad value in a column no query reads is accepted.
         var narrow = RowLayout()
         narrow.columns = [.fare]
         let records = try decodeCSV("trip_start_timestamp,trip_miles,fare\n04/18/2015 12:00:00 AM,abc,1\n",
-                                    layout: narrow, zone: chicago, texts: &texts)
+                                    layout: narrow, zone: chicago, texts: &texts, parsesTripFields: parsesTripFields)
         #expect(records.first?.outcome.isTrip == true && records.first?.row[.fare] == 100)
     }
 

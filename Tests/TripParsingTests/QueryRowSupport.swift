@@ -24,7 +24,8 @@ struct DecodedRecord {
 /// Decodes every record of `text` (header first) with the CSV decoder and `layout`, and re-encodes each as
 /// the ingest JSON (`TripJSONEncoder`).
 func decodeCSV(_ text: String, layout: RowLayout, zone: ZoneRules, texts: inout StringInterner,
-               timeColumn: TimeColumn = .tripStart, now: EventTime = 7) throws -> [DecodedRecord] {
+               timeColumn: TimeColumn = .tripStart, now: EventTime = 7,
+               parsesTripFields: Bool = true) throws -> [DecodedRecord] {
     let bytes = Array(text.utf8)
     var tokenizer = CSVTokenizer()
     var locations = StringInterner()
@@ -42,7 +43,7 @@ func decodeCSV(_ text: String, layout: RowLayout, zone: ZoneRules, texts: inout 
                 if decoder == nil {
                     let header = CSVHeader(names: strings)
                     decoder = try TripDecoder(header: header, timeColumn: timeColumn, zone: zone, layout: layout,
-                                              now: { now })
+                                              parsesTripFields: parsesTripFields, now: { now })
                     encoder = TripJSONEncoder(header: header)
                 } else {
                     let outcome = decoder!.decode(record, fields: fields, locations: &locations, texts: &texts)
