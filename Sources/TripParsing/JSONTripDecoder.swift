@@ -26,6 +26,8 @@ public struct JSONTripDecoder {
     /// of its value (nil for a pseudo-column).
     public let layout: RowLayout
     let queryColumns: [(parser: QueryColumnParser, slot: Int?)]
+    /// Where the interned text columns start in `queryColumns` (they come last).
+    let firstInterned: Int
     let literals: QueryColumnParser.Literals
     /// The values of `queryKeys`' slots for the message being decoded (kept: no allocation per message).
     var queryValues: [Value]
@@ -78,7 +80,10 @@ public struct JSONTripDecoder {
             }
         }
         queryKeys = KeyTable(keys)
-        queryColumns = columns
+        // Text group keys last: a message rejected for another column interns nothing (see `decode`).
+        let interned = columns.filter { if case .interned = $0.parser.kind { true } else { false } }
+        queryColumns = columns.filter { if case .interned = $0.parser.kind { false } else { true } } + interned
+        firstInterned = columns.count - interned.count
         queryValues = Array(repeating: Value(), count: Self.builtinSlots + keys.count - builtins.count)
     }
 
@@ -125,6 +130,7 @@ public struct JSONTripDecoder {
                                locations: &locations)
             guard case .trip(let trip) = outcome else { return outcome }
             for i in queryColumns.indices {  // by index: a for-in over the array retained it per message
+                if i == firstInterned, let bad = badEscapeInInternedText(bytes, values) { return .rejected(bad) }
                 let (parser, slot) = queryColumns[i]
                 guard let slot else {
                     columns.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
@@ -154,6 +160,19 @@ public struct JSONTripDecoder {
         }
         if case .trip = outcome { row.present = columns.present }
         return outcome
+    }
+
+    /// The first interned text column whose value has a bad escape, worded as its rejection: checked before
+    /// any is interned, so that a rejected message interns nothing (the interner keeps every text for the
+    /// life of the job). Escapes are rare; unescaped values cost a look each.
+    mutating func badEscapeInInternedText(_ bytes: UnsafeRawBufferPointer, _ values: UnsafePointer<Value>) -> String? {
+        for i in firstInterned..<queryColumns.count {
+            guard let slot = queryColumns[i].slot, values[slot].escaped, !values[slot].isNull else { continue }
+            if let bad = unescape(slice(bytes, values[slot])) {
+                return "bad escape \(bad) in \(queryColumns[i].parser.column.name)"
+            }
+        }
+        return nil
     }
 
     /// The trip of a scanned message's built-in values (slots as `builtinKeys`), or why there is none.

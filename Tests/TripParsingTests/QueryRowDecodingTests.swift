@@ -269,6 +269,13 @@ import TripFixtures
         #expect(decode(#"{"event_timestamp":1429333200,"trip_seconds":true}"#) == .rejected(#"non-integer trip_seconds "true""#))
         // Built-in rejections come first, with today's reasons.
         #expect(decode(#"{"trip_seconds":1}"#) == .rejected("missing event_timestamp (the event time)"))
+        // A rejected message interns none of its texts: not for a bad value in a column after them, nor for a
+        // bad escape in a later text than a good one.
+        #expect(decode(#"{"event_timestamp":1429333200,"taxi_id":"t1","trip_seconds":"1.5"}"#)
+            == .rejected(#"non-integer trip_seconds "1.5""#))
+        #expect(decode(#"{"event_timestamp":1429333200,"taxi_id":"t\"2","company":"a\qb"}"#)
+            == .rejected(#"bad escape \q in company"#))
+        #expect(texts.strings == ["Flash \"Cab\""])
     }
 
     /// With an empty layout the new overloads decode as the old ones and leave the row empty.
