@@ -29,6 +29,7 @@ final class CSVRowPlan {
     let parsers: [QueryColumnParser]
     let literals: QueryColumnParser.Literals
     let zone: ZoneRules
+    let header: CSVHeader
 
     /// `timeField`: the header's field of the event time (its value is copied, not parsed again);
     /// `ingestTimeIsEventTime` for an ingest-time replay, whose event time is that reading of the clock already.
@@ -57,6 +58,7 @@ final class CSVRowPlan {
         self.parsers = parsers
         self.literals = literals
         self.zone = zone
+        self.header = header
         readsClock = steps.contains { $0.operation == .ingestTime }
     }
 
@@ -122,15 +124,17 @@ final class CSVRowPlan {
         return outcome
     }
 
-    /// Why step `index`'s field in `record` does not parse (`decode` stopped there).
+    /// Why step `index`'s field in `record` does not parse (`decode` stopped there), naming the column as the
+    /// header spells it (as the built-ins' `Trip` decode does).
     func rejection(step index: Int, fields: CSVFields, record: UnsafeRawBufferPointer,
                    texts: inout StringInterner) -> String {
         let step = steps[index]
+        let name = header.names[Int(step.field)]
         do {
             _ = try otherValue(step, fields[fields.startIndex + Int(step.field)], record: record, texts: &texts)
-            return "bad \(parsers[Int(step.parser)].column.name)"
+            return "bad \(name)"
         } catch {
-            return error.reason
+            return error.naming(name).reason
         }
     }
 

@@ -105,22 +105,33 @@ struct QueryColumnParser {
         }
     }
 
-    /// Why a field does not parse, naming the column and quoting the value's start.
+    /// Why a field does not parse: the problem, the column's name and the value's start, quoted.
     struct Rejection: Error {
-        let reason: String
+        let problem: String
+        /// The column as the input names it (`naming(_:)`): a JSON key is its name; a CSV header may spell
+        /// it otherwise (`Pickup Community Area`), and the reason should use the spelling the user sees.
+        var column: String
+        /// After the name: the quoted value and any detail (may be empty).
+        let value: String
+
+        var reason: String { "\(problem) \(column)\(value)" }
+
+        func naming(_ name: String) -> Rejection {
+            Rejection(problem: problem, column: name, value: value)
+        }
     }
 
     func nonInteger(_ bytes: UnsafeRawBufferPointer) -> Rejection {
-        Rejection(reason: "non-integer \(column.name) \"\(Self.quoted(bytes))\"")
+        Rejection(problem: "non-integer", column: column.name, value: " \"\(Self.quoted(bytes))\"")
     }
 
     func nonNumeric(_ bytes: UnsafeRawBufferPointer) -> Rejection {
-        Rejection(reason: "non-numeric \(column.name) \"\(Self.quoted(bytes))\"")
+        Rejection(problem: "non-numeric", column: column.name, value: " \"\(Self.quoted(bytes))\"")
     }
 
     func badTimestamp(_ bytes: UnsafeRawBufferPointer, _ error: FieldError) -> Rejection {
-        guard case .badTimestamp(let detail) = error else { return Rejection(reason: "bad \(column.name)") }
-        return Rejection(reason: "bad \(column.name) \"\(Self.quoted(bytes))\": \(detail)")
+        guard case .badTimestamp(let detail) = error else { return Rejection(problem: "bad", column: column.name, value: "") }
+        return Rejection(problem: "bad", column: column.name, value: " \"\(Self.quoted(bytes))\": \(detail)")
     }
 
     /// The index of the literal equal to `text`, or -1: bytes compared, no String made.

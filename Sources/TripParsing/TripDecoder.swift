@@ -168,7 +168,7 @@ public struct TripDecoder {
     /// else (an ingest-time replay) the clock's.
     @inline(__always)
     func recordEventTime(_ record: UnsafeRawBufferPointer, fields: CSVFields,
-                         known: EventTime?) -> Result<EventTime, QueryColumnParser.Rejection> {
+                         known: EventTime?) -> Result<EventTime, EventTimeRejection> {
         guard let time else { return .success(now()) }
         if let known { return .success(known) }
         let f = fields[time].bytes(in: record)
@@ -181,6 +181,10 @@ public struct TripDecoder {
             guard case .badTimestamp(let detail) = error else { return .failure(.init(reason: "bad timestamp")) }
             return .failure(.init(reason: "bad \(header.names[time]) \"\(String(decoding: f, as: UTF8.self))\": \(detail)"))
         }
+    }
+
+    struct EventTimeRejection: Error {
+        let reason: String
     }
 
     /// The event time alone (the sort key of `--order event-time`); nil when `decode` would reject the

@@ -106,7 +106,9 @@ import TripFixtures
     @Test func withoutTheTripFieldsTheRowsAndRejectionsAreTheSame() throws {
         var random = SplitMix64(seed: 61)
         let columns = TripColumn.allCases.filter { !$0.isPseudo }
-        var lines = [columns.map(\.name).joined(separator: ",")]
+        // Spelled as the portal's header (`Pickup Community Area`): rejections name the column that way.
+        var lines = [columns.map { $0.name.split(separator: "_").map(\.capitalized).joined(separator: " ") }
+            .joined(separator: ",")]
         for _ in 0..<300 {
             // At most one bad value per row: the two decodes check columns in different orders.
             let bad = random.next() % 20
@@ -138,7 +140,11 @@ import TripFixtures
                 #expect(x.row == y.row)
             }
             #expect(withTrip == rowOnly)
-            if text == texts[0] { #expect(rejected > 10 && rejected < 150) }
+            if text == texts[0] {
+                #expect(rejected > 10 && rejected < 150)
+                #expect(b.contains { $0.outcome == .rejected(#"non-integer Pickup Community Area "x""#) })
+                #expect(b.contains { $0.outcome == .rejected(#"non-numeric Fare "12..5""#) })
+            }
         }
     }
 
