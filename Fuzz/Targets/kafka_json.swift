@@ -9,6 +9,8 @@ import TripSources
 // time as ISO 8601 UTC, money as dollars, the location as a JSON string) decodes to the same trip.
 // With a layout of every column (the SQL queries' QueryRow): the outcome is the same as without one, or a
 // rejection naming a column; and the row written back as JSON (`jsonMessage(of:)`) decodes to the same row.
+// Without the `Trip`'s fields (`parsesTripFields: false`): the same row and event time, and the same verdict
+// except where the built-ins' stricter community area rejects what an integer column accepts.
 // Input: 1 byte choosing the time column and zone, then the message.
 
 let columns: [TimeColumn] = [.tripStart, .eventTimestamp, .kafkaTimestamp]
@@ -56,6 +58,21 @@ public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if texts.count > 10_000 { texts = StringInterner() }
     var rows = try! MessageDecoder(config: config, csvHeader: nil, layout: layout)
     let (withRow, row) = decodeRow(&rows, message)
+    var rowOnly = try! MessageDecoder(config: config, csvHeader: nil, layout: layout, parsesTripFields: false)
+    let (alone, aloneRow) = decodeRow(&rowOnly, message)
+    switch (withRow, alone) {
+    case (.trip(let t), .trip(let u)):
+        require(u == Trip(eventTime: t.eventTime), "row-only trip \(u) against \(t): \(visible(message))")
+        require(sameButIngest(row, aloneRow), "row-only row \(aloneRow.values) against \(row.values): \(visible(message))")
+    case (.rejected, .rejected(let reason)):
+        require(aloneRow.present == 0, "a row-only rejection left a row")
+        require(!reason.isEmpty, "a row-only rejection without a reason")
+    case (.trip, .rejected(let reason)):
+        require(false, "row-only rejected (\(reason)) what the decode beside the trip accepted: \(visible(message))")
+    case (.rejected(let reason), .trip):
+        require(reason.contains("pickup_community_area"),
+                "row-only accepted what the decode beside the trip rejected (\(reason)): \(visible(message))")
+    }
     switch (outcome, withRow) {
     case (.rejected(let a), .rejected(let b)):
         require(a == b, "rejected as \"\(a)\" without a layout but \"\(b)\" with one: \(visible(message))")

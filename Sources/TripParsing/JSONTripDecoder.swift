@@ -55,7 +55,12 @@ public struct JSONTripDecoder {
         }
     }
 
-    public init(timeColumn: TimeColumn, zone: ZoneRules, layout: RowLayout = RowLayout()) {
+    /// Whether `decode` parses the `Trip`'s fields for the built-ins beside the event time. False once the
+    /// built-ins run as SQL (issue 16): the message is then read into `row` alone.
+    public let parsesTripFields: Bool
+
+    public init(timeColumn: TimeColumn, zone: ZoneRules, layout: RowLayout = RowLayout(), parsesTripFields: Bool = true) {
+        self.parsesTripFields = parsesTripFields
         self.timeColumn = timeColumn
         self.zone = zone
         self.layout = layout
@@ -193,6 +198,7 @@ public struct JSONTripDecoder {
                 return .rejected("bad \(name) \"\(String(decoding: field, as: UTF8.self))\": \(detail)")
             }
         }
+        guard parsesTripFields else { return .trip(trip) }
         for i in 0..<3 {
             let v = values[i + 1]
             guard !v.isNull else { continue }

@@ -11,12 +11,15 @@ public struct MessageDecoder {
     @usableFromInline var tokenizer = CSVTokenizer()
 
     /// `layout`: the columns the SQL queries read (`decodeEach(…texts:…)` gives them per record).
-    public init(config: TripstreamConfig, csvHeader: CSVHeader?, layout: RowLayout = RowLayout()) throws {
+    /// `parsesTripFields`: as the decoders' (false: each record into its row alone, with the event time).
+    public init(config: TripstreamConfig, csvHeader: CSVHeader?, layout: RowLayout = RowLayout(),
+                parsesTripFields: Bool = true) throws {
         timeColumn = config.timeColumn
-        json = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone, layout: layout)
+        json = JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone, layout: layout,
+                               parsesTripFields: parsesTripFields)
         csv = try csvHeader.map {
             try TripDecoder(header: $0, timeColumn: config.timeColumn, zone: config.timeZone, layout: layout,
-                            now: { Clock.wallMilliseconds() })
+                            parsesTripFields: parsesTripFields, now: { Clock.wallMilliseconds() })
         }
     }
 

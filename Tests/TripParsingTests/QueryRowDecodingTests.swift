@@ -101,7 +101,7 @@ import TripFixtures
 
     /// The decode without the `Trip`'s fields (the built-ins' own parse, which the row's replaces once they run
     /// as SQL) reads the same rows, interns the same texts and rejects the same records with the same reasons;
-    /// its trips carry the event time alone. Generated rows in every format (with missing event times, empty
+    /// its trips carry the event time alone. CSV, and the records' ingest JSON. Generated rows in every format (with missing event times, empty
     /// fields, quoted text, `ingest_time` read from the clock) and the real portal rows.
     @Test func withoutTheTripFieldsTheRowsAndRejectionsAreTheSame() throws {
         var random = SplitMix64(seed: 61)
@@ -140,6 +140,28 @@ import TripFixtures
                 #expect(x.row == y.row)
             }
             #expect(withTrip == rowOnly)
+            // The same records as the ingest JSON, through the JSON decoder with and without the `Trip`'s fields.
+            var json = JSONTripDecoder(timeColumn: .tripStart, zone: chicago, layout: layout)
+            var jsonRowOnly = JSONTripDecoder(timeColumn: .tripStart, zone: chicago, layout: layout, parsesTripFields: false)
+            var locations = StringInterner(), jsonTexts = StringInterner(), jsonRowOnlyTexts = StringInterner()
+            var jsonRejected = 0
+            for r in a {
+                let x = r.json.withUnsafeBytes {
+                    json.decode($0, kafkaTimestampMs: 3, ingestTimeMs: 7, locations: &locations, texts: &jsonTexts)
+                }
+                let y = r.json.withUnsafeBytes {
+                    jsonRowOnly.decode($0, kafkaTimestampMs: 3, ingestTimeMs: 7, locations: &locations, texts: &jsonRowOnlyTexts)
+                }
+                switch (x, y) {
+                case (.trip(let t), .trip(let u)): #expect(u == Trip(eventTime: t.eventTime))
+                case (.rejected(let p), .rejected(let q)):
+                    #expect(p == q)
+                    jsonRejected += 1
+                default: Issue.record("\(String(decoding: r.json, as: UTF8.self)): \(x) against \(y)")
+                }
+                #expect(json.row == jsonRowOnly.row)
+            }
+            #expect(jsonTexts == jsonRowOnlyTexts && jsonRejected == a.filter { !$0.outcome.isTrip }.count)
             if text == texts[0] {
                 #expect(rejected > 10 && rejected < 150)
                 #expect(b.contains { $0.outcome == .rejected(#"non-integer Pickup Community Area "x""#) })
