@@ -110,7 +110,7 @@ struct QueryColumnParser {
         let problem: String
         /// The column as the input names it (`naming(_:)`): a JSON key is its name; a CSV header may spell
         /// it otherwise (`Pickup Community Area`), and the reason should use the spelling the user sees.
-        var column: String
+        let column: String
         /// After the name: the quoted value and any detail (may be empty).
         let value: String
 
