@@ -77,22 +77,30 @@ public struct ResultColumn: Sendable {
         self.texts = texts
     }
 
-    /// A column holding `values` (all of one kind, or NULL).
+    /// A column holding `values`: all of one kind, or NULL (a mix is a programming error: it stops).
     public init(values: [ResultValue]) {
-        var kind = Kind.integer
+        var kind: Kind?
         var texts: [String] = []
-        let numbers = values.map { v -> Int64 in
-            switch v {
-            case .null: return 0
-            case .integer(let n): kind = .integer; return n
-            case .decimal(let n, let scale): kind = .decimal(scale: scale); return n
-            case .double(let d): kind = .double; return Int64(bitPattern: d.bitPattern)
-            case .text(let s): kind = .text; texts.append(s); return Int64(texts.count - 1)
-            case .timestamp(let t): kind = .timestamp; return t
-            case .date(let d): kind = .date; return d
+        var numbers: [Int64] = []
+        numbers.reserveCapacity(values.count)
+        for v in values {
+            let (k, n): (Kind?, Int64) = switch v {
+            case .null: (nil, 0)
+            case .integer(let n): (.integer, n)
+            case .decimal(let n, let scale): (.decimal(scale: scale), n)
+            case .double(let d): (.double, Int64(bitPattern: d.bitPattern))
+            case .text: (.text, Int64(texts.count))
+            case .timestamp(let t): (.timestamp, t)
+            case .date(let d): (.date, d)
             }
+            if case .text(let s) = v { texts.append(s) }
+            if let k {
+                precondition(kind == nil || kind == k, "a result column holds one kind of value, not \(kind!) and \(k)")
+                kind = k
+            }
+            numbers.append(n)
         }
-        self.init(kind: kind, numbers: numbers, present: values.map { $0 != .null }, texts: texts)
+        self.init(kind: kind ?? .integer, numbers: numbers, present: values.map { $0 != .null }, texts: texts)
     }
 
     public var count: Int { numbers.count }
