@@ -43,7 +43,7 @@ let package = Package(
         // message's decoding and the cut rule of `run`'s epochs (pure: no Kafka client here).
         .target(name: "TripSources", dependencies: ["TripCore", "TripParsing"]),
         // The deterministic epoch engine: (state, epoch rows) → (state, result changes).
-        .target(name: "TripEngine", dependencies: ["TripCore"]),
+        .target(name: "TripEngine", dependencies: ["TripCore", "TripSQL"]),
         // Checkpoints in LMDB: epoch, source position (a case per source), engine state, fingerprint; sort progress.
         .target(name: "TripCheckpoint", dependencies: ["TripCore", "TripLMDB"]),
         // Result sinks: the SQLite mirror; the bytes of the Kafka result and dead-letter messages (no Kafka

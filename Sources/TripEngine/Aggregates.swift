@@ -1,7 +1,8 @@
 import TripCore
 
-/// Sums and non-null counts of the money columns, in integer cents (exact; SQL NULL semantics:
-/// a sum over no non-null value is NULL, an average divides by the non-null count).
+/// Sums and non-null counts of the money columns, in integer cents: a window of `sum_fare_window` or
+/// `trips_total` as a checkpoint of the hand-wired built-ins stored it (`LegacyBuiltinState`), read to be
+/// converted into their SQL queries' accumulator words (`words(_:)`).
 public struct MoneyAggregate: Sendable, Equatable {
     public var trips: Int64 = 0
     public var fareSum: Int64 = 0
@@ -19,21 +20,6 @@ public struct MoneyAggregate: Sendable, Equatable {
         if let v = trip.fareCents { fareSum += v; fareCount += 1 }
         if let v = trip.tipsCents { tipsSum += v; tipsCount += 1 }
         if let v = trip.tripTotalCents { totalSum += v; totalCount += 1 }
-    }
-
-    public var fare: Int64? { fareCount > 0 ? fareSum : nil }
-    public var tips: Int64? { tipsCount > 0 ? tipsSum : nil }
-    public var tripTotal: Int64? { totalCount > 0 ? totalSum : nil }
-    /// Average in cents, rounded half away from zero; nil when no value.
-    public var tipsAverage: Int64? { Self.average(tipsSum, tipsCount) }
-    public var tripTotalAverage: Int64? { Self.average(totalSum, totalCount) }
-
-    static func average(_ sum: Int64, _ count: Int64) -> Int64? {
-        count > 0 ? Int64((Double(sum) / Double(count)).rounded()) : nil
-    }
-
-    func encode(into w: inout ByteWriter) {
-        for v in [trips, fareSum, fareCount, tipsSum, tipsCount, totalSum, totalCount] { w.int64(v) }
     }
 
     static func decode(from r: inout ByteReader) throws -> MoneyAggregate {

@@ -1,9 +1,8 @@
 import TripCore
 
-/// The hand-wired built-ins' state (`EngineState.sumFare`, `days`, `community`, `location`, their retained
-/// windows, watermarks and counters) as the states of the four built-in queries compiled from their SQL: what a
-/// checkpoint written while the built-ins run hand-wired becomes when they run as SQL queries, so such a state
-/// resumes instead of being refused. Windows keep their starts (a day is the local day number, as both keep it);
+/// The hand-wired built-ins' state (`LegacyBuiltinState`: their window tables, retained windows, watermarks and
+/// counters, from a format-1 checkpoint) as the states of the four built-in queries compiled from their SQL, so
+/// that a checkpoint written by a build that ran them hand-wired resumes instead of being refused. Windows keep their starts (a day is the local day number, as both keep it);
 /// a hotspot's community area or location becomes a group tuple (a location through `texts`, the interner the
 /// SQL queries' text columns use); a `MoneyAggregate` fills each aggregate's words from the column it sums.
 public struct BuiltinStateConversion: Error, CustomStringConvertible {
@@ -11,7 +10,7 @@ public struct BuiltinStateConversion: Error, CustomStringConvertible {
 
     /// The four built-ins' states from `state`, for `programs` (the built-ins' compiled SQL, in `QueryName` order).
     /// Throws when a program is not a shape the hand-wired built-ins computed (another aggregate or group).
-    static func queryStates(of state: EngineState, programs: [QueryProgram],
+    static func queryStates(of state: LegacyBuiltinState, programs: [QueryProgram],
                             texts: inout StringInterner) throws -> [QueryState] {
         guard programs.count == QueryName.allCases.count else {
             throw BuiltinStateConversion(
@@ -22,8 +21,8 @@ public struct BuiltinStateConversion: Error, CustomStringConvertible {
             var q = QueryState(program)
             q.watermark = state.watermarks[query]
             q.maxTime = state.maxEventTime
-            q.lateRows = state.counters.lateByQuery[query]
-            q.emittedRows = state.counters.emittedByQuery[query]
+            q.lateRows = state.lateByQuery[query]
+            q.emittedRows = state.emittedByQuery[query]
             switch query {
             case .sumFareWindow:
                 try q.convert(state.sumFare, retained: state.retainedSumFare, program) { _ in nil } words: {

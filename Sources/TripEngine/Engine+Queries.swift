@@ -1,20 +1,21 @@
 import TripCore
 
 extension Engine {
-    /// A `LateMask` has 64 bits for SQL queries; the configuration loader refuses more.
-    public static let maxQueries = 64
+    /// The most SQL queries beside the built-ins: the per-row loop marks a row late with a bit per query in one
+    /// 64-bit word, the built-ins' four first. The configuration loader refuses more.
+    public static let maxQueries = 64 - builtinCount
 
-    /// Adds one record to the current epoch: the trip to the built-ins exactly as `ingest(_:)` does, then the
-    /// row to each SQL query. Returns the built-ins and SQL queries for which it was late; the caller
-    /// dead-letters it for those. The trip counts once in `rowsLate` whichever queries judged it late.
-    public mutating func ingest(_ trip: Trip, row: borrowing QueryRow) -> LateMask {
-        var late = ingestBuiltins(trip)
-        if !programs.isEmpty { late.queryBits = ingestQueries(row) }
-        if !late.isEmpty { countLate(late) }
+    /// Adds one record's row to the current epoch, to each query in turn. Returns the queries for which it was
+    /// late; the caller dead-letters it for those. The row counts once in `rowsLate` whichever queries judged it
+    /// late.
+    public mutating func ingest(_ row: borrowing QueryRow) -> LateMask {
+        state.counters.rowsProcessed += 1
+        let late = LateMask(bits: ingestQueries(row))
+        if !late.isEmpty { state.counters.rowsLate += 1 }
         return late
     }
 
-    /// Each SQL query in turn: its time column sets its max time; a row WHERE does not keep, or whose time is
+    /// Each query in turn: its time column sets its max time; a row WHERE does not keep, or whose time is
     /// NULL, is in none of its windows (neither counted nor late); otherwise it joins every open window holding
     /// its time, or is late when the watermark has passed them all. Returns the late queries' bits.
     @inline(__always)
@@ -60,22 +61,6 @@ extension Engine {
         return late
     }
 
-    /// The SQL queries' part of `endEpoch`: each advances its watermark and emits per its mode.
-    mutating func endQueryEpoch(endOfInput: Bool) -> [QueryResults] {
-        state.queryTexts.cacheStrings()
-        let texts = state.queryTexts.cachedStrings
-        if textRanks.count != texts.count { textRanks = Self.ranks(of: texts) }
-        let ranks = textRanks
-        let zone = config.timeZone
-        return programs.indices.map { q in
-            let p = programs[q]
-            state.queries[q].advanceWatermark(p, endOfInput: endOfInput)
-            return state.queries[q].emit(p, epoch: state.epoch, zone: zone, texts: texts, textRanks: ranks)
-        }
-    }
-}
-
-extension Engine {
     /// Each text's place among `texts` in UTF-8 byte order (texts are distinct, so places are too).
     static func ranks(of texts: [String]) -> [Int32] {
         let order = texts.indices.sorted { texts[$0].utf8.lexicographicallyPrecedes(texts[$1].utf8) }
@@ -84,14 +69,22 @@ extension Engine {
         return ranks
     }
 
-    /// How many SQL queries run (`LateMask.queryBits` has a bit for each).
-    public var sqlQueryCount: Int { programs.count }
+    /// How many queries run, the built-ins included (`LateMask` has a bit for each).
+    public var queryCount: Int { programs.count }
 
-    /// The dead letter of `row`, late for SQL query `index`: its time column's value and that query's watermark.
-    public func lateDeadLetter(sqlQuery index: Int, row: borrowing QueryRow, offset: Int64,
+    /// The queries, in the engine's order (what the mirror and the result topics are made for).
+    public var queries: [AnalyticQuery] { programs.map(\.query) }
+
+    /// The dead letter of `row`, late for the query at `index`: its time column's value and that query's
+    /// watermark. A built-in's names it as the built-in (`DeadLetter.query`), a SQL query's as `userQuery`.
+    public func lateDeadLetter(query index: Int, row: borrowing QueryRow, offset: Int64,
                                raw: (text: String, bytes: [UInt8]?), source: String?) -> DeadLetter {
         let p = programs[index]
-        return .late(userQuery: p.name, eventTime: row.values[p.timeColumn], watermark: state.queries[index].watermark,
-                     offset: offset, raw: raw, source: source)
+        let t = row.values[p.timeColumn], watermark = state.queries[index].watermark
+        if index < Self.builtinCount {
+            return .late(QueryName.allCases[index], eventTime: t, watermark: watermark, offset: offset, raw: raw,
+                         source: source)
+        }
+        return .late(userQuery: p.name, eventTime: t, watermark: watermark, offset: offset, raw: raw, source: source)
     }
 }

@@ -1,85 +1,42 @@
 import TripCore
 
-/// `sum_fare_window`: one tumbling window's money totals. Times in ms.
-public struct SumFareRow: Sendable, Equatable {
-    public var windowStart: EventTime
-    public var windowEnd: EventTime
-    public var totals: MoneyAggregate
-    public var final: Bool
-}
-
-/// `trips_total`: one local calendar day (day number since 1970-01-01).
-public struct TripsTotalRow: Sendable, Equatable {
-    public var day: Int64
-    public var totals: MoneyAggregate
-    public var final: Bool
-    public var isoDay: String { CivilDate.isoDay(Int(day)) }
-}
-
-/// `hotspot_community_window`: trips per pickup community area in one sliding window.
-public struct CommunityHotspotRow: Sendable, Equatable {
-    public var windowStart: EventTime
-    public var windowEnd: EventTime
-    public var communityArea: Int32
-    public var count: Int64
-    public var final: Bool
-}
-
-/// `hotspot_window`: trips per pickup centroid location in one sliding window.
-public struct LocationHotspotRow: Sendable, Equatable {
-    public var windowStart: EventTime
-    public var windowEnd: EventTime
-    public var location: String
-    public var count: Int64
-    public var final: Bool
-    /// The location's id in the emitting engine's interner (-1 if unknown): lets a sink cache per location
-    /// without hashing its text. Not part of the row's value: two engines may number locations differently.
-    public var locationID: LocationID = -1
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.windowStart == b.windowStart && a.windowEnd == b.windowEnd && a.location == b.location && a.count == b.count
-            && a.final == b.final
-    }
-}
-
-/// What one epoch changed, per query and output mode, sorted by key: what sinks apply.
+/// What one epoch changed: each query's rows per its output mode, sorted by key, and its watermark. What sinks
+/// apply.
 public struct EpochOutput: Sendable, Equatable {
     public var epoch: Int64
-    public var sumFare: [SumFareRow] = []
-    public var tripsTotal: [TripsTotalRow] = []
-    public var communityHotspots: [CommunityHotspotRow] = []
-    public var locationHotspots: [LocationHotspotRow] = []
-    /// Each query's watermark after the epoch (ms; Int64.min before any row, Int64.max at end of input).
-    public var watermarks = PerQuery<EventTime>(repeating: .min)
-    /// Each SQL query's rows and watermark, in the order the engine was given the queries (empty without).
+    /// Every query's results in the engine's order: the four built-ins (`QueryName` order), then the SQL queries
+    /// in the configuration's order.
     public var queries: [QueryResults] = []
 
     public init(epoch: Int64) { self.epoch = epoch }
 
-    public var rowCount: Int {
-        sumFare.count + tripsTotal.count + communityHotspots.count + locationHotspots.count
-            + queries.reduce(0) { $0 + $1.rows.count }
-    }
+    /// A built-in's results.
+    public subscript(query: QueryName) -> QueryResults { queries[query.engineIndex] }
+
+    /// The SQL queries' results (after the built-ins').
+    public var sqlQueries: ArraySlice<QueryResults> { queries.dropFirst(Engine.builtinCount) }
+
+    /// True once every query's watermark is +∞: the end of a finite input made every window final.
+    public var allFinal: Bool { !queries.isEmpty && queries.allSatisfy { $0.watermark == .max } }
+
+    public var rowCount: Int { queries.reduce(0) { $0 + $1.rows.count } }
 }
 
-/// Which queries judged a row late: a bit per built-in, in `QueryName.allCases` order, and a bit per SQL query
-/// (bit i: the engine's i-th query; hence at most `Engine.maxQueries` of them).
+/// Which queries judged a row late: bit i for the engine's i-th query (the built-ins first, in `QueryName`
+/// order; hence at most `Engine.maxQueries` SQL queries beside them).
 public struct LateMask: Sendable, Equatable {
-    public var bits: UInt8 = 0
-    public var queryBits: UInt64 = 0
-    public init() {}
-    public var isEmpty: Bool { bits == 0 && queryBits == 0 }
-    public mutating func insert(_ q: QueryName) { bits |= Self.bit(q) }
-    public func contains(_ q: QueryName) -> Bool { bits & Self.bit(q) != 0 }
-    /// The SQL query at `index` in the engine's queries.
-    public mutating func insertQuery(_ index: Int) { queryBits |= 1 << UInt64(index) }
-    public func containsQuery(_ index: Int) -> Bool { queryBits & (1 << UInt64(index)) != 0 }
-    static func bit(_ q: QueryName) -> UInt8 {
-        switch q {
-        case .sumFareWindow: 1
-        case .tripsTotal: 2
-        case .hotspotCommunityWindow: 4
-        case .hotspotWindow: 8
+    public var bits: UInt64 = 0
+    public init(bits: UInt64 = 0) { self.bits = bits }
+    public var isEmpty: Bool { bits == 0 }
+    public func contains(_ q: QueryName) -> Bool { contains(query: q.engineIndex) }
+    public func contains(query index: Int) -> Bool { bits & (1 << UInt64(index)) != 0 }
+    /// The late queries' indices, in order.
+    public var indices: [Int] {
+        var out: [Int] = [], rest = bits
+        while rest != 0 {
+            out.append(rest.trailingZeroBitCount)
+            rest &= rest - 1
         }
+        return out
     }
 }

@@ -114,6 +114,15 @@ public struct TripDecoder {
         return .trip(trip)
     }
 
+    /// The row-only decode (a decoder made with `parsesTripFields` false), as the engine takes records: the trip
+    /// carries only its event time, so no location is interned.
+    public mutating func decodeRow(_ record: UnsafeRawBufferPointer, fields: CSVFields, texts: inout StringInterner,
+                                   knownEventTime: EventTime? = nil) -> DecodeOutcome {
+        precondition(!parsesTripFields, "decodeRow is the row-only decode")
+        var noLocations = StringInterner()
+        return decode(record, fields: fields, locations: &noLocations, texts: &texts, knownEventTime: knownEventTime)
+    }
+
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
     /// `knownEventTime`: what `eventTime(_:fields:)` gave for this record, if it was asked (not parsed again).
     public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields,

@@ -55,7 +55,7 @@ final class EpochDriver {
                                     epochs: engine.state.epoch - 1, deadLetters: deadLetterCount,
                                     seconds: Clock.monotonicSeconds() - start, peakRSSBytes: Clock.peakRSSBytes(),
                                     secondsToFirstRow: nil, rowsThisRun: engine.state.counters.rowsRead - rowsBefore)
-        summary.sqlQueries = engine.state.queries.map { ($0.name, $0.emittedRows, $0.lateRows) }
+        summary.queries = engine.state.queries.map { ($0.name, $0.emittedRows, $0.lateRows) }
         return summary
     }
 

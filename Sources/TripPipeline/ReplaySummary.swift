@@ -16,8 +16,9 @@ public struct ReplaySummary: Sendable {
     public var rowsThisRun: Int64
     /// Dead letters Kafka refused as too large for the dead-letter topic (`run`; kept in the mirror).
     public var deadLettersRefused: Int64 = 0
-    /// Per SQL query, in the configuration's order: its name, result rows emitted and rows it judged late.
-    public var sqlQueries: [(name: String, emitted: Int64, late: Int64)] = []
+    /// Per query, the built-ins first, then the SQL queries in the configuration's order: its name, result rows
+    /// emitted and rows it judged late.
+    public var queries: [(name: String, emitted: Int64, late: Int64)] = []
     public var rowsPerSecond: Double { seconds > 0 ? Double(rowsThisRun) / seconds : 0 }
 }
 

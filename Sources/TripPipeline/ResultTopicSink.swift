@@ -17,11 +17,7 @@ public final class ResultTopicSink: @unchecked Sendable {
     let producer: KafkaProducer
     let topics: TopicNames
     let tenant: String
-    /// Per query: its topic, opened once.
-    let resultTopics: PerQuery<KafkaProducer.Topic>
-    /// Builds one message at a time in reused buffers (a struct, moved out while an epoch is written).
-    var message: ResultMessageBuilder
-    /// Per SQL query (in the order of `EpochOutput.queries`): its topic and its message builder.
+    /// Per query (in the order of `EpochOutput.queries`): its topic, opened once, and its message builder.
     let queryTopics: [KafkaProducer.Topic]
     var queryMessages: [QueryMessage]
 
@@ -36,7 +32,9 @@ public final class ResultTopicSink: @unchecked Sendable {
     private var refusedOnSend: Int64 = 0
     private var refusedByBrokerLogged: Int64 = 0
 
-    public init(kafka: KafkaConfig, tenant: String, queries: [AnalyticQuery] = [], logger: Logger? = nil,
+    /// `queries`: every query whose results `write` sends, in the engine's order (`Engine.queries`: the built-ins,
+    /// to their original topics, then the SQL queries, each to `<tenant>_<name>`).
+    public init(kafka: KafkaConfig, tenant: String, queries: [AnalyticQuery], logger: Logger? = nil,
                 telemetry: PipelineTelemetry? = nil) throws {
         self.logger = logger
         self.telemetry = telemetry
@@ -48,58 +46,19 @@ public final class ResultTopicSink: @unchecked Sendable {
         // Reports are served as they come on the producer's own thread: the writer, busy with the SQLite commit
         // meanwhile, learns when each epoch's results became visible, not when it got round to asking.
         producer = try KafkaProducer(config: kafka, reportThread: true)
-        topics = TopicNames(tenant: tenant)
+        let topics = TopicNames(tenant: tenant)
+        self.topics = topics
         self.tenant = tenant
-        try producer.prepare(topics: [topics.deadLetters] + topics.resultTopics(userQueries: queries.map(\.name)))
+        let names = queries.map { topics.results(query: $0.name) }
+        try producer.prepare(topics: [topics.deadLetters] + names)
         producer.tolerateTooLarge(topic: topics.deadLetters)
-        let producer = producer, topics = topics
-        resultTopics = try PerQuery { try producer.topic(topics.results($0)) }
-        message = ResultMessageBuilder(tenant: tenant)
-        queryTopics = try queries.map { try producer.topic(topics.results(userQuery: $0.name)) }
+        let producer = producer
+        queryTopics = try names.map { try producer.topic($0) }
         queryMessages = queries.map { QueryMessage(query: $0, tenant: tenant) }
     }
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
         tag = UInt(output.epoch)
-        // A local builder: its buffers are mutated without the exclusivity checks a class property costs.
-        var m = ResultMessageBuilder(tenant: "")
-        swap(&m, &message)
-        defer { swap(&m, &message) }
-        for r in output.sumFare {
-            m.begin(.sumFareWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            m.money("total_fare", r.totals.fare)
-            m.money("tips_fare", r.totals.tips)
-            m.money("total_trip_total", r.totals.tripTotal)
-            m.integer("trips", r.totals.trips)
-            try send(&m, .sumFareWindow, final: r.final)
-        }
-        for r in output.tripsTotal {
-            m.beginKey(.tripsTotal)
-            m.key.appendUTF8(r.isoDay)
-            m.beginValue()
-            m.text("day", r.isoDay)
-            m.integer("trips_total", r.totals.trips)
-            m.money("fare_total", r.totals.fare)
-            m.money("tips_avg", r.totals.tipsAverage)
-            m.money("trip_total_avg", r.totals.tripTotalAverage)
-            try send(&m, .tripsTotal, final: r.final)
-        }
-        for r in output.communityHotspots {
-            m.begin(.hotspotCommunityWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            m.key.append(0x7C)
-            MessageBytes.decimal(Int64(r.communityArea), into: &m.key)
-            m.integer("pickup_community_area", Int64(r.communityArea))
-            m.integer("count", r.count)
-            try send(&m, .hotspotCommunityWindow, final: r.final)
-        }
-        for r in output.locationHotspots {
-            m.begin(.hotspotWindow, windowStart: r.windowStart, windowEnd: r.windowEnd)
-            m.key.append(0x7C)
-            m.key.appendUTF8(r.location)
-            m.text("pickup_centroid_location", r.location)
-            m.integer("count", r.count)
-            try send(&m, .hotspotWindow, final: r.final)
-        }
         for (q, results) in output.queries.enumerated() {
             for row in results.rows {
                 queryMessages[q].build(row)
@@ -163,11 +122,5 @@ public final class ResultTopicSink: @unchecked Sendable {
             }
             producer.poll(timeoutMs: 20)
         }
-    }
-
-    /// Closes the value with `"final"` and sends it to the query's topic.
-    func send(_ m: inout ResultMessageBuilder, _ query: QueryName, final: Bool) throws {
-        m.value.append(final ? ",\"final\":true}" : ",\"final\":false}")
-        try producer.send(to: resultTopics[query], key: m.key, value: m.value, tag: tag)
     }
 }

@@ -102,8 +102,9 @@ public struct RunJob: Sendable {
         // Epochs come as messages arrive: copying the mirror's log back must not hold up an epoch's commit. Small
         // copies (from 100 pages on) finish between live epochs, so the log starts over often; larger thresholds
         // showed in the live bench's p99 latency, smaller ones gained nothing (docs/performance.md).
+        let values = try ConfiguredQueries.values(config)  // the built-ins', then `queries`': the engine's order
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100),
-                                      queries: queries.map(\.query))
+                                      queries: values)
         var store: CheckpointStore?
         var resumed: Resumed?
         if let dir = stateDirectory {
@@ -116,7 +117,7 @@ public struct RunJob: Sendable {
         if resumed == nil { try mirror.clearTenant() }
         let engine = Engine(config: config, queries: queries, state: resumed?.state ?? EngineState())
         telemetry?.start(from: engine.state.counters)
-        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, queries: queries.map(\.query),
+        let results = resultTopics ? try ResultTopicSink(kafka: kafka, tenant: config.tenant, queries: values,
                                                           logger: logger, telemetry: telemetry) : nil
         let sinks: [EpochSink] = (results.map { [$0] } ?? []) + [MirrorSink(mirror: mirror, telemetry: telemetry)]
         let writer = CommitCoordinator(sinks: sinks, checkpoints: store, telemetry: telemetry)

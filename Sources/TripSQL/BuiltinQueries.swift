@@ -1,7 +1,7 @@
 import TripCore
 
-/// The four original analytics as SQL, as the hand-wired engine computes them (Engine.swift, MirrorSchema):
-/// the time column and windows come from the configuration (its `time_column` and each query's `window` and
+/// The four original analytics as SQL: what the engine runs for them (before issue 16 they were hand-wired code;
+/// these texts give the same tables, topics and values). The time column and windows come from the configuration (its `time_column` and each query's `window` and
 /// `slide`; `trips_total` is always the local day), the output names are the mirror's column names.
 public enum BuiltinQueries {
     /// The SQL text of a built-in query under `config`.
@@ -21,7 +21,7 @@ public enum BuiltinQueries {
                 GROUP BY window_start, window_end
                 """
         case .tripsTotal:
-            // Averages are in cents, rounded half away from zero (MoneyAggregate.average).
+            // Averages are in cents, rounded half away from zero.
             return """
                 SELECT DATE(window_start) AS day, COUNT(*) AS trips_total, SUM(fare) AS fare_total,
                        ROUND(AVG(tips), 2) AS tips_avg, ROUND(AVG(trip_total), 2) AS trip_total_avg

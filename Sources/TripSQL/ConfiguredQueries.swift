@@ -15,6 +15,13 @@ public enum ConfiguredQueries {
         }
         var checked = config
         for query in QueryName.allCases {
+            do {
+                _ = try BuiltinQueries.query(query, in: config)
+            } catch {
+                throw ConfigError(key: "queries.\(query.rawValue)", "its window cannot run as SQL: \(error.description)")
+            }
+        }
+        for query in QueryName.allCases {
             guard let stated = config.builtinSQL[query] else { continue }
             let expected = builtinSQL(query, in: config)
             guard normalized(stated) == expected else {
@@ -34,8 +41,9 @@ public enum ConfiguredQueries {
         return checked
     }
 
-    /// The most SQL queries one job runs: the engine marks a row late with a bit per query in one 64-bit word.
-    public static let maxEnabled = 64
+    /// The most SQL queries one job runs beside the four built-ins: the engine marks a row late with a bit per
+    /// query in one 64-bit word (`Engine.maxQueries`).
+    public static let maxEnabled = 60
 
     /// The enabled SQL queries of `config` as a job runs them, in the configuration's order (the engine's, the
     /// mirror's and the result topics' order).

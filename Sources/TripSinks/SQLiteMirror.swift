@@ -27,9 +27,6 @@ public final class SQLiteMirror {
 
     deinit { checkpointer?.stop() }
 
-    /// Multi-row upserts of the four result tables.
-    let writers: (sumFare: BatchedUpsert, tripsTotal: BatchedUpsert, community: BatchedUpsert, location: BatchedUpsert)
-
     /// Who copies the write-ahead log back into the database.
     public enum WALCheckpoints: Sendable {
         /// SQLite itself, inside the commit that takes the log past 1 000 pages (a replay: its writer never
@@ -40,10 +37,13 @@ public final class SQLiteMirror {
         case background(pages: Int = 1000, writerLimit: Int = 4000)
     }
 
-    /// The SQL queries' tables, in the order of `EpochOutput.queries`, and their multi-row upserts.
+    /// The queries' tables, in the order of `EpochOutput.queries`, and their multi-row upserts.
     public let queryTables: [QueryTable]
     let queryWriters: [BatchedUpsert]
 
+    /// `queries`: every query whose results `apply` writes, in the engine's order (`Engine.queries`: the
+    /// built-ins, whose tables `MirrorSchema` makes, then the SQL queries). A mirror only read, cleared or
+    /// compared needs none.
     public init(path: String, tenant: String, walCheckpoints: WALCheckpoints = .inCommit,
                 queries: [AnalyticQuery] = []) throws {
         db = try SQLiteDatabase(path: path)
@@ -57,15 +57,6 @@ public final class SQLiteMirror {
         }
         self.tenant = try TripstreamConfig.validTenant(tenant, key: "tenant")
         let fixed = [(column: "tenant", literal: "'\(self.tenant)'")]
-        writers = (
-            BatchedUpsert(table: "sum_fare_window", columns: ["window_start", "window_end", "total_fare", "tips_fare",
-                                                              "total_trip_total", "trips", "final"], fixed: fixed),
-            BatchedUpsert(table: "trips_total", columns: ["day", "trips_total", "fare_total", "tips_avg",
-                                                          "trip_total_avg", "final"], fixed: fixed),
-            BatchedUpsert(table: "hotspot_community_window", columns: ["window_start", "window_end",
-                                                                       "pickup_community_area", "count", "final"], fixed: fixed),
-            BatchedUpsert(table: "hotspot_window_by_id", columns: ["window_start", "window_end", "location_id",
-                                                                   "count", "final"], fixed: fixed))
         queryWriters = queryTables.map { table in
             BatchedUpsert(table: QueryTable.quoted(table.storageName),
                           columns: table.storedColumns.dropFirst().map { QueryTable.quoted($0.name) }, fixed: fixed)
@@ -110,7 +101,7 @@ public final class SQLiteMirror {
                 try db.execute(table.ddl)
                 if inline { try db.execute(table.migrationFromInline) }
             }
-            try SQLQueryRegistry.record(queryTables, in: db)
+            try SQLQueryRegistry.record(queryTables.filter { QueryName(rawValue: $0.name) == nil }, in: db)
         }
         // From here on the log is copied back on a thread of its own, not inside the commit that fills it.
         guard let checkpointer else { return }
@@ -123,18 +114,8 @@ public final class SQLiteMirror {
         }
     }
 
-    /// The built-in hotspots' location ids, by the engine's location id (`LocationHotspotRow.locationID`).
-    let builtinLocationIDs = TextIDCache(.locations)
     /// The SQL queries' text group values' ids, per dictionary, by the engine's text index.
     let queryTextIDs: [TextDictionary: TextIDCache]
-
-    /// The id of each location of `rows` (inserting the new ones), in row order.
-    func locationIDs(for rows: [LocationHotspotRow]) throws -> [Int64] {
-        try rows.map { try builtinLocationIDs.id(of: $0.location, engineIndex: Int($0.locationID), in: db) }
-    }
-
-    static func currency(_ cents: Int64?) -> Double? { cents.map { Double($0) / 100 } }
-    static func seconds(_ ms: EventTime) -> Int64 { floorDiv(ms, 1000) }
 
     /// A cached statement, with the tenant bound as parameter 1 unless told otherwise (bindings survive between runs).
     func statement(_ sql: String, tenantBound: Bool = true) throws -> SQLiteStatement {
@@ -152,7 +133,6 @@ public final class SQLiteMirror {
                                    beforeCommit: beforeCommit)
         } catch {
             // Ids looked up in a transaction that rolled back may not exist: forget them.
-            builtinLocationIDs.forget()
             for cache in queryTextIDs.values { cache.forget() }
             throw error
         }
@@ -162,40 +142,6 @@ public final class SQLiteMirror {
                             counters: Counters, beforeCommit: () -> Void) throws {
         try db.transaction {
             defer { beforeCommit() }
-            try writers.sumFare.write(output.sumFare, in: db) { r, s, i in
-                try s.bind(Self.seconds(r.windowStart), at: i)
-                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
-                try s.bind(Self.currency(r.totals.fare), at: i + 2)
-                try s.bind(Self.currency(r.totals.tips), at: i + 3)
-                try s.bind(Self.currency(r.totals.tripTotal), at: i + 4)
-                try s.bind(r.totals.trips, at: i + 5)
-                try s.bind(r.final ? 1 : 0, at: i + 6)
-            }
-            try writers.tripsTotal.write(output.tripsTotal, in: db) { r, s, i in
-                try s.bind(text: r.isoDay, at: i)
-                try s.bind(r.totals.trips, at: i + 1)
-                try s.bind(Self.currency(r.totals.fare), at: i + 2)
-                try s.bind(Self.currency(r.totals.tipsAverage), at: i + 3)
-                try s.bind(Self.currency(r.totals.tripTotalAverage), at: i + 4)
-                try s.bind(r.final ? 1 : 0, at: i + 5)
-            }
-            try writers.community.write(output.communityHotspots, in: db) { r, s, i in
-                try s.bind(Self.seconds(r.windowStart), at: i)
-                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
-                try s.bind(Int64(r.communityArea), at: i + 2)
-                try s.bind(r.count, at: i + 3)
-                try s.bind(r.final ? 1 : 0, at: i + 4)
-            }
-            let rows = output.locationHotspots
-            let ids = try locationIDs(for: rows)
-            try writers.location.write(count: rows.count, in: db) { k, s, i in
-                let r = rows[k]
-                try s.bind(Self.seconds(r.windowStart), at: i)
-                try s.bind(Self.seconds(r.windowEnd), at: i + 1)
-                try s.bind(ids[k], at: i + 2)
-                try s.bind(r.count, at: i + 3)
-                try s.bind(r.final ? 1 : 0, at: i + 4)
-            }
             try writeQueryResults(output.queries)
             let dead = try statement("""
                 INSERT OR REPLACE INTO dead_letters(tenant, source, position, query, reason, detail, raw, epoch)
@@ -219,16 +165,11 @@ public final class SQLiteMirror {
                 """).run([t, .integer(output.epoch), .text(progress.source), .integer(progress.position),
                           .text(progress.orderMode), .integer(counters.rowsRead), .integer(counters.rowsProcessed),
                           .integer(counters.rowsRejected), .integer(counters.rowsLate),
-                          .integer(output.watermarks.all.allSatisfy { $0 == .max } ? 1 : 0)])
+                          .integer(output.allFinal ? 1 : 0)])
             let queries = try db.cached("""
                 INSERT OR REPLACE INTO query_progress(tenant, query, watermark, rows_late, rows_emitted)
                 VALUES (?, ?, ?, ?, ?)
                 """)
-            for q in QueryName.allCases {
-                let wm = output.watermarks[q]
-                try queries.run([t, .text(q.rawValue), wm == .min ? .null : .integer(wm),
-                                 .integer(counters.lateByQuery[q]), .integer(counters.emittedByQuery[q])])
-            }
             for r in output.queries {
                 try queries.run([t, .text(r.name), r.watermark == .min ? .null : .integer(r.watermark),
                                  .integer(r.rowsLate), .integer(r.rowsEmitted)])
@@ -236,7 +177,7 @@ public final class SQLiteMirror {
         }
     }
 
-    /// Each SQL query's changed rows, upserted by key (`QueryTable`); text group values as their ids.
+    /// Each query's changed rows, upserted by key (`QueryTable`); text group values as their ids.
     func writeQueryResults(_ results: [QueryResults]) throws {
         for ((table, writer), r) in zip(zip(queryTables, queryWriters), results) where !r.finals.isEmpty {
             precondition(table.name == r.name && r.width == table.query.outputs.count,

@@ -27,9 +27,8 @@ public final class PipelineTelemetry: Sendable {
     private let rowsProcessed: Counter
     private let rowsLate: Counter
     private let rowsDead: Counter
-    private let windowsEmitted: [QueryName: Counter]
-    /// The same per SQL query, by its name.
-    private let sqlWindowsEmitted: [String: Counter]
+    /// Per query (the built-ins and the SQL queries), by its name.
+    private let windowsEmitted: [String: Counter]
     private let epochDuration: Metrics.Timer
     private let checkpointDuration: Metrics.Timer
     private let produceErrors: Counter
@@ -49,10 +48,7 @@ public final class PipelineTelemetry: Sendable {
         rowsProcessed = Counter(label: "tripstream_rows_processed_total", dimensions: t)
         rowsLate = Counter(label: "tripstream_rows_late_total", dimensions: t)
         rowsDead = Counter(label: "tripstream_rows_dead_total", dimensions: t)
-        windowsEmitted = Dictionary(uniqueKeysWithValues: QueryName.allCases.map { q in
-            (q, Counter(label: "tripstream_windows_emitted_total", dimensions: t + [("query", q.rawValue)]))
-        })
-        sqlWindowsEmitted = Dictionary(sqlQueries.map { name in
+        windowsEmitted = Dictionary((QueryName.allCases.map(\.rawValue) + sqlQueries).map { name in
             (name, Counter(label: "tripstream_windows_emitted_total", dimensions: t + [("query", name)]))
         }, uniquingKeysWith: { first, _ in first })
         epochDuration = Metrics.Timer(label: "tripstream_epoch_duration_seconds", dimensions: t)
@@ -80,15 +76,11 @@ public final class PipelineTelemetry: Sendable {
         rowsProcessed.increment(by: counters.rowsProcessed - before.rowsProcessed)
         rowsLate.increment(by: counters.rowsLate - before.rowsLate)
         rowsDead.increment(by: Int64(deadLetters))
-        for q in QueryName.allCases {
-            windowsEmitted[q]?.increment(by: counters.emittedByQuery[q] - before.emittedByQuery[q])
-        }
-        for r in output.queries { sqlWindowsEmitted[r.name]?.increment(by: Int64(r.rows.count)) }
+        for r in output.queries { windowsEmitted[r.name]?.increment(by: Int64(r.rows.count)) }
         epochDuration.recordNanoseconds(Int64(seconds * 1e9))
         epochGauge.record(output.epoch)
         // .min: no row yet; .max: end of input (every window closed) — neither is a time to plot.
-        let marks = (QueryName.allCases.map { output.watermarks[$0] } + output.queries.map(\.watermark))
-            .filter { $0 != .min && $0 != .max }
+        let marks = output.queries.map(\.watermark).filter { $0 != .min && $0 != .max }
         if let slowest = marks.min() { watermark.record(Double(slowest) / 1000) }
     }
 

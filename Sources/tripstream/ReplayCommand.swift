@@ -146,10 +146,7 @@ enum SummaryText {
         if s.deadLettersRefused > 0 {
             lines.append("  refused by Kafka \(s.deadLettersRefused)  (dead letters too large for their topic; in the mirror only)")
         }
-        for q in QueryName.allCases {
-            lines.append("  \(q.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(c.emittedByQuery[q]) rows emitted, \(c.lateByQuery[q]) late")
-        }
-        for q in s.sqlQueries {
+        for q in s.queries {
             lines.append("  \(q.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(q.emitted) rows emitted, \(q.late) late")
         }
         lines.append("  epochs           \(s.epochs)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TripSinks
 import TripTesting
 
 /// State directories the build before checkpoint format 2 wrote (fixtures/format-1-state, see its README):
@@ -20,24 +21,30 @@ import TripTesting
 
     /// The replay the fixtures were made with: the input path is relative, as stored in the state, so it runs
     /// in the repository's root.
-    @Test(arguments: [("file", 426_875), ("event-time", 1000)])
-    func replayResumesAFormatOneState(order: String, position: Int) throws {
+    /// `file-sql`: the file-order replay with two SQL queries beside the built-ins (their state follows the
+    /// built-ins' in a format-1 engine snapshot).
+    @Test(arguments: [("file", "file", 426_875), ("event-time", "event-time", 1000), ("file-sql", "file", 426_875)])
+    func replayResumesAFormatOneState(kind: String, order: String, position: Int) throws {
         let dir = scratchDirectory("cli")
+        let config = kind == "file-sql" ? ["--config", "fixtures/bench/sql-queries-2.json"] : []
         func replay(_ db: String, state: String) -> [String] {
             ["replay", "fixtures/trips-2k.csv", "--db", "\(dir)/\(db)", "--state", "\(dir)/\(state)", "--epoch-rows", "500",
-             "--order", order, "--sort-memory", "1", "--quiet", "--log-level", "info"]
+             "--order", order, "--sort-memory", "1", "--quiet", "--log-level", "info"] + config
         }
         let args = replay("m.sqlite", state: "state")
         let crashed = try tripstream(args, cwd: repoRoot.path, environment: Self.crashPoint)
         try #require(crashed.status == 86, "\(crashed.stderr)")
-        try installFixture(order, state: "\(dir)/state")
+        try installFixture(kind, state: "\(dir)/state")
         let resumed = try tripstream(args, cwd: repoRoot.path)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming after epoch 2 (\(order) order, position \(position))"), "\(resumed.stderr)")
         #expect(resumed.stdout.contains("resumed after epoch 2"), "\(resumed.stdout)")
         let clean = try tripstream(replay("clean.sqlite", state: "clean-state"), cwd: repoRoot.path)
         try #require(clean.status == 0, "\(clean.stderr)")
-        #expect(try mirrorDump("\(dir)/m.sqlite") == mirrorDump("\(dir)/clean.sqlite"))
+        let tables = MirrorSchema.allTables + (config.isEmpty ? [] : ["revenue_by_company", "payments_per_day"])
+        let resumedDump = try mirrorDump("\(dir)/m.sqlite", tables: tables)
+        #expect(resumedDump == (try mirrorDump("\(dir)/clean.sqlite", tables: tables)))
+        #expect(tables.allSatisfy { !(resumedDump[$0] ?? []).isEmpty }, "every table has rows")
     }
 
     /// `run` over one partition holding the fixture's rows, one message each, as the fixture was made: the

@@ -98,9 +98,10 @@ import TripTesting
     }
 
     /// The four built-ins' own SQL texts, as `tripstream config` prints them, run as four more queries beside
-    /// them: each twin's table equals its built-in's row for row (every column) and it finds the same rows late
-    /// (the same dead-letter positions, event times and watermarks), in both profiles and both replay orders. The
-    /// SQL path computes what the hand-wired engine does; small epochs make rows late in file order.
+    /// them under other names: each twin's table equals its built-in's row for row (every column) and it finds the
+    /// same rows late (the same dead-letter positions, event times and watermarks), in both profiles and both
+    /// replay orders; through `run`, its topic carries the built-in's messages. A query added by configuration is
+    /// a built-in in all but its name; small epochs make rows late in file order.
     @Test(arguments: ["chicago", "seed"])
     func theBuiltinsOwnSQLGivesTheirTables(profile: String) throws {
         let dir = scratchDirectory("cli")
@@ -161,7 +162,8 @@ import TripTesting
     }
 
     /// SQL queries added through the configuration, end to end. `hourly` is `sum_fare_window`'s computation and
-    /// `daily` `trips_total`'s, so the hand-wired built-ins (independent code) are their truth; `revenue_by_company`
+    /// `daily` `trips_total`'s, so the built-ins' tables (checked against SQLite's GROUP BY in
+    /// `SQLDifferentialTests`) are their truth; `revenue_by_company`
     /// adds a text group. Replay → mirror tables → `tripstream query` → HTTP API and status → `run` over
     /// dev-broker writes each query's topic, whose compacted view (read with kcat) equals the mirror → the
     /// connect-config mapping names exactly the fields of its messages.

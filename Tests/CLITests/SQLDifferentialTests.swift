@@ -35,8 +35,9 @@ import TripTesting
         return try SQLiteDatabase(path: db)
     }
 
-    /// The built-ins' tables equal their SQL's truth, on both profiles and both orders: the harness (input,
-    /// epochs, watermarks, lateness, windows, days, rounding, rejections) agrees with the hand-wired engine.
+    /// The built-ins' tables equal their SQL's truth (SQLite's GROUP BY over the raw rows), on both profiles and
+    /// both orders: the harness (input, epochs, watermarks, lateness, windows, days, rounding, rejections) and the
+    /// built-ins, which the engine runs from these SQL texts, agree.
     @Test(arguments: ["chicago", "seed"])
     func builtinTablesEqualTheirSQLsTruth(profile: String) throws {
         let config: TripstreamConfig = profile == "seed" ? .seed : .chicago

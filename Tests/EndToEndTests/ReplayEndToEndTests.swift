@@ -69,7 +69,7 @@ import TripTesting
         // late dead letters: one per (row, query) it was late for, and counters agree
         for q in QueryName.allCases {
             let n = try sqlite.scalar("SELECT COUNT(*) FROM dead_letters WHERE query = ? AND reason = 'late'", [.text(q.rawValue)])
-            #expect(n?.int64 == summary.counters.lateByQuery[q])
+            #expect(n?.int64 == summary.queries.first { $0.name == q.rawValue }?.late)
         }
         // a late row really was behind: its event time precedes the row that came before it by > the delay
         #expect(try sqlite.scalar("SELECT COUNT(*) FROM dead_letters WHERE reason = 'late' AND detail NOT LIKE 'event time %behind the watermark%'")?.int64 == 0)
@@ -92,7 +92,7 @@ import TripTesting
             for q in QueryName.allCases { config[q].mode = mode }
             let db = "\(dir)/\(mode.rawValue).sqlite"
             let summary = try ReplayJob(input: file.path, order: .file, database: db, config: config).run(logger: quietLogger)
-            emitted.append(summary.counters.emittedByQuery[.sumFareWindow])
+            emitted.append(summary.queries[QueryName.sumFareWindow.engineIndex].emitted)
             dumps.append(try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: db), tenant: config.tenant,
                                                         tables: MirrorSchema.resultTables + ["dead_letters"]))
         }

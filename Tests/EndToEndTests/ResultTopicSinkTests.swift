@@ -11,10 +11,12 @@ import TripTools
         let cluster = try KafkaMockCluster()
         let topics = TopicNames(tenant: "t")
         for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
-        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: "t")
+        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: "t",
+                                       queries: Engine(config: .chicago).queries)
         #expect(sink.producer.configValue("linger.ms") == "1")
         #expect(sink.producer.configValue("socket.nagle.disable") == "true")
-        let told = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers, ["linger.ms": "20"]), tenant: "t")
+        let told = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers, ["linger.ms": "20"]), tenant: "t",
+                                       queries: Engine(config: .chicago).queries)
         #expect(told.producer.configValue("linger.ms") == "20")
     }
 
@@ -38,7 +40,8 @@ import TripTools
         let cluster = try KafkaMockCluster()
         let topics = TopicNames(tenant: "t")
         for name in [topics.deadLetters] + QueryName.allCases.map(topics.results) { try cluster.createTopic(name, partitions: 1) }
-        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: "t")
+        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: "t",
+                                       queries: Engine(config: .chicago).queries)
         cluster.failProduceRequests(1, code: 10)  // MSG_SIZE_TOO_LARGE
         let dead = DeadLetter(query: nil, offset: 3, reason: "not JSON", raw: "x", source: "in[0]")
         try sink.write(EpochOutput(epoch: 1), deadLetters: [dead], source: "in")

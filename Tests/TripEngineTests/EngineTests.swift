@@ -18,17 +18,28 @@ func config(window: EventTime = 600_000, slide: EventTime = 300_000, delay: Even
     return c
 }
 
-func trip(_ minutes: Double, fare: Int64? = 100, tips: Int64? = 10, total: Int64? = 110, area: Int32? = 8,
-          location: LocationID? = nil) -> Trip {
-    Trip(eventTime: at(minutes), fareCents: fare, tipsCents: tips, tripTotalCents: total, communityArea: area,
-         pickupLocation: location)
+func trip(_ minutes: Double, fare: Int64? = 100, tips: Int64? = 10, total: Int64? = 110, area: Int32? = 8) -> Trip {
+    Trip(eventTime: at(minutes), fareCents: fare, tipsCents: tips, tripTotalCents: total, communityArea: area)
 }
 
-/// Starts of the windows the engine assigns `t` to, latest first, with no watermark in the way.
+/// Starts of the windows `w` assigns `t` to, latest first (every `lastStart - k * slide` while the window still
+/// holds `t`), as the engine's loop walks them.
 func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
-    var table = WindowTable<Int64>()
-    _ = Engine.addToOpenWindows(t, window: w, watermark: .min, epoch: 0, initial: 0, into: &table, { $0 += 1 })
-    return table.entries.map(\.start)
+    Array(stride(from: w.lastStart(containing: t), to: t - w.length, by: -Int(w.slide)))
+}
+
+/// A window's start in minutes since `at(0)`.
+func minutes(_ t: EventTime) -> EventTime { (t - at(0)) / 60_000 }
+
+extension QueryResultRow {
+    /// The value of output `i`: a decimal's fixed-point number (cents), an integer, a text; nil for NULL.
+    func number(_ i: Int) -> Int64? {
+        switch values[i] {
+        case .decimal(let n, _), .integer(let n): n
+        default: nil
+        }
+    }
+    func text(_ i: Int) -> String? { if case .text(let s) = values[i] { s } else { nil } }
 }
 
 @Suite struct WindowTests {
@@ -47,18 +58,6 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         #expect(windowStarts(hour, containing: at(61)) == [at(60), at(45), at(30), at(15)])
     }
 
-    @Test func onlyWindowsTheWatermarkHasNotPassedTakeTheRow() {
-        let w = WindowSpec(length: 600_000, slide: 300_000)
-        var table = WindowTable<Int64>()
-        // [5,15) ends after the watermark at 12 min, [0,10) does not.
-        #expect(Engine.addToOpenWindows(at(7), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
-        #expect(table.entries.map(\.start) == [at(5)] && table.entries.map(\.value) == [1]
-                && table.entries.map(\.touched) == [3])
-        // Every window of 3 min has ended by 12 min: late, nothing added.
-        #expect(!Engine.addToOpenWindows(at(3), window: w, watermark: at(12), epoch: 3, initial: 0, into: &table, { $0 += 1 }))
-        #expect(table.count == 1)
-    }
-
     @Test func windowsBefore1970UseFloor() {
         let w = WindowSpec.tumbling(600_000)
         #expect(w.lastStart(containing: -1) == -600_000)
@@ -72,13 +71,14 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         _ = e.ingest(trip(9.5, fare: 250, tips: nil, total: 300))
         _ = e.ingest(trip(10, fare: nil, tips: 5, total: nil))  // next window
         let out = e.endEpoch(endOfInput: true)
-        #expect(out.sumFare.count == 2)
-        let w0 = out.sumFare[0], w1 = out.sumFare[1]
+        let rows = out[.sumFareWindow].rows  // window_start, window_end, total_fare, tips_fare, total_trip_total, trips
+        #expect(rows.count == 2)
+        let w0 = rows[0], w1 = rows[1]
         #expect(w0.windowStart == at(0) && w0.windowEnd == at(10))
-        #expect(w0.totals.fare == 350 && w0.totals.tips == 10 && w0.totals.tripTotal == 410 && w0.totals.trips == 2)
+        #expect(w0.number(2) == 350 && w0.number(3) == 10 && w0.number(4) == 410 && w0.number(5) == 2)
         #expect(w1.windowStart == at(10))
-        #expect(w1.totals.fare == nil && w1.totals.tips == 5 && w1.totals.tripTotal == nil && w1.totals.trips == 1)
-        #expect(out.sumFare.allSatisfy { $0.final })
+        #expect(w1.number(2) == nil && w1.number(3) == 5 && w1.number(4) == nil && w1.number(5) == 1)
+        #expect(rows.allSatisfy { $0.final })
     }
 
     @Test func slidingCountsPerGroup() {
@@ -88,22 +88,21 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         _ = e.ingest(trip(7, area: 32))
         _ = e.ingest(trip(12, area: nil))  // no area: not counted by the community query
         let out = e.endEpoch(endOfInput: true)
-        let got = out.communityHotspots.map { "\(($0.windowStart - at(0)) / 60_000)-\($0.communityArea)=\($0.count)" }
+        let got = out[.hotspotCommunityWindow].rows.map { "\(minutes($0.windowStart))-\($0.number(2)!)=\($0.number(3)!)" }
         // windows [-5,5) [0,10) [5,15): t=2 → [-5,5),[0,10); t=7 → [0,10),[5,15)
         #expect(got == ["-5-8=1", "0-8=2", "0-32=1", "5-8=1", "5-32=1"])
     }
 
     @Test func locationsAreCountedByName() {
         var e = Engine(config: config())
-        let a = e.state.locations.intern("POINT (1 2)")
-        let b = e.state.locations.intern("POINT (3 4)")
-        _ = e.ingest(trip(1, location: a))
-        _ = e.ingest(trip(2, location: a))
-        _ = e.ingest(trip(3, location: b))
+        _ = e.ingest(trip(1), location: "POINT (3 4)")
+        _ = e.ingest(trip(2), location: "POINT (1 2)")
+        _ = e.ingest(trip(3), location: "POINT (3 4)")
+        _ = e.ingest(trip(4))  // no location: not counted by the location query
         let out = e.endEpoch(endOfInput: true)
-        let inFirst = out.locationHotspots.filter { $0.windowStart == at(0) }
-        #expect(inFirst.map(\.location) == ["POINT (1 2)", "POINT (3 4)"])
-        #expect(inFirst.map(\.count) == [2, 1])
+        let inFirst = out[.hotspotWindow].rows.filter { $0.windowStart == at(0) }
+        #expect(inFirst.map { $0.text(2) } == ["POINT (1 2)", "POINT (3 4)"])  // in text order
+        #expect(inFirst.map { $0.number(3) } == [1, 2])
     }
 
     @Test func watermarkAdvancesAtEpochEndAndFinalizes() {
@@ -112,14 +111,16 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         _ = e.ingest(trip(11))
         var out = e.endEpoch()
         // max event 11 min → watermark 9 min: nothing ends by 9 min for 10-min windows... [-5,5) does
-        #expect(out.watermarks[.sumFareWindow] == at(9))
-        #expect(out.sumFare.map(\.final) == [false, false])
-        #expect(out.communityHotspots.filter(\.final).map { $0.windowStart } == [at(-5)])
+        #expect(out[.sumFareWindow].watermark == at(9))
+        #expect(out[.sumFareWindow].rows.map(\.final) == [false, false])
+        #expect(out[.hotspotCommunityWindow].rows.filter(\.final).map { $0.windowStart } == [at(-5)])
         _ = e.ingest(trip(13))
         out = e.endEpoch()  // watermark 11 min: [0,10) final
-        #expect(out.watermarks[.sumFareWindow] == at(11))
-        #expect(out.sumFare.map { "\(($0.windowStart - at(0)) / 60_000):\($0.final)" } == ["0:true", "10:false"])
-        #expect(e.state.sumFare.entries.map(\.start) == [at(10)])  // final window evicted
+        #expect(out[.sumFareWindow].watermark == at(11))
+        #expect(out[.sumFareWindow].rows.map { "\(minutes($0.windowStart)):\($0.final)" } == ["0:true", "10:false"])
+        // The final window was evicted: the next epoch updates only [10,20).
+        _ = e.ingest(trip(14))
+        #expect(e.endEpoch()[.sumFareWindow].rows.map { minutes($0.windowStart) } == [10])
     }
 
     @Test func rowsBehindTheWatermarkForAllWindowsAreLate() {
@@ -136,9 +137,9 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         #expect(partly.isEmpty)
         let out = e.endEpoch(endOfInput: true)
         // [20,30) holds t=25 and t=22; [15,25) was already final when t=22 came; [25,35) holds t=25
-        #expect(out.communityHotspots.map { "\(($0.windowStart - at(0)) / 60_000)=\($0.count)" } == ["20=2", "25=1"])
+        #expect(out[.hotspotCommunityWindow].rows.map { "\(minutes($0.windowStart))=\($0.number(3)!)" } == ["20=2", "25=1"])
         #expect(e.state.counters.rowsLate == 1)
-        #expect(e.state.counters.lateByQuery[.sumFareWindow] == 1)
+        #expect(out[.sumFareWindow].rowsLate == 1 && out[.tripsTotal].rowsLate == 0)
     }
 
     @Test func outputModes() {
@@ -151,13 +152,13 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
             outs.append(e.endEpoch(endOfInput: true))            // all final
             return outs
         }
-        let append = run(.append).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        let append = run(.append).map { $0[.sumFareWindow].rows.map { (minutes($0.windowStart), $0.final) } }
         #expect(append.map { $0.map(\.0) } == [[], [0], [], [10]])
         #expect(append.allSatisfy { $0.allSatisfy { $0.1 } })
-        let update = run(.update).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        let update = run(.update).map { $0[.sumFareWindow].rows.map { (minutes($0.windowStart), $0.final) } }
         #expect(update.map { $0.map(\.0) } == [[0], [0, 10], [], [10]])
         #expect(update.map { $0.map(\.1) } == [[false], [true, false], [], [true]])
-        let complete = run(.complete).map { $0.sumFare.map { (($0.windowStart - at(0)) / 60_000, $0.final) } }
+        let complete = run(.complete).map { $0[.sumFareWindow].rows.map { (minutes($0.windowStart), $0.final) } }
         #expect(complete.map { $0.map(\.0) } == [[0], [0, 10], [0, 10], [0, 10]])
         #expect(complete.map { $0.map(\.1) } == [[false], [true, false], [true, false], [true, true]])
     }
@@ -173,11 +174,13 @@ func windowStarts(_ w: WindowSpec, containing t: EventTime) -> [EventTime] {
         _ = e.ingest(Trip(eventTime: utcMs(8, 6), tipsCents: 200))       // 03-08 00:00 CST
         _ = e.ingest(Trip(eventTime: utcMs(9, 4, 59), tipsCents: 301))   // 03-08 23:59 CDT
         _ = e.ingest(Trip(eventTime: utcMs(9, 5), tipsCents: nil))       // 03-09 00:00 CDT
-        let out = e.endEpoch(endOfInput: true)
-        #expect(out.tripsTotal.map(\.isoDay) == ["2015-03-07", "2015-03-08", "2015-03-09"])
-        #expect(out.tripsTotal.map(\.totals.trips) == [1, 2, 1])
-        #expect(out.tripsTotal[1].totals.tipsAverage == 251)  // 250.5 rounds half away from zero
-        #expect(out.tripsTotal[2].totals.tipsAverage == nil)
+        let days = e.endEpoch(endOfInput: true)[.tripsTotal].rows  // day, trips_total, fare_total, tips_avg, …
+        #expect(days.map { $0.values[0] } == [7, 8, 9].map { .date(Int64(CivilDate.dayNumber(year: 2015, month: 3, day: $0))) })
+        #expect(days.map { $0.number(1) } == [1, 2, 1])
+        #expect(days[1].number(3) == 251)  // 250.5 rounds half away from zero
+        #expect(days[2].number(3) == nil)
+        // The local days' bounds: 23 hours on the day the clocks go forward.
+        #expect(days[1].windowStart == utcMs(8, 6) && days[1].windowEnd == utcMs(9, 5))
     }
 
     @Test func dayIsLateOnlyAfterLocalMidnightPassesTheWatermark() {

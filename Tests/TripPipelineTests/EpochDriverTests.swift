@@ -34,7 +34,9 @@ import TripTesting
             guard nextEpochIndex != stopBefore else { return nil }
             for outcome in epochs[nextEpochIndex] {
                 engine.state.counters.rowsRead += 1
-                engine.accept(outcome, offset: fed, raw: { ("row \(self.fed)", nil) }, into: &deadLetters)
+                var row = QueryRow()
+                if case .trip(let trip) = outcome { row = engine.row(of: trip) }
+                engine.accept(outcome, row: row, offset: fed, raw: { ("row \(self.fed)", nil) }, into: &deadLetters)
                 fed += 1
             }
             nextEpochIndex += 1
@@ -72,7 +74,7 @@ import TripTesting
 
     /// A driver writing to the mirror and checkpointing every epoch in `dir`, restored from what is there.
     func run(in dir: String, stopBefore: Int? = nil) throws -> (summary: ReplaySummary, engine: Engine, resumed: Resumed?) {
-        let mirror = try SQLiteMirror(path: dir + "/m.sqlite", tenant: "t")
+        let mirror = try SQLiteMirror(path: dir + "/m.sqlite", tenant: "t", queries: Engine(config: .chicago).queries)
         let store = try CheckpointStore(directory: dir + "/state", fingerprint: "test", reset: false)
         let resumed = try EpochDriver.restore(from: store, stateDirectory: dir + "/state", mirror: mirror,
                                               database: dir + "/m.sqlite", rules: MemoryRules(), logger: logger)

@@ -4,8 +4,9 @@ import TripSQLite
 import TripSinks
 @testable import TripSQL
 
-/// The four built-in SQL texts compute what the hand-wired engine computes: windows from the configuration,
-/// the same time column, filters, keys and aggregates, and output names equal to today's mirror columns.
+/// The four built-in SQL texts, which the engine runs, are the original analytics: windows from the
+/// configuration, its time column, their filters, keys and aggregates, and output names equal to the mirror's
+/// columns.
 @Suite struct BuiltinQueryTests {
     /// Profiles and configurations that move every knob the built-ins take: windows, slides, the time column.
     static let configs: [(String, TripstreamConfig)] = {

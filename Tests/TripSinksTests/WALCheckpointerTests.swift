@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TripCore
 @testable import TripEngine
+import TripSQL
 import TripSQLite
 @testable import TripSinks
 import TripTesting
@@ -11,13 +12,18 @@ import TripTesting
 @Suite struct WALCheckpointerTests {
     let progress = EpochProgress(source: "f.csv", position: 1, orderMode: "file")
 
+    /// The built-in `hotspot_window`, the only query of these mirrors.
+    let hotspots = try! BuiltinQueries.query(.hotspotWindow, in: .chicago)
+
     /// An epoch of `rows` location rows in windows after `n`'s (~3 pages of 16 KiB at 1 500 rows).
     func epoch(_ n: Int64, rows: Int) -> EpochOutput {
         var out = EpochOutput(epoch: n)
-        out.locationHotspots = (0..<rows).map { i in
-            LocationHotspotRow(windowStart: n * 3_600_000, windowEnd: n * 3_600_000 + 3_600_000,
-                               location: "POINT (-87.\(i) 41.\(i))", count: Int64(i), final: true, locationID: LocationID(i))
-        }
+        let start = n * 3_600_000, end = start + 3_600_000
+        out.queries = [QueryResults(name: hotspots.name, rows: (0..<rows).map { i in
+            QueryResultRow(windowStart: start, windowEnd: end,
+                           values: [.timestamp(start), .timestamp(end), .text("POINT (-87.\(i) 41.\(i))"), .integer(Int64(i))],
+                           final: true)
+        }, watermark: end)]
         return out
     }
 
@@ -28,7 +34,7 @@ import TripTesting
     /// Applies `epochs` epochs, with `pause` each time until the thread has served the commit's request; returns
     /// the largest log seen and the thread's runs.
     func run(_ path: String, _ mode: SQLiteMirror.WALCheckpoints, epochs: Int, pause: Bool) throws -> (largest: Int64, runs: Int) {
-        let mirror = try SQLiteMirror(path: path, tenant: "t", walCheckpoints: mode)
+        let mirror = try SQLiteMirror(path: path, tenant: "t", walCheckpoints: mode, queries: [hotspots])
         var largest: Int64 = 0
         for n in 1...epochs {
             try mirror.apply(epoch(Int64(n), rows: 1500), deadLetters: [], progress: progress, counters: Counters())
@@ -63,7 +69,8 @@ import TripTesting
     }
 
     @Test func aMirrorThatNeverFillsTheLogStartsNoThread() throws {
-        let mirror = try SQLiteMirror(path: scratchFile("wal-small.sqlite"), tenant: "t", walCheckpoints: .background())
+        let mirror = try SQLiteMirror(path: scratchFile("wal-small.sqlite"), tenant: "t", walCheckpoints: .background(),
+                                      queries: [hotspots])
         try mirror.apply(epoch(1, rows: 10), deadLetters: [], progress: progress, counters: Counters())
         #expect(mirror.checkpointer?.runs == 0)
     }

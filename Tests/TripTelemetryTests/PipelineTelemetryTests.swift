@@ -14,13 +14,24 @@ import TripTelemetry
         withMetricsFactory(metrics) { PipelineTelemetry(tenant: "t1", mode: mode, source: "in.csv") }
     }
 
-    func counters(read: Int64, processed: Int64, late: Int64, emitted: [QueryName: Int64] = [:]) -> Counters {
+    func counters(read: Int64, processed: Int64, late: Int64) -> Counters {
         var c = Counters()
         c.rowsRead = read
         c.rowsProcessed = processed
         c.rowsLate = late
-        for (q, n) in emitted { c.emittedByQuery[q] = n }
         return c
+    }
+
+    /// An epoch's output with `rows[q]` result rows for built-in `q` (none for the others) and the watermarks
+    /// `watermarks[q]` (.min where none is given).
+    func output(epoch: Int64, rows: [QueryName: Int] = [:], watermarks: [QueryName: EventTime] = [:]) -> EpochOutput {
+        var out = EpochOutput(epoch: epoch)
+        let row = QueryResultRow(windowStart: 0, windowEnd: 1000, values: [], final: true)
+        out.queries = QueryName.allCases.map {
+            QueryResults(name: $0.rawValue, rows: Array(repeating: row, count: rows[$0] ?? 0),
+                         watermark: watermarks[$0] ?? .min)
+        }
+        return out
     }
 
     /// Counters are cumulative in the engine and restored from a checkpoint: each epoch adds only its delta to
@@ -28,13 +39,11 @@ import TripTelemetry
     @Test func countersAfterEpochsEqualWhatThisProcessAdded() throws {
         let metrics = TestMetrics()
         let t = telemetry(metrics)
-        t.start(from: counters(read: 100, processed: 90, late: 5, emitted: [.tripsTotal: 7]))
-        t.committed(EpochOutput(epoch: 4), counters: counters(read: 150, processed: 130, late: 6,
-                                                              emitted: [.tripsTotal: 9, .hotspotWindow: 3]),
-                    deadLetters: 4, seconds: 0.25)
-        t.committed(EpochOutput(epoch: 5), counters: counters(read: 210, processed: 185, late: 6,
-                                                              emitted: [.tripsTotal: 10, .hotspotWindow: 8]),
-                    deadLetters: 2, seconds: 0.5)
+        t.start(from: counters(read: 100, processed: 90, late: 5))
+        t.committed(output(epoch: 4, rows: [.tripsTotal: 2, .hotspotWindow: 3]),
+                    counters: counters(read: 150, processed: 130, late: 6), deadLetters: 4, seconds: 0.25)
+        t.committed(output(epoch: 5, rows: [.tripsTotal: 1, .hotspotWindow: 5]),
+                    counters: counters(read: 210, processed: 185, late: 6), deadLetters: 2, seconds: 0.5)
         #expect(try metrics.expectCounter("tripstream_rows_read_total", tenant).totalValue == 110)
         #expect(try metrics.expectCounter("tripstream_rows_processed_total", tenant).totalValue == 95)
         #expect(try metrics.expectCounter("tripstream_rows_late_total", tenant).totalValue == 1)
@@ -54,17 +63,13 @@ import TripTelemetry
     @Test func theWatermarkIsTheSlowestQueryIgnoringNoneAndEnd() throws {
         let metrics = TestMetrics()
         let t = telemetry(metrics)
-        var output = EpochOutput(epoch: 1)
-        output.watermarks[.sumFareWindow] = 1_425_621_660_000
-        output.watermarks[.tripsTotal] = .max
-        output.watermarks[.hotspotCommunityWindow] = 1_425_621_600_500
-        output.watermarks[.hotspotWindow] = .min
-        t.committed(output, counters: Counters(), deadLetters: 0, seconds: 0)
+        t.committed(output(epoch: 1, watermarks: [.sumFareWindow: 1_425_621_660_000, .tripsTotal: .max,
+                                                  .hotspotCommunityWindow: 1_425_621_600_500, .hotspotWindow: .min]),
+                    counters: Counters(), deadLetters: 0, seconds: 0)
         let watermark = try metrics.expectGauge("tripstream_watermark_timestamp_seconds", tenant)
         #expect(watermark.values == [1_425_621_600.5])
-        var ended = EpochOutput(epoch: 2)
-        ended.watermarks = PerQuery(repeating: .max)
-        t.committed(ended, counters: Counters(), deadLetters: 0, seconds: 0)
+        t.committed(output(epoch: 2, watermarks: Dictionary(uniqueKeysWithValues: QueryName.allCases.map { ($0, .max) })),
+                    counters: Counters(), deadLetters: 0, seconds: 0)
         #expect(watermark.values == [1_425_621_600.5])
     }
 

@@ -175,20 +175,15 @@ CREATE TABLE IF NOT EXISTS mysimbdp_coredms.hotspotwindow (
     @Test func mappingsReadExactlyTheFieldsOfTheResultMessages() throws {
         let tenant = "acme"
         let cluster = try mockCluster(tenant: tenant, ingestPartitions: 1)
-        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: tenant)
-        var money = MoneyAggregate()
-        money.trips = 3
-        money.fareSum = 1_234  // tips stay unknown: a null field
-        money.fareCount = 3
-        money.totalSum = 2_001
-        money.totalCount = 2
-        var output = EpochOutput(epoch: 1)
-        output.sumFare = [SumFareRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_625_200_000, totals: money, final: true)]
-        output.tripsTotal = [TripsTotalRow(day: 16_500, totals: money, final: false)]
-        output.communityHotspots = [CommunityHotspotRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_622_500_000,
-                                                        communityArea: 8, count: 5, final: true)]
-        output.locationHotspots = [LocationHotspotRow(windowStart: 1_425_621_600_000, windowEnd: 1_425_622_500_000,
-                                                      location: "POINT (-87.6 41.8)", count: 2, final: false)]
+        // A row per query from the engine itself; tips stay unknown: a null field.
+        var engine = Engine(config: .chicago)
+        let start = EventTime(1_425_621_600_000)
+        _ = engine.ingest(Trip(eventTime: start, fareCents: 1_234, tripTotalCents: 2_001, communityArea: 8),
+                          location: "POINT (-87.6 41.8)")
+        let output = engine.endEpoch(endOfInput: true)
+        try #require(output.queries.allSatisfy { !$0.rows.isEmpty })
+        let sink = try ResultTopicSink(kafka: KafkaConfig(bootstrapServers: cluster.bootstrapServers), tenant: tenant,
+                                       queries: engine.queries)
         try sink.write(output, deadLetters: [], source: "in")
         _ = try sink.waitDelivered(through: 1)
 

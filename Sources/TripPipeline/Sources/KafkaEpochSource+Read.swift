@@ -12,9 +12,6 @@ extension KafkaEpochSource {
         /// Where the value's bytes are in its partition's byte buffer (a dead letter's raw text, should the row
         /// be rejected or late): one growing buffer per partition instead of an allocation per message.
         var valueStart, valueCount: Int
-        /// Decoded once, on arrival; a trip's location id is one of `ArrivalLocations`' ids. For a CSV value of
-        /// several lines, the first line's (the epoch decodes them all again: such messages are rare).
-        var outcome: DecodeOutcome
         /// Records in the value: 1, or a CSV value's lines.
         var records: Int32
         /// The event time the epoch cut sees (its predecessor's when the message has none).
@@ -23,23 +20,6 @@ extension KafkaEpochSource {
         var arrived: Double
         /// The same on the wall clock in ms, when measuring latency (else 0).
         var arrivedWallMs: Int64
-    }
-
-    /// Locations of messages decoded on arrival, interned apart from the engine's table: the engine's state
-    /// must not depend on how far ahead messages happened to be fetched. When a message enters an epoch its
-    /// location is mapped into the engine's table (each arrival id is looked up there once).
-    struct ArrivalLocations {
-        var interner = StringInterner()
-        var engineIDs: [LocationID] = []
-
-        mutating func engineID(_ id: LocationID, in engine: inout StringInterner) -> LocationID {
-            let i = Int(id)
-            if i < engineIDs.count, engineIDs[i] >= 0 { return engineIDs[i] }
-            if i >= engineIDs.count { engineIDs.append(contentsOf: repeatElement(-1, count: i + 1 - engineIDs.count)) }
-            let mapped = interner.withBytes(of: id) { engine.intern($0) }
-            engineIDs[i] = mapped
-            return mapped
-        }
     }
 
     /// The messages to take for a logged cut (those before its end offsets), once every partition shows it has
@@ -100,22 +80,21 @@ extension KafkaEpochSource {
         }
     }
 
-    /// Decodes a message on arrival (its cut time, its location) and buffers it until its epoch.
+    /// Decodes a message's event time on arrival (its cut time) and buffers it until its epoch, which decodes
+    /// it with the queries' columns (`takeEntering`).
     private func buffer(_ m: KafkaMessageView) {
         let p = Int(m.partition)
         let arrived = Clock.monotonicSeconds()
         if pendingSince == nil { pendingSince = arrived }
-        var outcome: DecodeOutcome?
         var records: Int32 = 0
-        decoder.decodeEach(m.value, timestampMs: m.timestampMs, locations: &arrivals.interner) { _, decoded in
+        decoder.decodeEach(m.value, timestampMs: m.timestampMs, locations: &noLocations, texts: &noTexts) { _, decoded, _ in
             records += 1
-            if outcome == nil { outcome = decoded }
             if case .trip(let trip) = decoded { lastCutTime[p] = trip.eventTime }
         }
         let valueStart = valueBytes[p].count
         valueBytes[p].append(contentsOf: m.value)
         buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, valueStart: valueStart,
-                                  valueCount: m.value.count, outcome: outcome!, records: records,
+                                  valueCount: m.value.count, records: records,
                                   cutTime: lastCutTime[p], arrived: arrived,
                                   arrivedWallMs: job.measureLatency ? Clock.wallMilliseconds() : 0))
         atEnd[p] = false

@@ -28,12 +28,15 @@ final class KafkaEpochSource: EpochSource {
     // What follows is used per message, by one thread and never re-entrantly (the poll callback runs inside
     // `poll`, while nothing else touches it): exempt from the dynamic exclusivity check a class's stored
     // property otherwise pays on every access.
+    /// Decodes each message's event time on arrival (an empty layout: no column, no text).
     @exclusivity(unchecked) var decoder: MessageDecoder
-    /// With SQL queries: decodes each message again as it enters its epoch, with the queries' columns, straight
-    /// into the engine's interners (their ids must follow the epochs, not how far ahead messages were fetched).
-    /// Nil without SQL queries.
-    @exclusivity(unchecked) var queryDecoder: MessageDecoder?
-    @exclusivity(unchecked) var arrivals = ArrivalLocations()
+    /// Decodes each message again as it enters its epoch, with the queries' columns, straight into the engine's
+    /// interner (its ids must follow the epochs, not how far ahead messages were fetched).
+    @exclusivity(unchecked) var queryDecoder: MessageDecoder
+    /// What the row-only decodes are given for the location interner they never fill, and the arrival decode
+    /// for its text interner (its empty layout has no text column).
+    @exclusivity(unchecked) var noLocations = StringInterner()
+    @exclusivity(unchecked) var noTexts = StringInterner()
     /// Per partition: the messages waiting for an epoch, and their values' bytes, one growing buffer per
     /// partition instead of an allocation per message.
     @exclusivity(unchecked) var buffers: [[Message]]
@@ -53,7 +56,7 @@ final class KafkaEpochSource: EpochSource {
 
     /// Opens the topic at `position` (a verified checkpoint's) or at the beginning of every partition.
     init(job: RunJob, consumer: KafkaConsumer, topic: String, partitions: Int, position: Checkpoint.Position?,
-         loggedCuts: [Int64: [Int64]], cutLog: CommitCoordinator?, layout: RowLayout = RowLayout(), logger: Logger,
+         loggedCuts: [Int64: [Int64]], cutLog: CommitCoordinator?, layout: RowLayout, logger: Logger,
          shouldStop: @escaping @Sendable () -> Bool) throws {
         (self.job, self.consumer, self.topic, self.partitions) = (job, consumer, topic, partitions)
         self.cutLog = cutLog
@@ -65,8 +68,9 @@ final class KafkaEpochSource: EpochSource {
         } else {
             (next, consumed) = (Array(repeating: -2, count: partitions), 0)
         }
-        decoder = try MessageDecoder(config: job.config, csvHeader: job.csvHeader)
-        queryDecoder = layout.isEmpty ? nil : try MessageDecoder(config: job.config, csvHeader: job.csvHeader, layout: layout)
+        decoder = try MessageDecoder(config: job.config, csvHeader: job.csvHeader, parsesTripFields: false)
+        queryDecoder = try MessageDecoder(config: job.config, csvHeader: job.csvHeader, layout: layout,
+                                          parsesTripFields: false)
         lastCutTime = Array(repeating: .min, count: partitions)
         // One partition needs no alignment: count cuts then match a CSV replay's epochs exactly.
         cut = EpochCut(share: max(1, job.config.epochRows / partitions),
@@ -102,12 +106,6 @@ final class KafkaEpochSource: EpochSource {
     /// Feeds partition `p`'s first `count` messages to the engine and drops them from its buffers.
     private func take(_ count: Int, from p: Int, into engine: inout Engine, deadLetters: inout [DeadLetter],
                       input: inout EpochInput) {
-        /// A decoded trip's arrival location id mapped into the engine's table, as it enters an epoch.
-        func entering(_ outcome: DecodeOutcome) -> DecodeOutcome {
-            guard case .trip(var trip) = outcome, let id = trip.pickupLocation else { return outcome }
-            trip.pickupLocation = arrivals.engineID(id, in: &engine.state.locations)
-            return .trip(trip)
-        }
         let source = "\(topic)[\(p)]"
         for m in buffers[p].prefix(count) {
             if job.measureLatency {
@@ -115,32 +113,7 @@ final class KafkaEpochSource: EpochSource {
                 input.arrivalTimesMs.append(m.arrivedWallMs)
             }
             let range = m.valueStart..<m.valueStart + m.valueCount
-            if queryDecoder != nil {
-                takeWithQueryColumns(m, range: range, from: p, source: source, into: &engine, deadLetters: &deadLetters)
-            } else if m.records == 1 {
-                engine.state.counters.rowsRead += 1
-                let outcome = entering(m.outcome)
-                engine.accept(outcome, offset: m.offset,
-                              raw: { valueBytes[p].withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[range])) } },
-                              source: source, into: &deadLetters)
-            } else {
-                // A record per line, each with its line number in its source: `topic[p]#2` is the message's
-                // second record. The message is consumed whole, so the offsets checkpointed stay exact.
-                let value = Array(valueBytes[p][range])
-                var lines: [(range: Range<Int>, outcome: DecodeOutcome)] = []
-                value.withUnsafeBytes { bytes in
-                    decoder.decodeEach(bytes, timestampMs: m.timestampMs, locations: &arrivals.interner) {
-                        lines.append(($0, $1))
-                    }
-                }
-                for (i, line) in lines.enumerated() {
-                    engine.state.counters.rowsRead += 1
-                    let outcome = entering(line.outcome)
-                    engine.accept(outcome, offset: m.offset,
-                                  raw: { value.withUnsafeBytes { DeadLetter.raw(of: .init(rebasing: $0[line.range])) } },
-                                  source: "\(source)#\(i + 1)", into: &deadLetters)
-                }
-            }
+            takeEntering(m, range: range, from: p, source: source, into: &engine, deadLetters: &deadLetters)
             next[p] = m.offset + 1
             consumed += 1
         }
@@ -156,22 +129,19 @@ final class KafkaEpochSource: EpochSource {
         }
     }
 
-    /// A message entering its epoch with SQL queries: decoded again with their columns, a record per line as
-    /// above. The engine's interners are moved out while the decoder fills them and back after: the engine
-    /// takes each record inside the decoder's call, and reads no interner meanwhile (only `endEpoch` does).
-    private func takeWithQueryColumns(_ m: Message, range: Range<Int>, from p: Int, source: String,
-                                      into engine: inout Engine, deadLetters: inout [DeadLetter]) {
-        var locations = StringInterner(), texts = StringInterner()
-        swap(&locations, &engine.state.locations)
+    /// A message entering its epoch: decoded again with the queries' columns, a record per line (a CSV value's
+    /// `n`-th line has source `topic[p]#n`; the message is consumed whole, so the offsets checkpointed stay
+    /// exact). The engine's interner is moved out while the decoder fills it and back after: the engine takes
+    /// each record inside the decoder's call, and reads no interner meanwhile (only `endEpoch` does).
+    private func takeEntering(_ m: Message, range: Range<Int>, from p: Int, source: String,
+                              into engine: inout Engine, deadLetters: inout [DeadLetter]) {
+        var texts = StringInterner()
         swap(&texts, &engine.state.queryTexts)
-        defer {
-            swap(&locations, &engine.state.locations)
-            swap(&texts, &engine.state.queryTexts)
-        }
+        defer { swap(&texts, &engine.state.queryTexts) }
         valueBytes[p].withUnsafeBytes { all in
             let bytes = UnsafeRawBufferPointer(rebasing: all[range])
             var line = 0
-            queryDecoder!.decodeEach(bytes, timestampMs: m.timestampMs, locations: &locations, texts: &texts) {
+            queryDecoder.decodeEach(bytes, timestampMs: m.timestampMs, locations: &noLocations, texts: &texts) {
                 records, outcome, row in
                 line += 1
                 engine.state.counters.rowsRead += 1

@@ -29,16 +29,12 @@ final class RecordEpochSource: EpochSource {
     /// Seconds from process start until the first record was read (start-up, restore, seek, sort).
     private(set) var firstRow: Double?
 
-    /// True when SQL queries run: records are decoded with their columns too (`decoder.layout`).
-    let decodesQueryColumns: Bool
-
     init(records: RecordSource, config: TripstreamConfig, layout: RowLayout, input: InputFile, logger: Logger) throws {
         self.records = records
         self.input = input
         epochRows = config.epochRows
         decoder = try TripDecoder(header: records.header, timeColumn: config.timeColumn, zone: config.timeZone,
-                                  layout: layout, now: { Clock.wallMilliseconds() })
-        decodesQueryColumns = !layout.isEmpty
+                                  layout: layout, parsesTripFields: false, now: { Clock.wallMilliseconds() })
         for column in decoder.absentColumns {
             logger.warning("the CSV header has no \(column) column: every row counts it as empty (NULL)")
         }
@@ -56,19 +52,11 @@ final class RecordEpochSource: EpochSource {
             }
             if firstRow == nil { firstRow = Clock.secondsSinceProcessStart() }
             engine.state.counters.rowsRead += 1
-            if decodesQueryColumns {
-                let outcome = record.malformed.map(DecodeOutcome.rejected)
-                    ?? decoder.decode(record.bytes, fields: records.fields, locations: &engine.state.locations,
-                                      texts: &engine.state.queryTexts, knownEventTime: record.eventTime)
-                engine.accept(outcome, row: decoder.row, offset: record.offset, raw: { DeadLetter.raw(of: record.bytes) },
-                              into: &deadLetters)
-            } else {
-                let outcome = record.malformed.map(DecodeOutcome.rejected)
-                    ?? decoder.decode(record.bytes, fields: records.fields, locations: &engine.state.locations,
-                                      knownEventTime: record.eventTime)
-                engine.accept(outcome, offset: record.offset, raw: { DeadLetter.raw(of: record.bytes) },
-                              into: &deadLetters)
-            }
+            let outcome = record.malformed.map(DecodeOutcome.rejected)
+                ?? decoder.decodeRow(record.bytes, fields: records.fields, texts: &engine.state.queryTexts,
+                                     knownEventTime: record.eventTime)
+            engine.accept(outcome, row: decoder.row, offset: record.offset, raw: { DeadLetter.raw(of: record.bytes) },
+                          into: &deadLetters)
             inEpoch += 1
             if inEpoch == midEpoch { CrashPoints.reach(.midEpoch) }
             if inEpoch == epochRows { break }
