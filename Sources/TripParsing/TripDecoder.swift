@@ -76,23 +76,41 @@ public struct TripDecoder {
     /// `decode(_:fields:locations:knownEventTime:)`, and for a trip also its `layout` columns into `row`:
     /// text interned into `texts` (the engine's `queryTexts`) or coded by literal. A value that does not parse
     /// rejects the record. `kafkaTimestampMs`: the message's timestamp, for a CSV line of a Kafka message
-    /// (nil in a replay: `kafka_timestamp` is NULL).
+    /// (nil in a replay: `kafka_timestamp` is NULL). Without `parsesTripFields`, `decodeRow` (no location is
+    /// interned).
     public mutating func decode(_ record: UnsafeRawBufferPointer, fields: CSVFields, locations: inout StringInterner,
                                 texts: inout StringInterner, knownEventTime: EventTime? = nil,
                                 kafkaTimestampMs: EventTime? = nil) -> DecodeOutcome {
-        row.clear()
-        let trip: Trip
-        if parsesTripFields {
-            let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
-            guard case .trip(let parsed) = outcome else { return outcome }
-            trip = parsed
-        } else {
-            guard fields.count == header.count else { return fieldCountRejection(fields.count) }
-            switch recordEventTime(record, fields: fields, known: knownEventTime) {
-            case .success(let t): trip = Trip(eventTime: t)
-            case .failure(let rejection): return .rejected(rejection.reason)
-            }
+        guard parsesTripFields else {
+            return decodeRow(record, fields: fields, texts: &texts, knownEventTime: knownEventTime,
+                             kafkaTimestampMs: kafkaTimestampMs)
         }
+        row.clear()
+        let outcome = decode(record, fields: fields, locations: &locations, knownEventTime: knownEventTime)
+        guard case .trip(let trip) = outcome else { return outcome }
+        return decodeColumns(record, fields: fields, texts: &texts, trip: trip, kafkaTimestampMs: kafkaTimestampMs)
+    }
+
+    /// The row-only decode (a decoder made with `parsesTripFields` false), as the engine takes records: the field
+    /// count, the event time, then the layout's columns into `row`; the trip carries only its event time.
+    public mutating func decodeRow(_ record: UnsafeRawBufferPointer, fields: CSVFields, texts: inout StringInterner,
+                                   knownEventTime: EventTime? = nil, kafkaTimestampMs: EventTime? = nil) -> DecodeOutcome {
+        precondition(!parsesTripFields, "decodeRow is the row-only decode")
+        row.clear()
+        guard fields.count == header.count else { return fieldCountRejection(fields.count) }
+        switch recordEventTime(record, fields: fields, known: knownEventTime) {
+        case .success(let t):
+            return decodeColumns(record, fields: fields, texts: &texts, trip: Trip(eventTime: t),
+                                 kafkaTimestampMs: kafkaTimestampMs)
+        case .failure(let rejection):
+            return .rejected(rejection.reason)
+        }
+    }
+
+    /// The layout's columns of a record whose trip (or event time) is decoded, into `row` (cleared).
+    @inline(__always)
+    mutating func decodeColumns(_ record: UnsafeRawBufferPointer, fields: CSVFields, texts: inout StringInterner,
+                                trip: Trip, kafkaTimestampMs: EventTime?) -> DecodeOutcome {
         var values = row.values
         row.values = []
         defer { row.values = values }
@@ -112,15 +130,6 @@ public struct TripDecoder {
         }
         row.present = decoded.present
         return .trip(trip)
-    }
-
-    /// The row-only decode (a decoder made with `parsesTripFields` false), as the engine takes records: the trip
-    /// carries only its event time, so no location is interned.
-    public mutating func decodeRow(_ record: UnsafeRawBufferPointer, fields: CSVFields, texts: inout StringInterner,
-                                   knownEventTime: EventTime? = nil) -> DecodeOutcome {
-        precondition(!parsesTripFields, "decodeRow is the row-only decode")
-        var noLocations = StringInterner()
-        return decode(record, fields: fields, locations: &noLocations, texts: &texts, knownEventTime: knownEventTime)
     }
 
     /// Decodes a record given its bytes and field bounds. Locations are interned into `locations`.
