@@ -59,10 +59,17 @@ public final class ResultTopicSink: @unchecked Sendable {
 
     public func write(_ output: EpochOutput, deadLetters: [DeadLetter], source: String) throws {
         tag = UInt(output.epoch)
-        for (q, results) in output.queries.enumerated() {
-            for row in results.rows {
-                queryMessages[q].build(row)
-                try producer.send(to: queryTopics[q], key: queryMessages[q].key, value: queryMessages[q].value, tag: tag)
+        for (q, results) in output.queries.enumerated() where !results.finals.isEmpty {
+            // A local builder: its buffers are mutated without the exclusivity checks a class property costs.
+            var message = queryMessages[q]
+            defer { queryMessages[q] = message }
+            let topic = queryTopics[q]
+            try ResultColumn.withPointers(results.columns) { columns in
+                for r in 0..<results.finals.count {
+                    message.build(columns, row: r, windowStart: results.windowStarts[r], windowEnd: results.windowEnds[r],
+                                  final: results.finals[r])
+                    try producer.send(to: topic, key: message.key, value: message.value, tag: tag)
+                }
             }
         }
         for d in deadLetters {

@@ -16,4 +16,11 @@ public enum MessageBytes {
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i...]))
         }
     }
+
+    /// Appends a literal's bytes in one copy (`append(contentsOf: "…".utf8)` is generic over the sequence and went
+    /// byte by byte: ~1 000 instructions per result message for its literals, docs/performance.md).
+    @inlinable
+    public static func append(_ s: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
 }

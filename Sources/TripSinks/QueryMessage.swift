@@ -22,6 +22,14 @@ public struct QueryMessage {
     /// The output holding `DATE(window_start)` of a query grouped by day (every such query selects it): the key's
     /// day. Nil for a query grouped by window bounds.
     let dayOutput: Int?
+    /// The outputs that are group columns (the key's tail), and per output whether it is a window bound (written
+    /// in Unix seconds).
+    let groupOutputs: [Int]
+    let isBound: [Bool]
+    /// `,"window":{"start":…,"end":…}` of the last window written: an epoch's rows come sorted by window, so
+    /// consecutive rows share it (formatting two ISO times per row cost more than the rest of the message).
+    var windowFragment: [UInt8] = []
+    var fragmentWindow: (start: EventTime, end: EventTime) = (.min, .min)
 
     public init(query: AnalyticQuery, tenant: String) {
         table = QueryTable(query)
@@ -29,68 +37,94 @@ public struct QueryMessage {
         tenantField = Array("{\"tenant\":\(JSONText.string(tenant))".utf8)
         fieldPrefixes = query.outputs.map { Array(",\(JSONText.string($0.name)):".utf8) }
         dayOutput = query.groupKey.window == .day ? query.outputs.firstIndex { $0.source == .day } : nil
+        groupOutputs = query.outputs.indices.filter { if case .group = query.outputs[$0].source { true } else { false } }
+        isBound = query.outputs.map { $0.source == .windowStart || $0.source == .windowEnd }
     }
 
     /// Builds the key and value of `row`.
     public mutating func build(_ row: QueryResultRow) {
-        let start = floorDiv(row.windowStart, 1000), end = floorDiv(row.windowEnd, 1000)
+        ResultColumn.withPointers(row.values.map { ResultColumn(values: [$0]) }) { columns in
+            build(columns, row: 0, windowStart: row.windowStart, windowEnd: row.windowEnd, final: row.final)
+        }
+    }
+
+    /// Builds the key and value of row `r` of an epoch's results, read through its columns' pointers
+    /// (`ResultColumn.withPointers`): no value or row view is made per row.
+    public mutating func build(_ columns: UnsafeBufferPointer<ResultColumn.Pointers>, row r: Int,
+                               windowStart: EventTime, windowEnd: EventTime, final: Bool) {
+        let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefix)
         if let dayOutput {
-            Self.append(row.values[dayOutput], to: &key, seconds: false, quoted: false)
+            Self.append(columns[dayOutput], r, to: &key, seconds: false, quoted: false)
         } else {
             MessageBytes.decimal(start, into: &key)
             key.append(0x7C)
             MessageBytes.decimal(end, into: &key)
         }
-        for (i, output) in table.query.outputs.enumerated() {
-            guard case .group = output.source else { continue }
+        for i in groupOutputs {
             key.append(0x7C)
-            switch row.values[i] {
-            case .null: break
-            case .text(let s):
-                for b in s.utf8 {
+            let c = columns[i]
+            guard c.present[r] else { continue }  // NULL: an empty field
+            if c.kind == .text {
+                for b in c.texts[Int(c.numbers[r])].utf8 {
                     if b == 0x7C || b == 0x5C { key.append(0x5C) }
                     key.append(b)
                 }
-            default: Self.append(row.values[i], to: &key, seconds: false)
+            } else {
+                Self.append(c, r, to: &key, seconds: false)
             }
         }
         value.removeAll(keepingCapacity: true)
         value.append(contentsOf: tenantField)
         if dayOutput == nil {
-            value.append(contentsOf: ",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
+            if fragmentWindow != (windowStart, windowEnd) {
+                fragmentWindow = (windowStart, windowEnd)
+                windowFragment = Array(",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
+            }
+            value.append(contentsOf: windowFragment)
         }
-        for (i, output) in table.query.outputs.enumerated() {
+        for i in 0..<fieldPrefixes.count {
             value.append(contentsOf: fieldPrefixes[i])
-            let bounds = output.source == .windowStart || output.source == .windowEnd
-            Self.append(row.values[i], to: &value, seconds: bounds)
+            Self.append(columns[i], r, to: &value, seconds: isBound[i])
         }
-        value.append(contentsOf: (row.final ? ",\"final\":true}" : ",\"final\":false}").utf8)
+        MessageBytes.append(final ? ",\"final\":true}" : ",\"final\":false}", to: &value)
     }
 
-    /// A value as JSON; `seconds`: a timestamp written in Unix seconds (window bounds) rather than milliseconds;
-    /// `quoted: false` writes a day without its quotes (in a key).
-    static func append(_ v: ResultValue, to out: inout [UInt8], seconds: Bool, quoted: Bool = true) {
-        switch v {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .integer(let n): MessageBytes.decimal(n, into: &out)
-        case .decimal(let n, let scale): appendDecimal(n, scale: scale, to: &out)
-        case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
-        case .text(let s): JSONText.append(s, to: &out)
-        case .timestamp(let ms): MessageBytes.decimal(seconds ? floorDiv(ms, 1000) : ms, into: &out)
-        case .date(let day): out.append(contentsOf: (quoted ? "\"\(CivilDate.isoDay(Int(day)))\"" : CivilDate.isoDay(Int(day))).utf8)
+    /// Row `r`'s value of a column as JSON; `seconds`: a timestamp written in Unix seconds (window bounds) rather
+    /// than milliseconds; `quoted: false` writes a day without its quotes (in a key).
+    static func append(_ c: ResultColumn.Pointers, _ r: Int, to out: inout [UInt8], seconds: Bool, quoted: Bool = true) {
+        guard c.present[r] else { return MessageBytes.append("null", to: &out) }
+        let n = c.numbers[r]
+        switch c.kind {
+        case .integer: MessageBytes.decimal(n, into: &out)
+        case .decimal(let scale): appendDecimal(n, scale: scale, to: &out)
+        case .double:
+            let d = Double(bitPattern: UInt64(bitPattern: n))
+            out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
+        case .text: JSONText.append(c.texts[Int(n)], to: &out)
+        case .timestamp: MessageBytes.decimal(seconds ? floorDiv(n, 1000) : n, into: &out)
+        case .date: out.append(contentsOf: (quoted ? "\"\(CivilDate.isoDay(Int(n)))\"" : CivilDate.isoDay(Int(n))).utf8)
         }
     }
 
-    /// `n` / 10^scale with exactly `scale` digits after the point (`-0.05`, `12.50`, `7`).
+    /// `n` / 10^scale with exactly `scale` digits after the point (`-0.05`, `12.50`, `7`); scales are at most 18.
     static func appendDecimal(_ n: Int64, scale: Int, to out: inout [UInt8]) {
         guard scale > 0 else { MessageBytes.decimal(n, into: &out); return }
         if n < 0 { out.append(0x2D) }
-        var digits = Array(String(n.magnitude).utf8)
-        if digits.count <= scale { digits.insert(contentsOf: repeatElement(0x30, count: scale + 1 - digits.count), at: 0) }
-        out.append(contentsOf: digits[..<(digits.count - scale)])
+        var power: UInt64 = 1
+        for _ in 0..<scale { power *= 10 }
+        let magnitude = n.magnitude  // ≤ 2^63, so the whole part (over at least 10) fits an Int64
+        MessageBytes.decimal(Int64(magnitude / power), into: &out)
         out.append(0x2E)
-        out.append(contentsOf: digits[(digits.count - scale)...])
+        var fraction = magnitude % power
+        let first = out.count
+        out.append(contentsOf: repeatElement(0x30, count: scale))
+        var i = first + scale - 1
+        while fraction > 0 {
+            out[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+            fraction /= 10
+            i -= 1
+        }
     }
 }
