@@ -22,14 +22,19 @@ public struct QueryMessage {
     /// The output holding `DATE(window_start)` of a query grouped by day (every such query selects it): the key's
     /// day. Nil for a query grouped by window bounds.
     let dayOutput: Int?
-    /// The outputs that are group columns (the key's tail), and per output whether it is a window bound (written
-    /// in Unix seconds).
+    /// The outputs that are group columns (the key's tail), and per output whether it is the window's start (1),
+    /// its end (2) or neither (0): a bound is written from the window's cached text.
     let groupOutputs: [Int]
-    let isBound: [Bool]
-    /// `,"window":{"start":…,"end":…}` of the last window written: an epoch's rows come sorted by window, so
-    /// consecutive rows share it (formatting two ISO times per row cost more than the rest of the message).
+    let bound: [UInt8]
+    /// The texts of the last window written: an epoch's rows come sorted by window, so consecutive rows share
+    /// them (formatting the window per row cost more than the rest of the message). `windowKey` is the key's
+    /// `<start>|<end>`, `windowFragment` the value's `,"window":{"start":…,"end":…}`, `startText` and `endText`
+    /// the bounds in Unix seconds.
+    var window: (start: EventTime, end: EventTime) = (.min, .min)
+    var windowKey: [UInt8] = []
     var windowFragment: [UInt8] = []
-    var fragmentWindow: (start: EventTime, end: EventTime) = (.min, .min)
+    var startText: [UInt8] = []
+    var endText: [UInt8] = []
 
     public init(query: AnalyticQuery, tenant: String) {
         table = QueryTable(query)
@@ -38,7 +43,7 @@ public struct QueryMessage {
         fieldPrefixes = query.outputs.map { Array(",\(JSONText.string($0.name)):".utf8) }
         dayOutput = query.groupKey.window == .day ? query.outputs.firstIndex { $0.source == .day } : nil
         groupOutputs = query.outputs.indices.filter { if case .group = query.outputs[$0].source { true } else { false } }
-        isBound = query.outputs.map { $0.source == .windowStart || $0.source == .windowEnd }
+        bound = query.outputs.map { $0.source == .windowStart ? 1 : $0.source == .windowEnd ? 2 : 0 }
     }
 
     /// Builds the key and value of `row`.
@@ -52,15 +57,13 @@ public struct QueryMessage {
     /// (`ResultColumn.withPointers`): no value or row view is made per row.
     public mutating func build(_ columns: UnsafeBufferPointer<ResultColumn.Pointers>, row r: Int,
                                windowStart: EventTime, windowEnd: EventTime, final: Bool) {
-        let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
+        if window != (windowStart, windowEnd) { cacheWindow(windowStart, windowEnd) }
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefix)
         if let dayOutput {
-            Self.append(columns[dayOutput], r, to: &key, seconds: false, quoted: false)
+            Self.append(columns[dayOutput], r, to: &key, quoted: false)
         } else {
-            MessageBytes.decimal(start, into: &key)
-            key.append(0x7C)
-            MessageBytes.decimal(end, into: &key)
+            key.append(contentsOf: windowKey)
         }
         for i in groupOutputs {
             key.append(0x7C)
@@ -72,28 +75,38 @@ public struct QueryMessage {
                     key.append(b)
                 }
             } else {
-                Self.append(c, r, to: &key, seconds: false)
+                Self.append(c, r, to: &key)
             }
         }
         value.removeAll(keepingCapacity: true)
         value.append(contentsOf: tenantField)
-        if dayOutput == nil {
-            if fragmentWindow != (windowStart, windowEnd) {
-                fragmentWindow = (windowStart, windowEnd)
-                windowFragment = Array(",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
-            }
-            value.append(contentsOf: windowFragment)
-        }
+        if dayOutput == nil { value.append(contentsOf: windowFragment) }
         for i in 0..<fieldPrefixes.count {
             value.append(contentsOf: fieldPrefixes[i])
-            Self.append(columns[i], r, to: &value, seconds: isBound[i])
+            switch bound[i] {
+            case 1: value.append(contentsOf: startText)
+            case 2: value.append(contentsOf: endText)
+            default: Self.append(columns[i], r, to: &value)
+            }
         }
         MessageBytes.append(final ? ",\"final\":true}" : ",\"final\":false}", to: &value)
     }
 
-    /// Row `r`'s value of a column as JSON; `seconds`: a timestamp written in Unix seconds (window bounds) rather
-    /// than milliseconds; `quoted: false` writes a day without its quotes (in a key).
-    static func append(_ c: ResultColumn.Pointers, _ r: Int, to out: inout [UInt8], seconds: Bool, quoted: Bool = true) {
+    /// The texts of the window [`start`, `end`) (ms).
+    mutating func cacheWindow(_ windowStart: EventTime, _ windowEnd: EventTime) {
+        window = (windowStart, windowEnd)
+        let start = floorDiv(windowStart, 1000), end = floorDiv(windowEnd, 1000)
+        startText.removeAll(keepingCapacity: true)
+        MessageBytes.decimal(start, into: &startText)
+        endText.removeAll(keepingCapacity: true)
+        MessageBytes.decimal(end, into: &endText)
+        windowKey = startText + [0x7C] + endText
+        windowFragment = Array(",\"window\":{\"start\":\"\(CivilDate.isoUTC(seconds: start))\",\"end\":\"\(CivilDate.isoUTC(seconds: end))\"}".utf8)
+    }
+
+    /// Row `r`'s value of a column as JSON (a timestamp in Unix milliseconds: window bounds, in seconds, are
+    /// written from `startText` and `endText`); `quoted: false` writes a day without its quotes (in a key).
+    static func append(_ c: ResultColumn.Pointers, _ r: Int, to out: inout [UInt8], quoted: Bool = true) {
         guard c.present[r] else { return MessageBytes.append("null", to: &out) }
         let n = c.numbers[r]
         switch c.kind {
@@ -103,7 +116,7 @@ public struct QueryMessage {
             let d = Double(bitPattern: UInt64(bitPattern: n))
             out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
         case .text: JSONText.append(c.texts[Int(n)], to: &out)
-        case .timestamp: MessageBytes.decimal(seconds ? floorDiv(n, 1000) : n, into: &out)
+        case .timestamp: MessageBytes.decimal(n, into: &out)
         case .date: out.append(contentsOf: (quoted ? "\"\(CivilDate.isoDay(Int(n)))\"" : CivilDate.isoDay(Int(n))).utf8)
         }
     }
