@@ -96,6 +96,17 @@ public func fuzzKafkaJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(row.present == 0, "a rejection left a row")
         require(TripColumn.names.contains { reason.contains($0) }, "a rejection naming no column: \(reason)")
     }
+    // The cut time read on arrival (the object read only up to its time field) is the event time of every
+    // message the decode accepts whose object names the time key once.
+    if case .trip(let t) = outcome, config.timeColumn != .ingest {
+        let cut = message.withUnsafeBytes {
+            JSONTripDecoder(timeColumn: config.timeColumn, zone: config.timeZone).cutTime($0, kafkaTimestampMs: messageTimestamp,
+                                                                                         ingestTimeMs: 0)
+        }
+        let key = TripDecoder.timeColumnName(config.timeColumn).map { Array("\"\($0)\"".utf8) }
+        let once = key.map { k in (0...max(0, message.count - k.count)).filter { message.count >= k.count && Array(message[$0..<$0 + k.count]) == k }.count == 1 } ?? true
+        if once { require(cut == t.eventTime, "cut time \(String(describing: cut)) but event time \(t.eventTime): \(visible(message))") }
+    }
     guard case .trip(let trip) = outcome else {
         if case .rejected(let reason) = outcome { require(!reason.isEmpty, "a rejection without a reason") }
         return 0

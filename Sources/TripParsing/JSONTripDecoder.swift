@@ -19,6 +19,8 @@ public struct JSONTripDecoder {
     /// Those and the layout's columns (a column the built-ins read shares their slot; the others follow).
     let queryKeys: KeyTable
     let timeName: String
+    /// The time key alone, at slot 0 (`cutTime`).
+    let timeKeyTable: KeyTable
     static let moneyNames = ["fare", "tips", "trip_total"]
     static let builtinSlots = 6
     var scratch: [UInt8] = []
@@ -29,8 +31,10 @@ public struct JSONTripDecoder {
     /// Where the interned text columns start in `queryColumns` (they come last).
     let firstInterned: Int
     let literals: QueryColumnParser.Literals
-    /// The values of `queryKeys`' slots for the message being decoded (kept: no allocation per message).
-    var queryValues: [Value]
+    /// The values of `queryKeys`' slots for the message being decoded (kept: no allocation per message). Storage
+    /// of its own, read through a pointer: `decode` works on it without a closure, which (capturing the decoder)
+    /// copied the whole decoder per message. Copies of a decoder share it: decode with one copy at a time.
+    let queryValues: ValueSlots
     /// The last message's columns for the SQL queries (after `decode(…texts:…)`; every column NULL after a
     /// rejection). Reused: reading it allocates nothing.
     public private(set) var row = QueryRow()
@@ -69,6 +73,7 @@ public struct JSONTripDecoder {
         let fields = ["fare", "tips", "trip_total", "pickup_community_area", "pickup_centroid_location"]
         let builtins = (timeKey.map { [($0, 0)] } ?? []) + fields.enumerated().map { (Array($1.utf8), $0 + 1) }
         builtinKeys = KeyTable(builtins)
+        timeKeyTable = KeyTable(timeKey.map { [($0, 0)] } ?? [])
         var keys = builtins
         var columns: [(parser: QueryColumnParser, slot: Int?)] = []
         let (parsers, literals) = QueryColumnParser.all(layout)
@@ -89,7 +94,7 @@ public struct JSONTripDecoder {
         let interned = columns.filter { if case .interned = $0.parser.kind { true } else { false } }
         queryColumns = columns.filter { if case .interned = $0.parser.kind { false } else { true } } + interned
         firstInterned = columns.count - interned.count
-        queryValues = Array(repeating: Value(), count: Self.builtinSlots + keys.count - builtins.count)
+        queryValues = ValueSlots(count: Self.builtinSlots + keys.count - builtins.count)
     }
 
     /// A value's bytes in the message (quotes excluded) and whether it needs unescaping.
@@ -99,6 +104,21 @@ public struct JSONTripDecoder {
         var isString = false
         var escaped = false
         var isNull = true
+    }
+
+    /// The message's event time as `run`'s epoch cut reads it on arrival, before the message enters an epoch
+    /// (which decodes it whole): the time field's value, the object read only up to that field. Nil when the
+    /// object is malformed before it, it is missing, null or not a timestamp (the cut then takes the previous
+    /// message's time). Without a time field: the message's timestamp, or `ingestTimeMs` for `ingest`. For a
+    /// message the decode accepts, its event time (unless its object repeats the time key: the first counts).
+    public func cutTime(_ bytes: UnsafeRawBufferPointer, kafkaTimestampMs: Int64,
+                                 ingestTimeMs: EventTime) -> EventTime? {
+        guard timeKey != nil else { return timeColumn == .ingest ? ingestTimeMs : kafkaTimestampMs }
+        var value = Value()
+        let malformed = withUnsafeMutablePointer(to: &value) { scan(bytes, into: $0, keys: timeKeyTable, stopAt: 0) }
+        guard malformed == nil, !value.isNull else { return nil }
+        let field = slice(bytes, value)
+        return (try? FieldParsers.timestamp(field))??.eventTime(in: zone)
     }
 
     /// Decodes `bytes`. `kafkaTimestampMs` is the message's timestamp, used when the time column is ingest.
@@ -124,46 +144,50 @@ public struct JSONTripDecoder {
         var columns = RowValues(values: row.values)
         row.values = []
         defer { row.values = columns.values }
-        var values = queryValues
-        queryValues = []  // one owner while it decodes: no copy of the buffer
-        defer { queryValues = values }
-        let outcome = values.withUnsafeMutableBufferPointer { buffer -> DecodeOutcome in
-            let values = buffer.baseAddress!
-            for i in buffer.indices { values[i] = Value() }
-            if let problem = scan(bytes, into: values, keys: queryKeys) { return .rejected(problem) }
-            let outcome = trip(bytes, values, fallbackTime: timeColumn == .ingest ? ingestTimeMs : kafkaTimestampMs,
-                               locations: &locations)
-            guard case .trip(let trip) = outcome else { return outcome }
-            for i in queryColumns.indices {  // by index: a for-in over the array retained it per message
-                if i == firstInterned, let bad = badEscapeInInternedText(bytes, values) { return .rejected(bad) }
-                let (parser, slot) = queryColumns[i]
-                guard let slot else {
-                    columns.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
-                    continue
-                }
-                let v = values[slot]
-                guard !v.isNull else { continue }
-                if slot == 0 && timeKey != nil {  // the event time, parsed once
-                    columns.set(parser.column, trip.eventTime)
-                    continue
-                }
-                let problem: String?
-                if v.escaped {
-                    if let bad = unescape(slice(bytes, v)) {
-                        return .rejected("bad escape \(bad) in \(parser.column.name)")  // the row stays cleared
-                    }
-                    problem = scratch.withUnsafeBytes {
-                        parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals)
-                    }
-                } else {
-                    problem = parser.parse(slice(bytes, v), zone: zone, into: &columns, texts: &texts,
-                                           literals: literals)
-                }
-                if let problem { return .rejected(problem) }  // the row stays cleared
-            }
-            return outcome
-        }
+        let outcome = decodeColumns(bytes, kafkaTimestampMs: kafkaTimestampMs, ingestTimeMs: ingestTimeMs,
+                                    locations: &locations, texts: &texts, into: &columns)
         if case .trip = outcome { row.present = columns.present }
+        return outcome
+    }
+
+    /// The body of `decode(…texts:…)`: the message scanned into `queryValues`, the trip, then the layout's columns.
+    @inline(__always)
+    mutating func decodeColumns(_ bytes: UnsafeRawBufferPointer, kafkaTimestampMs: Int64, ingestTimeMs: EventTime,
+                                locations: inout StringInterner, texts: inout StringInterner,
+                                into columns: inout RowValues) -> DecodeOutcome {
+        let values = queryValues.pointer
+        for i in 0..<queryValues.count { values[i] = Value() }
+        if let problem = scan(bytes, into: values, keys: queryKeys) { return .rejected(problem) }
+        let outcome = trip(bytes, values, fallbackTime: timeColumn == .ingest ? ingestTimeMs : kafkaTimestampMs,
+                           locations: &locations)
+        guard case .trip(let trip) = outcome else { return outcome }
+        for i in queryColumns.indices {  // by index: a for-in over the array retained it per message
+            if i == firstInterned, let bad = badEscapeInInternedText(bytes, values) { return .rejected(bad) }
+            let (parser, slot) = queryColumns[i]
+            guard let slot else {
+                columns.set(parser.column, parser.kind.isKafkaTimestamp ? kafkaTimestampMs : ingestTimeMs)
+                continue
+            }
+            let v = values[slot]
+            guard !v.isNull else { continue }
+            if slot == 0 && timeKey != nil {  // the event time, parsed once
+                columns.set(parser.column, trip.eventTime)
+                continue
+            }
+            let problem: String?
+            if v.escaped {
+                if let bad = unescape(slice(bytes, v)) {
+                    return .rejected("bad escape \(bad) in \(parser.column.name)")  // the row stays cleared
+                }
+                problem = scratch.withUnsafeBytes {
+                    parser.parse($0, zone: zone, into: &columns, texts: &texts, literals: literals)
+                }
+            } else {
+                problem = parser.parse(slice(bytes, v), zone: zone, into: &columns, texts: &texts,
+                                       literals: literals)
+            }
+            if let problem { return .rejected(problem) }  // the row stays cleared
+        }
         return outcome
     }
 
@@ -251,7 +275,9 @@ public struct JSONTripDecoder {
     /// Scans a flat object, recording the wanted keys' values; nil when well formed, else the problem.
     /// Byte level on a raw pointer: strings are skipped eight bytes at a time, keys are matched by length
     /// before bytes (most keys are not wanted), nothing is allocated unless the object is malformed.
-    func scan(_ buffer: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<Value>, keys: KeyTable) -> String? {
+    /// `stopAt`: return nil as soon as that slot's key is found (the rest of the object unread).
+    func scan(_ buffer: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<Value>, keys: KeyTable,
+              stopAt: Int? = nil) -> String? {
         guard let p = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return "not a JSON object" }
         let n = buffer.count
         var i = 0
@@ -285,7 +311,10 @@ public struct JSONTripDecoder {
                     v = Value(start: s, end: i, isString: false, escaped: false, isNull: false)
                 }
             }
-            if let slot = keys.slot(p + ks, ke - ks) { values[slot] = v }
+            if let slot = keys.slot(p + ks, ke - ks) {
+                values[slot] = v
+                if slot == stopAt { return nil }
+            }
             Self.skipSpace(p, n, &i)
             guard i < n else { return "malformed JSON: truncated" }
             if p[i] == 0x2C { i += 1; continue }
@@ -388,5 +417,22 @@ public struct JSONTripDecoder {
             value = value << 4 | UInt32(digit)
         }
         return value
+    }
+}
+
+/// Storage for a decoder's value slots, allocated once (`JSONTripDecoder.queryValues`).
+final class ValueSlots: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<JSONTripDecoder.Value>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: JSONTripDecoder.Value(), count: count)
+    }
+
+    deinit {
+        pointer.deinitialize(count: count)
+        pointer.deallocate()
     }
 }

@@ -41,6 +41,25 @@ public struct MessageDecoder {
         }) { range, outcome, row in body(range, outcome, row ?? QueryRow()) }  // a malformed record's row: rare
     }
 
+    /// What `run` reads of a message on arrival, for its epoch cut: how many records it holds (a JSON object is
+    /// one; a CSV value one per line) and the last one's event time (nil when none has one). A JSON object is read
+    /// only up to its time field (`JSONTripDecoder.cutTime`); the epoch decodes the message whole. A CSV value's
+    /// lines are decoded as `decodeEach` does, with `locations` and `texts` (a decoder without columns, made with
+    /// `parsesTripFields` false, fills neither).
+    @inlinable
+    public mutating func arrival(_ bytes: UnsafeRawBufferPointer, timestampMs: Int64, locations: inout StringInterner,
+                                 texts: inout StringInterner) -> (records: Int32, time: EventTime?) {
+        guard csv != nil else {
+            return (1, json.cutTime(bytes, kafkaTimestampMs: timestampMs, ingestTimeMs: Clock.wallMilliseconds()))
+        }
+        var records: Int32 = 0, time: EventTime?
+        decodeEach(bytes, timestampMs: timestampMs, locations: &locations, texts: &texts) { _, outcome, _ in
+            records += 1
+            if case .trip(let trip) = outcome { time = trip.eventTime }
+        }
+        return (records, time)
+    }
+
     /// Decodes every record of a message: a JSON object is one; a CSV value holds one per line (blank lines
     /// skipped, none at all: one rejection). `body` gets each record's byte range in the value and outcome.
     @inlinable

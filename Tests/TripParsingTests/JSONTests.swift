@@ -117,4 +117,24 @@ import TripCore
         guard case .trip(let t) = outcome else { Issue.record("\(outcome)"); return }
         #expect(t.pickupLocation == nil, "an escaped space alone is an empty location")
     }
+
+    /// `run` reads a message's cut time on arrival without decoding it whole: the time field's value, the object
+    /// read only up to it; what comes after cannot change it, and without a usable time field there is none.
+    @Test func theCutTimeIsTheTimeFieldReadUpToIt() {
+        func cut(_ json: String, time: TimeColumn = .tripStart) -> EventTime? {
+            Array(json.utf8).withUnsafeBytes {
+                JSONTripDecoder(timeColumn: time, zone: chicago).cutTime($0, kafkaTimestampMs: 42, ingestTimeMs: 7)
+            }
+        }
+        let good = #"{"trip_id":"a","trip_start_timestamp":"04/18/2015 12:00:00 AM","fare":7.65}"#
+        guard case (.trip(let trip), _) = decode(good) else { Issue.record("the message is a trip"); return }
+        #expect(cut(good) == trip.eventTime)
+        #expect(cut(#"{"trip_start_timestamp":"04/18/2015 12:00:00 AM","fare":"#) == trip.eventTime)  // truncated after
+        #expect(cut(#"{"trip_id":"a","fare":7.65}"#) == nil)
+        #expect(cut(#"{"trip_id":"a","trip_start_timestamp":null}"#) == nil)
+        #expect(cut(#"{"trip_id":"a","trip_start_timestamp":"soon"}"#) == nil)
+        #expect(cut(#"{"trip_id" "a","trip_start_timestamp":"04/18/2015 12:00:00 AM"}"#) == nil)  // malformed before it
+        #expect(cut(good, time: .kafkaTimestamp) == 42)
+        #expect(cut("not json", time: .ingest) == 7)
+    }
 }

@@ -86,11 +86,8 @@ extension KafkaEpochSource {
         let p = Int(m.partition)
         let arrived = Clock.monotonicSeconds()
         if pendingSince == nil { pendingSince = arrived }
-        var records: Int32 = 0
-        decoder.decodeEach(m.value, timestampMs: m.timestampMs, locations: &noLocations, texts: &noTexts) { _, decoded, _ in
-            records += 1
-            if case .trip(let trip) = decoded { lastCutTime[p] = trip.eventTime }
-        }
+        let (records, time) = decoder.arrival(m.value, timestampMs: m.timestampMs, locations: &noLocations, texts: &noTexts)
+        if let time { lastCutTime[p] = time }
         let valueStart = valueBytes[p].count
         valueBytes[p].append(contentsOf: m.value)
         buffers[p].append(Message(offset: m.offset, timestampMs: m.timestampMs, valueStart: valueStart,

@@ -28,7 +28,7 @@ final class KafkaEpochSource: EpochSource {
     // What follows is used per message, by one thread and never re-entrantly (the poll callback runs inside
     // `poll`, while nothing else touches it): exempt from the dynamic exclusivity check a class's stored
     // property otherwise pays on every access.
-    /// Decodes each message's event time on arrival (an empty layout: no column, no text).
+    /// Reads each message's cut time on arrival (`MessageDecoder.arrival`; an empty layout: no column, no text).
     @exclusivity(unchecked) var decoder: MessageDecoder
     /// Decodes each message again as it enters its epoch, with the queries' columns, straight into the engine's
     /// interner (its ids must follow the epochs, not how far ahead messages were fetched).
