@@ -69,9 +69,6 @@ extension Engine {
         return ranks
     }
 
-    /// How many queries run, the built-ins included (`LateMask` has a bit for each).
-    public var queryCount: Int { programs.count }
-
     /// The queries, in the engine's order (what the mirror and the result topics are made for).
     public var queries: [AnalyticQuery] { programs.map(\.query) }
 

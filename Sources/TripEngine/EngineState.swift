@@ -38,11 +38,6 @@ public struct EngineState: Sendable, Equatable {
     /// 2: every query as a `QueryState`. 1: the built-ins hand-wired, then the SQL queries (`LegacyBuiltinState`).
     static let version: Int64 = 2
 
-    /// Each built-in's watermark (ms; Int64.min before any row, Int64.max at the end of input).
-    public var watermarks: PerQuery<EventTime> {
-        PerQuery { q in queries.isEmpty ? .min : queries[q.engineIndex].watermark }
-    }
-
     /// Deterministic bytes: each query writes its windows in key order, so equal states give equal bytes.
     public func snapshot() -> [UInt8] {
         precondition(legacyBuiltins == nil, "a state read from a format-1 checkpoint is converted by an Engine first")
