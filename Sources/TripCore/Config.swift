@@ -34,6 +34,9 @@ public struct QuerySettings: Sendable, Equatable {
     public var window: WindowSpec
     public var watermarkDelay: EventTime
     public var mode: OutputMode
+    /// False: the built-in does not run (no state, rows, topic messages or dead letters; its mirror table stays
+    /// empty).
+    public var enabled = true
 
     public init(window: WindowSpec, watermarkDelay: EventTime, mode: OutputMode) {
         self.window = window

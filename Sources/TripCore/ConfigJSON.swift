@@ -19,6 +19,7 @@ extension TripstreamConfig {
             fields.append("\"watermark\": \(duration(s.watermarkDelay))")
             fields.append("\"mode\": \"\(s.mode.rawValue)\"")
             if let sql = builtinSQL[q] { fields.append("\"sql\": \(JSONText.string(sql))") }
+            if !s.enabled { fields.append("\"enabled\": false") }  // only then: enabled ones print as before
             queries.append("    \"\(q.rawValue)\": {\(fields.joined(separator: ", "))}")
         }
         for q in userQueries {

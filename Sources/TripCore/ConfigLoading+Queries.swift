@@ -10,10 +10,7 @@ extension TripstreamConfig {
             if let builtin = QueryName(rawValue: name) {
                 config[builtin] = try querySettings(fields, query: builtin, base: config[builtin])
                 if let v = fields["sql"] { config.builtinSQL[builtin] = try string(v, "\(prefix).sql") }
-                // Enabled is the default, and the engine, mirror and topics cannot leave a built-in out yet.
-                if try fields["enabled"].map({ try bool($0, "\(prefix).enabled") }) == false {
-                    throw ConfigError(key: "\(prefix).enabled", "disabling a built-in query is not supported yet")
-                }
+                if let v = fields["enabled"] { config[builtin].enabled = try bool(v, "\(prefix).enabled") }
                 continue
             }
             if let problem = UserQuery.problem(withName: name) { throw ConfigError(key: prefix, problem) }

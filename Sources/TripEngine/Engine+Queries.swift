@@ -2,8 +2,8 @@ import TripCore
 
 extension Engine {
     /// The most SQL queries beside the built-ins: the per-row loop marks a row late with a bit per query in one
-    /// 64-bit word, the built-ins' four first. The configuration loader refuses more.
-    public static let maxQueries = 64 - builtinCount
+    /// 64-bit word, the built-ins' (up to four) first. The configuration loader refuses more.
+    public static let maxQueries = 64 - QueryName.allCases.count
 
     /// Adds one record's row to the current epoch, to each query in turn. Returns the queries for which it was
     /// late; the caller dead-letters it for those. The row counts once in `rowsLate` whichever queries judged it
@@ -69,6 +69,12 @@ extension Engine {
         return ranks
     }
 
+    /// The place of built-in `q` among the queries, nil when it is disabled.
+    public func index(of q: QueryName) -> Int? { programs.prefix(builtinCount).firstIndex { $0.name == q.rawValue } }
+
+    /// Whether `late` (an `ingest`'s) holds built-in `q`.
+    public func isLate(_ late: LateMask, for q: QueryName) -> Bool { index(of: q).map(late.contains(query:)) ?? false }
+
     /// The queries, in the engine's order (what the mirror and the result topics are made for).
     public var queries: [AnalyticQuery] { programs.map(\.query) }
 
@@ -78,9 +84,8 @@ extension Engine {
                                raw: (text: String, bytes: [UInt8]?), source: String?) -> DeadLetter {
         let p = programs[index]
         let t = row.values[p.timeColumn], watermark = state.queries[index].watermark
-        if index < Self.builtinCount {
-            return .late(QueryName.allCases[index], eventTime: t, watermark: watermark, offset: offset, raw: raw,
-                         source: source)
+        if let builtin = QueryName(rawValue: p.name) {
+            return .late(builtin, eventTime: t, watermark: watermark, offset: offset, raw: raw, source: source)
         }
         return .late(userQuery: p.name, eventTime: t, watermark: watermark, offset: offset, raw: raw, source: source)
     }

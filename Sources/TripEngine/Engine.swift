@@ -27,8 +27,8 @@ public struct Engine: Sendable {
     /// Places of `state.queryTexts` in UTF-8 byte order, refreshed when texts were added (`ranks(of:)`).
     var textRanks: [Int32] = []
 
-    /// How many queries come first as the built-ins.
-    public static let builtinCount = QueryName.allCases.count
+    /// How many queries come first as the built-ins: the enabled ones, in `QueryName` order.
+    public let builtinCount: Int
 
     /// The built-ins and then `queries` (at most `maxQueries`). A restored `state` must hold the same queries
     /// (the checkpoint fingerprint guarantees it); a fresh one gets their empty state, and the text literals of
@@ -37,14 +37,19 @@ public struct Engine: Sendable {
     public init(config: TripstreamConfig, queries: [RunnableQuery] = [], state: EngineState = EngineState()) {
         precondition(queries.count <= Self.maxQueries, "at most \(Self.maxQueries) SQL queries")
         self.config = config
-        let all = Self.builtins(config) + queries
+        let builtins = Self.builtins(config)
+        builtinCount = builtins.count
+        let all = builtins + queries
         let layout = RowLayout(queries: all.map(\.query))
         var state = state
         let programs = all.map { QueryProgram($0, layout: layout, texts: &state.queryTexts) }
         if let legacy = state.legacyBuiltins {
+            // A format-1 state comes from a build that always ran the four, and the fingerprint of a
+            // configuration that disables one differs from theirs: the checkpoint was refused before this.
+            precondition(builtinCount == QueryName.allCases.count, "a format-1 engine state needs the four built-ins")
             do {
                 let builtins = try BuiltinStateConversion.queryStates(
-                    of: legacy, programs: Array(programs.prefix(Self.builtinCount)), texts: &state.queryTexts)
+                    of: legacy, programs: Array(programs.prefix(builtinCount)), texts: &state.queryTexts)
                 state.queries = builtins + state.queries
                 state.legacyBuiltins = nil
             } catch {
@@ -63,10 +68,10 @@ public struct Engine: Sendable {
         self.state = state
     }
 
-    /// The built-ins as `config` sets them up. Their SQL compiles for any configuration the loader accepts
-    /// (`ConfiguredQueries.resolve` refuses one whose windows it cannot express).
+    /// The enabled built-ins as `config` sets them up. Their SQL compiles for any configuration the loader
+    /// accepts (`ConfiguredQueries.resolve` refuses one whose windows it cannot express).
     public static func builtins(_ config: TripstreamConfig) -> [RunnableQuery] {
-        QueryName.allCases.map { q in
+        QueryName.allCases.filter { config[$0].enabled }.map { q in
             do {
                 return RunnableQuery(query: try BuiltinQueries.query(q, in: config),
                                      watermarkDelay: config[q].watermarkDelay, mode: config[q].mode)

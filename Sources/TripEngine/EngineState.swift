@@ -90,15 +90,3 @@ public struct EngineState: Sendable, Equatable {
         for _ in 0..<(try r.count()) { queries.append(try QueryState.decode(from: &r)) }
     }
 }
-
-extension QueryName {
-    /// The built-in's place among the engine's queries (they come first, in `allCases` order).
-    public var engineIndex: Int {
-        switch self {
-        case .sumFareWindow: 0
-        case .tripsTotal: 1
-        case .hotspotCommunityWindow: 2
-        case .hotspotWindow: 3
-        }
-    }
-}

@@ -10,11 +10,16 @@ public struct EpochOutput: Sendable, Equatable {
 
     public init(epoch: Int64) { self.epoch = epoch }
 
-    /// A built-in's results.
-    public subscript(query: QueryName) -> QueryResults { queries[query.engineIndex] }
+    /// A built-in's results (it must be enabled).
+    public subscript(query: QueryName) -> QueryResults {
+        guard let r = queries.first(where: { $0.name == query.rawValue }) else {
+            preconditionFailure("\(query.rawValue) is disabled: it has no results")
+        }
+        return r
+    }
 
     /// The SQL queries' results (after the built-ins').
-    public var sqlQueries: ArraySlice<QueryResults> { queries.dropFirst(Engine.builtinCount) }
+    public var sqlQueries: [QueryResults] { queries.filter { QueryName(rawValue: $0.name) == nil } }
 
     /// True once every query's watermark is +∞: the end of a finite input made every window final.
     public var allFinal: Bool { !queries.isEmpty && queries.allSatisfy { $0.watermark == .max } }
@@ -22,13 +27,12 @@ public struct EpochOutput: Sendable, Equatable {
     public var rowCount: Int { queries.reduce(0) { $0 + $1.rows.count } }
 }
 
-/// Which queries judged a row late: bit i for the engine's i-th query (the built-ins first, in `QueryName`
-/// order; hence at most `Engine.maxQueries` SQL queries beside them).
+/// Which queries judged a row late: bit i for the engine's i-th query (the enabled built-ins first, in
+/// `QueryName` order: `Engine.isLate(_:for:)`; hence at most `Engine.maxQueries` SQL queries beside them).
 public struct LateMask: Sendable, Equatable {
     public var bits: UInt64 = 0
     public init(bits: UInt64 = 0) { self.bits = bits }
     public var isEmpty: Bool { bits == 0 }
-    public func contains(_ q: QueryName) -> Bool { contains(query: q.engineIndex) }
     public func contains(query index: Int) -> Bool { bits & (1 << UInt64(index)) != 0 }
     /// The late queries' indices, in order.
     public var indices: [Int] {

@@ -107,7 +107,7 @@ public struct ReplayJob: Sendable {
             headerDecoder = try TripDecoder(header: probe.header, timeColumn: config.timeColumn, zone: config.timeZone)
         }
         let queries = try ConfiguredQueries.runnable(config)
-        let values = try ConfiguredQueries.values(config)  // the built-ins', then `queries`': the engine's order
+        let values = try ConfiguredQueries.values(config)  // the enabled built-ins', then `queries`': the engine's order
         let mirror = try database.map { try SQLiteMirror(path: $0, tenant: config.tenant, queries: values) }
         var store: CheckpointStore?
         var resumed: Resumed?

@@ -81,6 +81,7 @@ public struct RunJob: Sendable {
     public func run(logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> ReplaySummary {
         let start = Clock.monotonicSeconds()
         let queries = try ConfiguredQueries.runnable(config)
+        let values = try ConfiguredQueries.values(config)  // the enabled built-ins', then `queries`': the engine's order
         let topicName = topic ?? TopicNames(tenant: config.tenant).ingest
         var consumerConfig = kafka
         for (key, value) in consumerProperties { consumerConfig[key] = value }
@@ -90,7 +91,7 @@ public struct RunJob: Sendable {
         if resultTopics {
             // Fail at start, not after a delivery timeout, when the cluster lacks the output topics.
             let names = TopicNames(tenant: config.tenant)
-            for name in [names.deadLetters] + names.resultTopics(userQueries: queries.map(\.name)) {
+            for name in [names.deadLetters] + values.map({ names.results(query: $0.name) }) {
                 do {
                     _ = try consumer.partitionCount(topic: name)
                 } catch {
@@ -102,7 +103,6 @@ public struct RunJob: Sendable {
         // Epochs come as messages arrive: copying the mirror's log back must not hold up an epoch's commit. Small
         // copies (from 100 pages on) finish between live epochs, so the log starts over often; larger thresholds
         // showed in the live bench's p99 latency, smaller ones gained nothing (docs/performance.md).
-        let values = try ConfiguredQueries.values(config)  // the built-ins', then `queries`': the engine's order
         let mirror = try SQLiteMirror(path: database, tenant: config.tenant, walCheckpoints: .background(pages: 100),
                                       queries: values)
         var store: CheckpointStore?

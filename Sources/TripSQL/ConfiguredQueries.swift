@@ -60,10 +60,11 @@ public enum ConfiguredQueries {
         return out
     }
 
-    /// Every query `config` runs, as values: the four built-ins', then the enabled SQL queries' (`runnable`).
+    /// Every query `config` runs, as values: the enabled built-ins', then the enabled SQL queries' (`runnable`):
+    /// the engine's order.
     public static func values(_ config: TripstreamConfig) throws(ConfigError) -> [AnalyticQuery] {
         var out: [AnalyticQuery] = []
-        for query in QueryName.allCases {
+        for query in QueryName.allCases where config[query].enabled {
             do {
                 out.append(try BuiltinQueries.query(query, in: config))
             } catch {

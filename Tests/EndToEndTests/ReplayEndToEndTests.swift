@@ -92,7 +92,7 @@ import TripTesting
             for q in QueryName.allCases { config[q].mode = mode }
             let db = "\(dir)/\(mode.rawValue).sqlite"
             let summary = try ReplayJob(input: file.path, order: .file, database: db, config: config).run(logger: quietLogger)
-            emitted.append(summary.queries[QueryName.sumFareWindow.engineIndex].emitted)
+            emitted.append(summary.queries.first { $0.name == QueryName.sumFareWindow.rawValue }!.emitted)
             dumps.append(try SQLiteMirror.canonicalDump(try SQLiteDatabase(path: db), tenant: config.tenant,
                                                         tables: MirrorSchema.resultTables + ["dead_letters"]))
         }

@@ -34,13 +34,18 @@ import Testing
         #expect(chicago.userQueries.map(\.watermarkDelay) == [900_000])
     }
 
-    @Test func aBuiltinKeepsItsStatedSQLAndCannotBeDisabledYet() throws {
+    @Test func aBuiltinKeepsItsStatedSQLAndMayBeDisabled() throws {
         let c = try load(#"{"queries": {"trips_total": {"sql": "SELECT x", "enabled": true}}}"#)
         #expect(c.builtinSQL.tripsTotal == "SELECT x")
         #expect(c.builtinSQL.sumFareWindow == nil)
         #expect(c.tripsTotal == TripstreamConfig.chicago.tripsTotal)
-        expectError(#"{"queries": {"hotspot_window": {"enabled": false}}}"#, key: "queries.hotspot_window.enabled",
-                    message: "disabling a built-in query is not supported yet")
+        // Disabled: printed (so the fingerprint changes), and loaded back; enabled ones print as before.
+        let off = try load(#"{"queries": {"hotspot_window": {"enabled": false, "watermark": "5m"}}}"#)
+        #expect(!off.hotspotWindow.enabled && off.hotspotWindow.watermarkDelay == 300_000 && off.tripsTotal.enabled)
+        #expect(off.canonicalJSON.contains(#""hotspot_window": {"window": "1h", "slide": "15m", "watermark": "5m", "mode": "append", "enabled": false}"#),
+                "\(off.canonicalJSON)")
+        #expect(try load(off.canonicalJSON) == off)
+        #expect(!TripstreamConfig.chicago.canonicalJSON.contains("enabled"))
         expectError(#"{"queries": {"hotspot_window": {"enabled": 0}}}"#, key: "queries.hotspot_window.enabled",
                     message: "expected true or false, got 0")
         expectError(#"{"queries": {"hotspot_window": {"sql": 7}}}"#, key: "queries.hotspot_window.sql",

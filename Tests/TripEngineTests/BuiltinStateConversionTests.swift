@@ -37,7 +37,7 @@ import TripSQL
         state.epoch = 3
         state.legacyBuiltins = Self.legacy(config)
         var engine = Engine(config: config, state: state)
-        #expect(engine.state.legacyBuiltins == nil && engine.state.queries.count == Engine.builtinCount)
+        #expect(engine.state.legacyBuiltins == nil && engine.state.queries.count == 4)
         #expect(engine.state.queries.map(\.watermark) == Array(repeating: Self.base - 1, count: 4))
         #expect(engine.state.queries.map(\.maxTime) == Array(repeating: Self.base + 600_000, count: 4))
         let out = engine.endEpoch(endOfInput: true)

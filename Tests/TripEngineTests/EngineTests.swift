@@ -129,9 +129,9 @@ extension QueryResultRow {
         _ = e.endEpoch()  // watermark 25 min
         // t=12: tumbling [10,20) ended → late; sliding [10,20) ended but [5,15)? ended too → late
         let late = e.ingest(trip(12))
-        #expect(late.contains(.sumFareWindow))
-        #expect(late.contains(.hotspotCommunityWindow))
-        #expect(!late.contains(.tripsTotal))  // the day is still open
+        #expect(e.isLate(late, for: .sumFareWindow))
+        #expect(e.isLate(late, for: .hotspotCommunityWindow))
+        #expect(!e.isLate(late, for: .tripsTotal))  // the day is still open
         // t=22: tumbling [20,30) open; sliding [20,30) open, [15,25) ended → counted only in the open one
         let partly = e.ingest(trip(22))
         #expect(partly.isEmpty)
@@ -189,7 +189,23 @@ extension QueryResultRow {
         var e = Engine(config: c)
         _ = e.ingest(Trip(eventTime: at(6 * 60)))  // 2015-04-18 01:00 CDT
         _ = e.endEpoch()
-        #expect(!e.ingest(Trip(eventTime: at(5 * 60))).contains(.tripsTotal))  // 00:00 CDT same day
-        #expect(e.ingest(Trip(eventTime: at(4 * 60 + 59))).contains(.tripsTotal))  // 04-17 23:59 CDT: ended
+        #expect(!e.isLate(e.ingest(Trip(eventTime: at(5 * 60))), for: .tripsTotal))  // 00:00 CDT same day
+        #expect(e.isLate(e.ingest(Trip(eventTime: at(4 * 60 + 59))), for: .tripsTotal))  // 04-17 23:59 CDT: ended
+    }
+
+    /// A disabled built-in is not run: no state, no rows, never late; the others keep their results and places.
+    @Test func aDisabledBuiltinDoesNotRun() {
+        var c = config(delay: 0)
+        c.tripsTotal.enabled = false
+        var e = Engine(config: c)
+        #expect(e.builtinCount == 3 && e.index(of: .tripsTotal) == nil && e.state.queries.count == 3)
+        _ = e.ingest(trip(25))
+        _ = e.endEpoch()
+        let late = e.ingest(trip(12))
+        #expect(e.isLate(late, for: .sumFareWindow) && !e.isLate(late, for: .tripsTotal))
+        let out = e.endEpoch(endOfInput: true)
+        #expect(out.queries.map(\.name) == ["sum_fare_window", "hotspot_community_window", "hotspot_window"])
+        #expect(out[.sumFareWindow].rows.map { minutes($0.windowStart) } == [20])
+        #expect(out.sqlQueries.isEmpty)
     }
 }

@@ -147,7 +147,7 @@ import TripSQL
             var engine = Engine(config: config, queries: runnables)
             var reference = refs.indices.map { ReferenceRun(refs[$0], delay: settings[$0].delay, mode: settings[$0].mode, zone: Self.zone) }
             var lateRows = [Int64](repeating: 0, count: refs.count)
-            let first = Engine.builtinCount  // the built-ins' queries come first; only the SQL queries are compared
+            let first = engine.builtinCount  // the built-ins' queries come first; only the SQL queries are compared
             for (e, epoch) in epochs.enumerated() {
                 for r in reversed ? epoch.reversed() : epoch {
                     let row = Self.queryRow(r, &engine)

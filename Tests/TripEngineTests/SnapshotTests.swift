@@ -22,7 +22,7 @@ import TripCore
         let restored = try EngineState(snapshot: bytes)
         #expect(restored == e.state)
         #expect(restored.snapshot() == bytes)
-        let fare = e.state.queries[QueryName.sumFareWindow.engineIndex]
+        let fare = e.state.queries[e.index(of: .sumFareWindow)!]
         #expect(fare.retained.count > 0 && e.state.queries.allSatisfy { $0.windows.count > 0 })
     }
 
