@@ -71,13 +71,10 @@ public struct Engine: Sendable {
     /// The enabled built-ins as `config` sets them up. Their SQL compiles for any configuration the loader
     /// accepts (`ConfiguredQueries.resolve` refuses one whose windows it cannot express).
     public static func builtins(_ config: TripstreamConfig) -> [RunnableQuery] {
-        QueryName.allCases.filter { config[$0].enabled }.map { q in
-            do {
-                return RunnableQuery(query: try BuiltinQueries.query(q, in: config),
-                                     watermarkDelay: config[q].watermarkDelay, mode: config[q].mode)
-            } catch {
-                preconditionFailure("the built-in \(q.rawValue) does not compile under this configuration: \(error)")
-            }
+        do {
+            return try ConfiguredQueries.builtins(config)
+        } catch {
+            preconditionFailure("a built-in does not compile under this configuration: \(error)")
         }
     }
 

@@ -1,8 +1,9 @@
 import TripCore
 
 /// The four original analytics as SQL: what the engine runs for them (before issue 16 they were hand-wired code;
-/// these texts give the same tables, topics and values). The time column and windows come from the configuration (its `time_column` and each query's `window` and
-/// `slide`; `trips_total` is always the local day), the output names are the mirror's column names.
+/// these texts give the same tables, topics and values). The time column and windows come from the configuration
+/// (its `time_column` and each query's `window` and `slide`; `trips_total` is always the local day), the output
+/// names are the mirror's column names.
 public enum BuiltinQueries {
     /// The SQL text of a built-in query under `config`.
     public static func sql(_ query: QueryName, in config: TripstreamConfig) -> String {

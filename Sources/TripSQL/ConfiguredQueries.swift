@@ -60,18 +60,25 @@ public enum ConfiguredQueries {
         return out
     }
 
-    /// Every query `config` runs, as values: the enabled built-ins', then the enabled SQL queries' (`runnable`):
-    /// the engine's order.
-    public static func values(_ config: TripstreamConfig) throws(ConfigError) -> [AnalyticQuery] {
-        var out: [AnalyticQuery] = []
+    /// The enabled built-ins as a job runs them, in `QueryName` order: their SQL under `config`, their watermark
+    /// and mode (what the engine runs first).
+    public static func builtins(_ config: TripstreamConfig) throws(ConfigError) -> [RunnableQuery] {
+        var out: [RunnableQuery] = []
         for query in QueryName.allCases where config[query].enabled {
             do {
-                out.append(try BuiltinQueries.query(query, in: config))
+                out.append(RunnableQuery(query: try BuiltinQueries.query(query, in: config),
+                                         watermarkDelay: config[query].watermarkDelay, mode: config[query].mode))
             } catch {
                 throw ConfigError(key: "queries.\(query.rawValue)", error.description)
             }
         }
-        return out + (try runnable(config).map(\.query))
+        return out
+    }
+
+    /// Every query `config` runs, as values: the enabled built-ins' (`builtins`), then the enabled SQL queries'
+    /// (`runnable`): the engine's order.
+    public static func values(_ config: TripstreamConfig) throws(ConfigError) -> [AnalyticQuery] {
+        (try builtins(config) + runnable(config)).map(\.query)
     }
 
     /// A resolved `config` with every built-in's SQL stated, as `tripstream config` prints it: that output
